@@ -1,0 +1,15 @@
+/*
+ * libl2tpsec: L2TP/IPsec (IKEv1, ESP, L2TPv2, PPP) in user space.
+ * Umbrella header: includes every public header.
+ */
+#ifndef L2TPSEC_H
+#define L2TPSEC_H
+
+#include "l2tpsec/common.h"
+#include "l2tpsec/errors.h"
+#include "l2tpsec/log.h"
+#include "l2tpsec/mem.h"
+#include "l2tpsec/packet.h"
+#include "l2tpsec/rand.h"
+
+#endif

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Installs the packages that building and testing libl2tpsec need, from
+# Debian's (or Ubuntu's) archive. Idempotent: prints nothing and touches
+# nothing when everything is present.
+#
+#   scripts/install-deps.sh          build and test dependencies
+#   scripts/install-deps.sh --build  only what building the library needs
+set -eu
+
+build_pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config
+  libmbedtls-dev libuv1-dev libcmocka-dev libssl-dev openssl
+  libinih-dev libqrencode-dev"
+
+test_pkgs="python3 python3-scapy tshark xxd xl2tpd ike-scan oathtool
+  iproute2 iptables procps psmisc"
+
+pkgs=$build_pkgs
+if [ "${1:-}" != "--build" ]; then
+  pkgs="$pkgs $test_pkgs"
+fi
+
+missing=""
+for p in $pkgs; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "install-deps: missing packages:$missing; run this script as root" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+echo "install-deps: installing$missing"
+# Some test packages (xl2tpd, strongSwan, FreeRADIUS) start a daemon from
+# their maintainer scripts; the tests start their own on private ports, so
+# keep the package scripts from starting anything.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() {
+  if [ "$made_policy" -eq 1 ]; then $SUDO rm -f "$policy"; fi
+}
+trap cleanup EXIT
+
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
