@@ -40,8 +40,8 @@ fi
 
 echo "install-deps: installing$missing"
 # Some test packages (xl2tpd, strongSwan, FreeRADIUS) start a daemon from
-# their maintainer scripts; the tests start their own on private ports, so
-# keep the package scripts from starting anything.
+# their maintainer scripts. The tests start their own daemons on private
+# ports, so a policy-rc.d file stops the package scripts from doing it.
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [ ! -e "$policy" ]; then
