@@ -1,0 +1,13 @@
+# lib/uv: the libuv binding, the only code that does I/O, and the pure
+# helpers it uses (address pool, MTU handling, NAT-T demultiplexing).
+pkg_check_modules(LIBUV REQUIRED libuv>=1.44)
+
+list(APPEND L2TPSEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/addr_pool.c
+  ${CMAKE_CURRENT_LIST_DIR}/ip_header.c
+  ${CMAKE_CURRENT_LIST_DIR}/mss_clamp.c
+  ${CMAKE_CURRENT_LIST_DIR}/icmp_too_big.c
+  ${CMAKE_CURRENT_LIST_DIR}/ipv4_fragment.c
+  ${CMAKE_CURRENT_LIST_DIR}/natt_demux.c
+  ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c)
+list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
