@@ -14,8 +14,7 @@ static void fragment_all(const uint8_t *data, size_t size) {
   size_t offset = 0;
   int steps = 0;
 
-  while (l2tpsec__ipv4_fragment(data, size, 576, &offset, out,
-                                sizeof(out)) > 0)
+  while (l2tpsec__ipv4_fragment(data, size, 576, &offset, out, sizeof(out)) > 0)
     steps++;
   (void)steps;
 }

@@ -34,7 +34,7 @@ static void bit_set(uint8_t *map, uint32_t i, bool on) {
   if (on)
     map[i / 8] |= (uint8_t)(1u << (i % 8));
   else
-    map[i / 8] &= (uint8_t)~(1u << (i % 8));
+    map[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
 /* Maps an address to its index over the ranges, or returns false. */
@@ -198,8 +198,8 @@ int l2tpsec__addr_pool_add_static(l2tpsec__addr_pool *pool, const char *user,
   if (rv != 0)
     return rv;
 
-  grown = realloc(pool->statics,
-                  (pool->static_count + 1) * sizeof(*pool->statics));
+  grown =
+      realloc(pool->statics, (pool->static_count + 1) * sizeof(*pool->statics));
   if (grown == NULL)
     return L2TPSEC_ERR_NOMEM;
   pool->statics = grown;

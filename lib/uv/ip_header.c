@@ -81,8 +81,7 @@ int l2tpsec__ip_parse(const uint8_t *pkt, size_t len, l2tpsec__ip_info *info) {
   }
 }
 
-uint16_t l2tpsec__inet_checksum(const uint8_t *data, size_t len,
-                                uint32_t sum) {
+uint16_t l2tpsec__inet_checksum(const uint8_t *data, size_t len, uint32_t sum) {
   uint64_t acc = sum;
 
   for (size_t i = 0; i + 1 < len; i += 2)
@@ -98,8 +97,8 @@ uint32_t l2tpsec__pseudo_header_sum(const uint8_t *pkt, int version,
                                     uint8_t protocol, size_t l4_len) {
   const uint8_t *addrs = version == 4 ? pkt + 12 : pkt + 8;
   size_t addrs_len = version == 4 ? 8 : 32;
-  uint32_t sum = protocol + (uint32_t)(l4_len & 0xffff) +
-                 (uint32_t)(l4_len >> 16);
+  uint32_t sum =
+      protocol + (uint32_t)(l4_len & 0xffff) + (uint32_t)(l4_len >> 16);
 
   for (size_t i = 0; i < addrs_len; i += 2)
     sum += get16(addrs + i);

@@ -58,12 +58,12 @@ int l2tpsec__ipv4_fragment(const uint8_t *pkt, size_t len, size_t mtu,
 
 /* Where the transport header of an IPv4 or IPv6 packet lies. */
 typedef struct l2tpsec__ip_info {
-  int version;         /* 4 or 6 */
-  size_t total_len;    /* from the IP header; never more than the buffer */
-  size_t l4_offset;    /* first byte after the IP and extension headers */
-  uint8_t protocol;    /* IPPROTO_* of the transport header */
-  int later_fragment;  /* 1 for a fragment other than the first */
-  int dont_fragment;   /* IPv4 DF bit; always 1 for IPv6 */
+  int version;        /* 4 or 6 */
+  size_t total_len;   /* from the IP header; never more than the buffer */
+  size_t l4_offset;   /* first byte after the IP and extension headers */
+  uint8_t protocol;   /* IPPROTO_* of the transport header */
+  int later_fragment; /* 1 for a fragment other than the first */
+  int dont_fragment;  /* IPv4 DF bit; always 1 for IPv6 */
 } l2tpsec__ip_info;
 
 /*

@@ -9,5 +9,8 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/icmp_too_big.c
   ${CMAKE_CURRENT_LIST_DIR}/ipv4_fragment.c
   ${CMAKE_CURRENT_LIST_DIR}/natt_demux.c
-  ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c)
+  ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c
+  ${CMAKE_CURRENT_LIST_DIR}/loop_timer.c
+  ${CMAKE_CURRENT_LIST_DIR}/transport.c
+  ${CMAKE_CURRENT_LIST_DIR}/tun.c)
 list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})

@@ -28,15 +28,19 @@ static void range_parse_forms(void **state) {
 }
 
 static void range_parse_rejects(void **state) {
-  static const char *const bad[] = {
-      "",          "192.0.2.20-192.0.2.10", "192.0.2.0/33", "192.0.2.0/",
-      "192.0.2.x", "192.0.2.1-",            "0.0.0.0",      "192.0.2.0/8x",
-      "2001:db8::1"};
+  static const char *const bad[] = {"",
+                                    "192.0.2.20-192.0.2.10",
+                                    "192.0.2.0/33",
+                                    "192.0.2.0/",
+                                    "192.0.2.x",
+                                    "192.0.2.1-",
+                                    "0.0.0.0",
+                                    "192.0.2.0/8x",
+                                    "2001:db8::1"};
   l2tpsec__addr_range r;
 
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-    assert_int_equal(l2tpsec__addr_range_parse(bad[i], &r),
-                     L2TPSEC_ERR_CONFIG);
+    assert_int_equal(l2tpsec__addr_range_parse(bad[i], &r), L2TPSEC_ERR_CONFIG);
 }
 
 static void new_rejects_overlap_and_size(void **state) {
@@ -101,8 +105,8 @@ static void static_address_inside_range(void **state) {
   l2tpsec__addr_lease lease;
 
   assert_int_equal(l2tpsec__addr_pool_new(&pool, ranges, 1), 0);
-  assert_int_equal(l2tpsec__addr_pool_add_static(pool, "alice", A(192, 0, 2, 1)),
-                   0);
+  assert_int_equal(
+      l2tpsec__addr_pool_add_static(pool, "alice", A(192, 0, 2, 1)), 0);
   assert_int_equal(l2tpsec__addr_pool_acquire(pool, "bob", &lease), 0);
   assert_int_equal(lease.addr, A(192, 0, 2, 2));
   assert_int_equal(l2tpsec__addr_pool_acquire(pool, "carol", &lease),

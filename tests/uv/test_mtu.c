@@ -38,8 +38,7 @@ static const char synack_v6_out[] =
     "00000000000000209c4001bb000000090000000370122000429c000001020405"
     "3c00000078797a";
 
-static void check_clamp(const char *in_hex, const char *out_hex,
-                        uint16_t mss) {
+static void check_clamp(const char *in_hex, const char *out_hex, uint16_t mss) {
   uint8_t pkt[128], want[128];
   size_t len = hex_decode(in_hex, pkt);
 
@@ -159,13 +158,12 @@ static void icmp_not_sent_for_errors(void **state) {
   assert_int_equal(l2tpsec__icmp_too_big(pkt, len, 1400, from, out, 100),
                    L2TPSEC_ERR_NOBUFS);
 
-  pkt[9] = 1;   /* ICMP ... */
-  pkt[20] = 3;  /* ... destination unreachable: an error itself */
+  pkt[9] = 1;  /* ICMP ... */
+  pkt[20] = 3; /* ... destination unreachable: an error itself */
   assert_int_equal(l2tpsec__icmp_too_big(pkt, len, 1400, from, out, 1600), 0);
 
   pkt[20] = 8; /* echo request gets an answer */
-  assert_int_equal(l2tpsec__icmp_too_big(pkt, len, 1400, from, out, 1600),
-                   576);
+  assert_int_equal(l2tpsec__icmp_too_big(pkt, len, 1400, from, out, 1600), 576);
 
   pkt[7] = 1; /* later fragment */
   assert_int_equal(l2tpsec__icmp_too_big(pkt, len, 1400, from, out, 1600), 0);

@@ -31,8 +31,7 @@ static void natt_classifies_each_kind(void **state) {
                    L2TPSEC__NATT_INVALID);
   assert_int_equal(l2tpsec__natt_classify(short_esp, 7, &off),
                    L2TPSEC__NATT_INVALID);
-  assert_int_equal(l2tpsec__natt_classify(esp, 0, &off),
-                   L2TPSEC__NATT_INVALID);
+  assert_int_equal(l2tpsec__natt_classify(esp, 0, &off), L2TPSEC__NATT_INVALID);
   assert_int_equal(l2tpsec__natt_classify(keepalive, 1, &off),
                    L2TPSEC__NATT_KEEPALIVE);
   assert_int_equal(l2tpsec__natt_classify(ike, 2, &off), L2TPSEC__NATT_INVALID);
