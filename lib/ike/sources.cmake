@@ -1,0 +1,10 @@
+# IKEv1: the ISAKMP codec, policy and proposal selection, vendor IDs and
+# NAT discovery.
+list(APPEND L2TPSEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/isakmp_parse.c
+  ${CMAKE_CURRENT_LIST_DIR}/writer.c
+  ${CMAKE_CURRENT_LIST_DIR}/sa_payload.c
+  ${CMAKE_CURRENT_LIST_DIR}/policy_parse.c
+  ${CMAKE_CURRENT_LIST_DIR}/policy_select.c
+  ${CMAKE_CURRENT_LIST_DIR}/vendor.c
+  ${CMAKE_CURRENT_LIST_DIR}/natd.c)
