@@ -146,6 +146,15 @@ size_t l2tpsec__dh_shared_len(int group);
 
 /* Generates a key pair from rand. L2TPSEC_ERR_UNSUPPORTED for a group. */
 int l2tpsec__dh_new(l2tpsec__dh **pdh, int group, const l2tpsec_rand *rand);
+
+/*
+ * Creates a key pair from a given private value, for known-answer tests:
+ * a big-endian exponent (MODP) or scalar (ECP), or the 32-byte
+ * little-endian X25519 scalar of RFC 7748, which is clamped on use.
+ * Returns L2TPSEC_ERR_INVALID_ARGUMENT for a value out of range.
+ */
+int l2tpsec__dh_new_private(l2tpsec__dh **pdh, int group, const uint8_t *priv,
+                            size_t priv_len);
 void l2tpsec__dh_del(l2tpsec__dh *dh);
 
 /* Writes exactly l2tpsec__dh_public_len(group) bytes. */

@@ -8,7 +8,8 @@ set(_crypto ${CMAKE_CURRENT_LIST_DIR})
 list(APPEND L2TPSEC_SOURCES
   ${_crypto}/hash_info.c
   ${_crypto}/md4.c
-  ${_crypto}/des_key.c)
+  ${_crypto}/des_key.c
+  ${_crypto}/modp_groups.c)
 
 set(L2TPSEC_CRYPTO_MBEDTLS_SYMMETRIC
   ${_crypto}/mbedtls/backend.c
@@ -18,7 +19,10 @@ set(L2TPSEC_CRYPTO_MBEDTLS_SYMMETRIC
   ${_crypto}/mbedtls/gcm.c)
 
 set(L2TPSEC_CRYPTO_MBEDTLS_ASYMMETRIC
-  ${_crypto}/mbedtls/rand.c)
+  ${_crypto}/mbedtls/rand.c
+  ${_crypto}/mbedtls/dh.c
+  ${_crypto}/mbedtls/dh_modp.c
+  ${_crypto}/mbedtls/dh_ecp.c)
 
 if(L2TPSEC_CRYPTO_BACKEND STREQUAL "mbedtls")
   list(APPEND L2TPSEC_SOURCES ${L2TPSEC_CRYPTO_MBEDTLS_SYMMETRIC})
