@@ -11,6 +11,7 @@
 #include "l2tpsec/log.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/packet.h"
+#include "l2tpsec/radius.h"
 #include "l2tpsec/rand.h"
 
 #endif
