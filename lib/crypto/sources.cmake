@@ -9,7 +9,8 @@ list(APPEND L2TPSEC_SOURCES
   ${_crypto}/hash_info.c
   ${_crypto}/md4.c
   ${_crypto}/des_key.c
-  ${_crypto}/modp_groups.c)
+  ${_crypto}/modp_groups.c
+  ${_crypto}/ikev1_kdf.c)
 
 set(L2TPSEC_CRYPTO_MBEDTLS_SYMMETRIC
   ${_crypto}/mbedtls/backend.c
