@@ -1,0 +1,14 @@
+list(APPEND L2TPSEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/auth.c
+  ${CMAKE_CURRENT_LIST_DIR}/avp_parse.c
+  ${CMAKE_CURRENT_LIST_DIR}/avp_write.c
+  ${CMAKE_CURRENT_LIST_DIR}/build.c
+  ${CMAKE_CURRENT_LIST_DIR}/data.c
+  ${CMAKE_CURRENT_LIST_DIR}/endpoint.c
+  ${CMAKE_CURRENT_LIST_DIR}/header.c
+  ${CMAKE_CURRENT_LIST_DIR}/hidden.c
+  ${CMAKE_CURRENT_LIST_DIR}/idmap.c
+  ${CMAKE_CURRENT_LIST_DIR}/reliable.c
+  ${CMAKE_CURRENT_LIST_DIR}/session.c
+  ${CMAKE_CURRENT_LIST_DIR}/tunnel.c
+  ${CMAKE_CURRENT_LIST_DIR}/tunnel_rx.c)
