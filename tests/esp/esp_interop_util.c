@@ -1,0 +1,67 @@
+/* Helpers for the ESP tests that run an external program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "esp_interop_util.h"
+
+void hex_encode(const uint8_t *in, size_t len, char *out) {
+  for (size_t i = 0; i < len; i++)
+    sprintf(out + 2 * i, "%02x", in[i]);
+  out[2 * len] = '\0';
+}
+
+long hex_decode(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = 0;
+
+  while (hex[0] != '\0' && hex[1] != '\0' && hex[0] != ' ' && hex[0] != '\n') {
+    unsigned v;
+
+    if (n >= cap || sscanf(hex, "%2x", &v) != 1)
+      return -1;
+    out[n++] = (uint8_t)v;
+    hex += 2;
+  }
+  return (long)n;
+}
+
+char *run_with_input(const char *command, const char *input) {
+  char line[4096];
+  size_t cap = 1 << 16, len = 0;
+  char *out = malloc(cap);
+  FILE *f;
+
+  snprintf(line, sizeof(line), "%s < %s", command, input);
+  f = popen(line, "r");
+  if (f == NULL || out == NULL) {
+    free(out);
+    return NULL;
+  }
+  for (;;) {
+    size_t n = fread(out + len, 1, cap - len - 1, f);
+
+    if (n == 0)
+      break;
+    len += n;
+    if (cap - len < 4096)
+      out = realloc(out, cap *= 2);
+  }
+  out[len] = '\0';
+  if (pclose(f) != 0) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+void require_program(const char *path, const char *package) {
+  if (access(path, X_OK) != 0)
+    fail_msg("%s is missing: install %s (scripts/install-deps.sh does)", path,
+             package);
+}
