@@ -14,5 +14,6 @@
 #include "l2tpsec/packet.h"
 #include "l2tpsec/radius.h"
 #include "l2tpsec/rand.h"
+#include "l2tpsec/server.h"
 
 #endif

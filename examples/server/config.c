@@ -1,0 +1,693 @@
+/*
+ * INI parsing with libinih, which calls one handler per "key = value".
+ * libinih in Debian is built without line numbers in its handler, so the
+ * line reader below counts lines itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base32.h"
+#include "config.h"
+#include "l2tpsec/mem.h"
+#include "l2tpsec/server.h"
+
+/* Lines where required keys were set, for messages about missing ones. */
+struct seen_lines {
+  unsigned ipsec, pool, auth, radius, certificate, psk, listen, range;
+};
+
+struct parse_state {
+  struct server_config *config;
+  struct config_errors *errors;
+  FILE *file;
+  unsigned line;
+  struct seen_lines seen;
+};
+
+typedef int (*value_parser)(struct parse_state *st, const char *value);
+
+struct key_spec {
+  const char *section;
+  const char *key;
+  value_parser parse;
+};
+
+static void add_error(struct config_errors *errors, unsigned line,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void add_error(struct config_errors *errors, unsigned line,
+                      const char *fmt, ...) {
+  struct config_error *e;
+  va_list ap;
+
+  if (errors->count == sizeof(errors->items) / sizeof(errors->items[0]))
+    return;
+  e = &errors->items[errors->count++];
+  e->line = line;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof(e->message), fmt, ap);
+  va_end(ap);
+}
+
+void config_defaults(struct server_config *c) {
+  memset(c, 0, sizeof(*c));
+  c->ike_port = 500;
+  c->natt_port = 4500;
+  c->l2tp_port = 1701;
+  c->raw_esp = true;
+  snprintf(c->control_socket, sizeof(c->control_socket),
+           "/run/l2tpsec-server.sock");
+  snprintf(c->proposals, sizeof(c->proposals), "compatible");
+  snprintf(c->tun_name, sizeof(c->tun_name), "l2tpsec0");
+  c->tun_mtu = 1400;
+  c->tun_configure = true;
+  c->chain.count = 1;
+  snprintf(c->chain.items[0], sizeof(c->chain.items[0]), "local");
+  c->totp_digits = 6;
+  c->totp_window = 1;
+  c->log_level = L2TPSEC_LOG_INFO;
+  c->syslog = SYSLOG_AUTO;
+}
+
+/* ---- Value parsers: each returns 0 or -1 after adding an error. ---- */
+
+static int bad(struct parse_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int bad(struct parse_state *st, const char *fmt, ...) {
+  struct config_errors *errors = st->errors;
+  struct config_error *e;
+  va_list ap;
+
+  if (errors->count == sizeof(errors->items) / sizeof(errors->items[0]))
+    return -1;
+  e = &errors->items[errors->count++];
+  e->line = st->line;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof(e->message), fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int parse_bool(struct parse_state *st, const char *value, bool *out) {
+  static const char *const yes[] = {"yes", "true", "on", "1"};
+  static const char *const no[] = {"no", "false", "off", "0"};
+
+  for (size_t i = 0; i < 4; i++) {
+    if (strcasecmp(value, yes[i]) == 0) {
+      *out = true;
+      return 0;
+    }
+    if (strcasecmp(value, no[i]) == 0) {
+      *out = false;
+      return 0;
+    }
+  }
+  return bad(st, "invalid boolean '%s': expected yes or no", value);
+}
+
+static int parse_uint(struct parse_state *st, const char *value,
+                      unsigned long min, unsigned long max,
+                      unsigned long *out) {
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+    add_error(st->errors, st->line, "invalid number '%s': expected %lu to %lu",
+              value, min, max);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_port(struct parse_state *st, const char *value,
+                      uint16_t *out) {
+  unsigned long v;
+
+  if (parse_uint(st, value, 1, 65535, &v) != 0)
+    return -1;
+  *out = (uint16_t)v;
+  return 0;
+}
+
+static int copy_string(struct parse_state *st, const char *value, char *out,
+                       size_t cap) {
+  if (strlen(value) >= cap) {
+    add_error(st->errors, st->line, "value too long: at most %zu bytes",
+              cap - 1);
+    return -1;
+  }
+  strcpy(out, value);
+  return 0;
+}
+
+typedef int (*item_check)(const char *item);
+
+static int check_ip(const char *item) {
+  uint8_t buf[16];
+
+  return inet_pton(AF_INET, item, buf) == 1 ||
+                 inet_pton(AF_INET6, item, buf) == 1
+             ? 0
+             : -1;
+}
+
+static int check_ipv4(const char *item) {
+  uint8_t buf[4];
+
+  return inet_pton(AF_INET, item, buf) == 1 ? 0 : -1;
+}
+
+static int check_range(const char *item) {
+  return l2tpsec_server_check_range(item) == 0 ? 0 : -1;
+}
+
+static int check_chain_item(const char *item) {
+  return strcmp(item, "local") == 0 || strcmp(item, "radius") == 0 ||
+                 strcmp(item, "pam") == 0
+             ? 0
+             : -1;
+}
+
+/* Splits at commas and blanks; a key given twice adds to the list. */
+static int parse_list(struct parse_state *st, const char *value,
+                      struct config_list *list, item_check check,
+                      const char *expected) {
+  char buf[CONFIG_MAX_VALUE];
+  char *save = NULL;
+  int rv = 0;
+
+  snprintf(buf, sizeof(buf), "%s", value);
+  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
+       tok = strtok_r(NULL, ", \t", &save)) {
+    if (list->count == CONFIG_MAX_LIST ||
+        strlen(tok) >= sizeof(list->items[0])) {
+      add_error(st->errors, st->line,
+                "too many or too long items: at most "
+                "%d of 63 bytes",
+                CONFIG_MAX_LIST);
+      return -1;
+    }
+    if (check != NULL && check(tok) != 0) {
+      add_error(st->errors, st->line, "invalid item '%s': expected %s", tok,
+                expected);
+      rv = -1;
+      continue;
+    }
+    strcpy(list->items[list->count++], tok);
+  }
+  return rv;
+}
+
+/* ---- [server] ---- */
+
+static int p_listen(struct parse_state *st, const char *v) {
+  st->seen.listen = st->line;
+  return parse_list(st, v, &st->config->listen, check_ip,
+                    "a numeric IPv4 or IPv6 address such as 192.0.2.1");
+}
+static int p_ike_port(struct parse_state *st, const char *v) {
+  return parse_port(st, v, &st->config->ike_port);
+}
+static int p_natt_port(struct parse_state *st, const char *v) {
+  return parse_port(st, v, &st->config->natt_port);
+}
+static int p_l2tp_port(struct parse_state *st, const char *v) {
+  return parse_port(st, v, &st->config->l2tp_port);
+}
+static int p_raw_esp(struct parse_state *st, const char *v) {
+  return parse_bool(st, v, &st->config->raw_esp);
+}
+static int p_plain_l2tp(struct parse_state *st, const char *v) {
+  return parse_bool(st, v, &st->config->allow_plain_l2tp);
+}
+static int p_control(struct parse_state *st, const char *v) {
+  return copy_string(st, v, st->config->control_socket,
+                     sizeof(st->config->control_socket));
+}
+
+/* ---- [ipsec] ---- */
+
+static int p_psk(struct parse_state *st, const char *v) {
+  size_t len = strlen(v);
+
+  if (len > sizeof(st->config->psk))
+    return bad(st, "PSK too long: at most 256 bytes%s", "");
+  memcpy(st->config->psk, v, len);
+  st->config->psk_len = len;
+  st->seen.psk = st->line;
+  return 0;
+}
+
+static int p_psk_file(struct parse_state *st, const char *v) {
+  FILE *f = fopen(v, "r");
+  char buf[258];
+  size_t len;
+
+  if (f == NULL) {
+    add_error(st->errors, st->line, "cannot read psk_file '%s': %s", v,
+              strerror(errno));
+    return -1;
+  }
+  len = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+    len--;
+  if (len == 0 || len > sizeof(st->config->psk)) {
+    l2tpsec_wipe(buf, sizeof(buf));
+    return bad(st, "psk_file '%s' must hold 1 to 256 bytes", v);
+  }
+  memcpy(st->config->psk, buf, len);
+  st->config->psk_len = len;
+  st->seen.psk = st->line;
+  l2tpsec_wipe(buf, sizeof(buf));
+  return 0;
+}
+
+static int readable_path(struct parse_state *st, const char *v, char *out) {
+  if (access(v, R_OK) != 0) {
+    add_error(st->errors, st->line, "cannot read '%s': %s", v, strerror(errno));
+    return -1;
+  }
+  return copy_string(st, v, out, CONFIG_MAX_VALUE);
+}
+
+static int p_certificate(struct parse_state *st, const char *v) {
+  st->seen.certificate = st->line;
+  return readable_path(st, v, st->config->certificate);
+}
+static int p_private_key(struct parse_state *st, const char *v) {
+  return readable_path(st, v, st->config->private_key);
+}
+static int p_ca(struct parse_state *st, const char *v) {
+  return readable_path(st, v, st->config->ca);
+}
+
+static int p_proposals(struct parse_state *st, const char *v) {
+  if (strcmp(v, "compatible") != 0 && strcmp(v, "strong") != 0)
+    return bad(st,
+               "invalid proposals '%s': expected compatible (accepts the "
+               "built-in clients of Windows, macOS, iOS and Android) or "
+               "strong (AES-GCM/SHA-2 and MODP-2048 or better only)",
+               v);
+  return copy_string(st, v, st->config->proposals,
+                     sizeof(st->config->proposals));
+}
+
+/* ---- [pool] ---- */
+
+static int p_range(struct parse_state *st, const char *v) {
+  st->seen.range = st->line;
+  return parse_list(st, v, &st->config->ranges, check_range,
+                    "a.b.c.d-e.f.g.h, a.b.c.d/nn or a.b.c.d");
+}
+static int p_local_address(struct parse_state *st, const char *v) {
+  if (check_ipv4(v) != 0)
+    return bad(st, "invalid local_address '%s': expected an IPv4 address", v);
+  return copy_string(st, v, st->config->local_address,
+                     sizeof(st->config->local_address));
+}
+static int p_dns(struct parse_state *st, const char *v) {
+  return parse_list(st, v, &st->config->dns, check_ipv4, "an IPv4 address");
+}
+static int p_nbns(struct parse_state *st, const char *v) {
+  return parse_list(st, v, &st->config->nbns, check_ipv4, "an IPv4 address");
+}
+
+/* ---- [tun] ---- */
+
+static int p_tun_name(struct parse_state *st, const char *v) {
+  return copy_string(st, v, st->config->tun_name, sizeof(st->config->tun_name));
+}
+static int p_tun_mtu(struct parse_state *st, const char *v) {
+  unsigned long mtu;
+
+  if (parse_uint(st, v, 576, 65535, &mtu) != 0)
+    return -1;
+  st->config->tun_mtu = (unsigned)mtu;
+  return 0;
+}
+static int p_tun_configure(struct parse_state *st, const char *v) {
+  return parse_bool(st, v, &st->config->tun_configure);
+}
+
+/* ---- [auth] ---- */
+
+static int p_chain(struct parse_state *st, const char *v) {
+  st->config->chain.count = 0;
+  st->seen.auth = st->line;
+  return parse_list(st, v, &st->config->chain, check_chain_item,
+                    "local, radius or pam");
+}
+static int p_chap_secrets(struct parse_state *st, const char *v) {
+  return readable_path(st, v, st->config->chap_secrets);
+}
+static int p_oath_users(struct parse_state *st, const char *v) {
+  return readable_path(st, v, st->config->oath_users);
+}
+static int p_google_auth(struct parse_state *st, const char *v) {
+  return copy_string(st, v, st->config->google_authenticator, CONFIG_MAX_VALUE);
+}
+static int p_require_code(struct parse_state *st, const char *v) {
+  return parse_bool(st, v, &st->config->require_code);
+}
+static int p_hashed(struct parse_state *st, const char *v) {
+  return parse_bool(st, v, &st->config->hashed_passwords);
+}
+static int p_digits(struct parse_state *st, const char *v) {
+  unsigned long d;
+
+  if (parse_uint(st, v, 6, 8, &d) != 0)
+    return -1;
+  st->config->totp_digits = (unsigned)d;
+  return 0;
+}
+static int p_window(struct parse_state *st, const char *v) {
+  unsigned long w;
+
+  if (parse_uint(st, v, 0, 10, &w) != 0)
+    return -1;
+  st->config->totp_window = (unsigned)w;
+  return 0;
+}
+
+/* ---- [radius] ---- */
+
+static int p_radius_server(struct parse_state *st, const char *v) {
+  st->seen.radius = st->line;
+  return parse_list(st, v, &st->config->radius_servers, check_ip,
+                    "a numeric IPv4 or IPv6 address");
+}
+static int p_radius_secret(struct parse_state *st, const char *v) {
+  return copy_string(st, v, st->config->radius_secret,
+                     sizeof(st->config->radius_secret));
+}
+
+/* ---- [log] ---- */
+
+static int p_level(struct parse_state *st, const char *v) {
+  for (int level = L2TPSEC_LOG_ERROR; level <= L2TPSEC_LOG_DEBUG; level++) {
+    if (strcmp(v, l2tpsec_log_level_name(level)) == 0) {
+      st->config->log_level = level;
+      return 0;
+    }
+  }
+  return bad(st,
+             "invalid level '%s': expected error, warning, notice, info or "
+             "debug",
+             v);
+}
+static int p_syslog(struct parse_state *st, const char *v) {
+  if (strcmp(v, "auto") == 0)
+    st->config->syslog = SYSLOG_AUTO;
+  else if (strcmp(v, "yes") == 0)
+    st->config->syslog = SYSLOG_ALWAYS;
+  else if (strcmp(v, "no") == 0)
+    st->config->syslog = SYSLOG_NEVER;
+  else
+    return bad(st, "invalid syslog '%s': expected auto, yes or no", v);
+  return 0;
+}
+
+static const struct key_spec keys[] = {
+    {"server", "listen", p_listen},
+    {"server", "ike_port", p_ike_port},
+    {"server", "natt_port", p_natt_port},
+    {"server", "l2tp_port", p_l2tp_port},
+    {"server", "raw_esp", p_raw_esp},
+    {"server", "allow_plain_l2tp", p_plain_l2tp},
+    {"server", "control_socket", p_control},
+    {"ipsec", "psk", p_psk},
+    {"ipsec", "psk_file", p_psk_file},
+    {"ipsec", "certificate", p_certificate},
+    {"ipsec", "private_key", p_private_key},
+    {"ipsec", "ca", p_ca},
+    {"ipsec", "proposals", p_proposals},
+    {"pool", "range", p_range},
+    {"pool", "local_address", p_local_address},
+    {"pool", "dns", p_dns},
+    {"pool", "nbns", p_nbns},
+    {"tun", "name", p_tun_name},
+    {"tun", "mtu", p_tun_mtu},
+    {"tun", "configure", p_tun_configure},
+    {"auth", "chain", p_chain},
+    {"auth", "chap_secrets", p_chap_secrets},
+    {"auth", "oath_users", p_oath_users},
+    {"auth", "google_authenticator", p_google_auth},
+    {"auth", "require_code", p_require_code},
+    {"auth", "hashed_passwords", p_hashed},
+    {"auth", "totp_digits", p_digits},
+    {"auth", "totp_window", p_window},
+    {"radius", "server", p_radius_server},
+    {"radius", "secret", p_radius_secret},
+    {"log", "level", p_level},
+    {"log", "syslog", p_syslog},
+};
+
+/* ---- [user NAME] sections ---- */
+
+static struct config_user *user_for(struct parse_state *st, const char *name) {
+  struct server_config *c = st->config;
+
+  for (size_t i = 0; i < c->user_count; i++) {
+    if (strcmp(c->users[i].name, name) == 0)
+      return &c->users[i];
+  }
+  if (c->user_count == CONFIG_MAX_USERS || strlen(name) == 0 ||
+      strlen(name) >= sizeof(c->users[0].name)) {
+    add_error(st->errors, st->line,
+              "invalid [user %s]: names are 1 to 63 bytes and at most %d "
+              "users fit in this file; use chap_secrets for more",
+              name, CONFIG_MAX_USERS);
+    return NULL;
+  }
+  snprintf(c->users[c->user_count].name, sizeof(c->users[0].name), "%s", name);
+  return &c->users[c->user_count++];
+}
+
+static int user_key(struct parse_state *st, const char *name, const char *key,
+                    const char *value) {
+  struct config_user *u = user_for(st, name);
+  int n;
+
+  if (u == NULL)
+    return -1;
+  if (strcmp(key, "password") == 0)
+    return copy_string(st, value, u->password, sizeof(u->password));
+  if (strcmp(key, "totp_secret") != 0)
+    return bad(st,
+               "unknown key '%s' in a [user] section: expected password "
+               "or totp_secret",
+               key);
+
+  n = base32_decode(value, u->totp_key, sizeof(u->totp_key));
+  if (n < 10)
+    return bad(st,
+               "invalid totp_secret '%s': expected base32 of at least 10 "
+               "bytes (16 characters)",
+               value);
+  u->totp_key_len = (size_t)n;
+  return 0;
+}
+
+static void unknown_key(struct parse_state *st, const char *section,
+                        const char *key) {
+  char expected[256] = "";
+  bool known_section = false;
+
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    if (strcmp(keys[i].section, section) != 0)
+      continue;
+    known_section = true;
+    snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected),
+             "%s%s", expected[0] ? ", " : "", keys[i].key);
+  }
+  if (known_section)
+    add_error(st->errors, st->line,
+              "unknown key '%s' in [%s]; expected one "
+              "of: %s",
+              key, section, expected);
+  else
+    add_error(st->errors, st->line,
+              "unknown section [%s]; expected server, "
+              "ipsec, pool, tun, auth, radius, log or user NAME",
+              section);
+}
+
+static int on_key(void *user, const char *section, const char *key,
+                  const char *value) {
+  struct parse_state *st = user;
+
+  if (strncmp(section, "user ", 5) == 0) {
+    user_key(st, section + 5, key, value);
+    return 1;
+  }
+  if (strcmp(section, "pool") == 0)
+    st->seen.pool = st->seen.pool ? st->seen.pool : st->line;
+  if (strcmp(section, "ipsec") == 0)
+    st->seen.ipsec = st->seen.ipsec ? st->seen.ipsec : st->line;
+
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    if (strcmp(keys[i].section, section) == 0 &&
+        strcmp(keys[i].key, key) == 0) {
+      keys[i].parse(st, value);
+      return 1;
+    }
+  }
+  unknown_key(st, section, key);
+  return 1; /* keep going: report every error of the file at once */
+}
+
+/*
+ * Reads one whole line for libinih and counts it. A line longer than
+ * libinih's buffer is cut, and reported, rather than split in two.
+ */
+static char *read_line(char *str, int num, void *stream) {
+  struct parse_state *st = stream;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len = getline(&line, &cap, st->file);
+
+  if (len < 0) {
+    free(line);
+    return NULL;
+  }
+  st->line++;
+  if (len >= num) {
+    add_error(st->errors, st->line, "line too long: at most %d bytes", num - 2);
+    len = num - 2;
+    line[len++] = '\n';
+  }
+  memcpy(str, line, (size_t)len);
+  str[len] = '\0';
+  l2tpsec_wipe(line, cap);
+  free(line);
+  return str;
+}
+
+/* ---- Checks across keys ---- */
+
+static void check_ipsec(struct parse_state *st) {
+  struct server_config *c = st->config;
+
+  if (c->psk_len > 0 && c->certificate[0] != '\0')
+    add_error(st->errors, st->seen.certificate,
+              "both psk and certificate are set in [ipsec]; keep one");
+  else if (c->certificate[0] != '\0')
+    /* TODO: pass certificates on once the IKE layer signs with them. */
+    add_error(st->errors, st->seen.certificate,
+              "certificate authentication is not available in this build "
+              "yet; use psk");
+  else if (c->psk_len == 0)
+    add_error(st->errors, st->seen.ipsec,
+              "missing psk (or psk_file) in [ipsec]");
+  else if (c->psk_len < 8)
+    add_error(st->errors, st->seen.psk,
+              "psk of %zu bytes is too short: use at least 8, better 20 "
+              "random characters",
+              c->psk_len);
+}
+
+static bool chain_has(const struct server_config *c, const char *name) {
+  for (size_t i = 0; i < c->chain.count; i++) {
+    if (strcmp(c->chain.items[i], name) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void check_auth(struct parse_state *st) {
+  struct server_config *c = st->config;
+
+  if (chain_has(c, "local") && c->chap_secrets[0] == '\0' && c->user_count == 0)
+    add_error(st->errors, st->seen.auth,
+              "no users for the local authenticator: set chap_secrets in "
+              "[auth] or add a [user NAME] section");
+  if (chain_has(c, "radius") &&
+      (c->radius_servers.count == 0 || c->radius_secret[0] == '\0'))
+    add_error(st->errors, st->seen.radius ? st->seen.radius : st->seen.auth,
+              "the chain uses radius but [radius] lacks server or secret");
+  if (c->chain.count == 0)
+    add_error(st->errors, st->seen.auth,
+              "empty chain in [auth]: expected local, radius or pam");
+}
+
+static void check_all(struct parse_state *st) {
+  struct server_config *c = st->config;
+
+  /* A key that was given but invalid already has its error. */
+  if (c->listen.count == 0 && st->seen.listen == 0)
+    add_error(st->errors, 0, "missing listen in [server]");
+  check_ipsec(st);
+  if (c->ranges.count == 0 && st->seen.range == 0)
+    add_error(st->errors, st->seen.pool, "missing range in [pool]");
+  if (c->local_address[0] == '\0')
+    add_error(st->errors, st->seen.pool,
+              "missing local_address in [pool]: the server's own address "
+              "on every PPP link, e.g. 192.0.2.1");
+  check_auth(st);
+}
+
+/* Orders errors by line, keeping the order of errors on one line. */
+static void sort_by_line(struct config_errors *errors) {
+  for (size_t i = 1; i < errors->count; i++) {
+    struct config_error e = errors->items[i];
+    size_t j = i;
+
+    for (; j > 0 && errors->items[j - 1].line > e.line; j--)
+      errors->items[j] = errors->items[j - 1];
+    errors->items[j] = e;
+  }
+}
+
+int config_load(struct server_config *config, const char *path,
+                struct config_errors *errors) {
+  struct parse_state st = {.config = config, .errors = errors};
+  int rv;
+
+  errors->count = 0;
+  snprintf(config->path, sizeof(config->path), "%s", path);
+  st.file = fopen(path, "r");
+  if (st.file == NULL) {
+    add_error(errors, 0, "cannot open the configuration file: %s",
+              strerror(errno));
+    return -1;
+  }
+
+  rv = ini_parse_stream(read_line, &st, on_key, &st);
+  fclose(st.file);
+  if (rv > 0)
+    add_error(errors, (unsigned)rv,
+              "syntax error: expected '[section]', 'key = value' or a "
+              "comment starting with ';' or '#'");
+  check_all(&st);
+  sort_by_line(errors);
+  return errors->count == 0 ? 0 : -1;
+}
+
+void config_print_errors(const char *path, const struct config_errors *errors) {
+  for (size_t i = 0; i < errors->count; i++) {
+    if (errors->items[i].line > 0)
+      fprintf(stderr, "%s:%u: %s\n", path, errors->items[i].line,
+              errors->items[i].message);
+    else
+      fprintf(stderr, "%s: %s\n", path, errors->items[i].message);
+  }
+}
+
+void config_wipe(struct server_config *config) {
+  l2tpsec_wipe(config->psk, sizeof(config->psk));
+  l2tpsec_wipe(config->radius_secret, sizeof(config->radius_secret));
+  l2tpsec_wipe(config->users, sizeof(config->users));
+}

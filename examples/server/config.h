@@ -1,0 +1,105 @@
+/*
+ * The example server's configuration: one INI file (parsed by libinih)
+ * or the built-in first-run configuration, validated with line numbers.
+ */
+#ifndef L2TPSEC_EXAMPLE_SERVER_CONFIG_H
+#define L2TPSEC_EXAMPLE_SERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "l2tpsec/log.h"
+
+#define CONFIG_MAX_LIST 16   /* addresses, ranges or servers per key */
+#define CONFIG_MAX_VALUE 512 /* bytes of one value, with the NUL */
+#define CONFIG_MAX_USERS 16  /* users defined in the file itself */
+
+/* A list value: "a, b c" splits at commas and blanks. */
+struct config_list {
+  char items[CONFIG_MAX_LIST][64];
+  size_t count;
+};
+
+/* A user defined in [user NAME] (the first-run demo user is one). */
+struct config_user {
+  char name[64];
+  char password[128];
+  uint8_t totp_key[64];
+  size_t totp_key_len;
+};
+
+enum syslog_mode { SYSLOG_AUTO, SYSLOG_ALWAYS, SYSLOG_NEVER };
+
+struct server_config {
+  char path[CONFIG_MAX_VALUE]; /* "" for the built-in configuration */
+
+  /* [server] */
+  struct config_list listen;
+  uint16_t ike_port, natt_port, l2tp_port;
+  bool raw_esp, allow_plain_l2tp;
+  char control_socket[108]; /* sun_path size */
+
+  /* [ipsec] */
+  uint8_t psk[256];
+  size_t psk_len;
+  char certificate[CONFIG_MAX_VALUE], private_key[CONFIG_MAX_VALUE];
+  char ca[CONFIG_MAX_VALUE];
+  char proposals[32];
+
+  /* [pool] */
+  struct config_list ranges, dns, nbns;
+  char local_address[64];
+
+  /* [tun] */
+  char tun_name[16];
+  unsigned tun_mtu;
+  bool tun_configure;
+
+  /* [auth] */
+  struct config_list chain;
+  char chap_secrets[CONFIG_MAX_VALUE], oath_users[CONFIG_MAX_VALUE];
+  char google_authenticator[CONFIG_MAX_VALUE];
+  bool require_code, hashed_passwords;
+  unsigned totp_digits, totp_window;
+  struct config_user users[CONFIG_MAX_USERS];
+  size_t user_count;
+
+  /* [radius] */
+  struct config_list radius_servers;
+  char radius_secret[128];
+
+  /* [log] */
+  enum l2tpsec_log_level log_level;
+  enum syslog_mode syslog;
+};
+
+/* One problem found in a configuration, with the line it comes from. */
+struct config_error {
+  unsigned line; /* 0 when it concerns the file as a whole */
+  char message[256];
+};
+
+struct config_errors {
+  struct config_error items[64];
+  size_t count;
+};
+
+/* Fills the values every configuration starts from. */
+void config_defaults(struct server_config *config);
+
+/*
+ * Reads `path` over the defaults and validates it. Returns 0 when the
+ * configuration can run, -1 otherwise; every problem found lands in
+ * `errors`.
+ */
+int config_load(struct server_config *config, const char *path,
+                struct config_errors *errors);
+
+/* Prints each error as "PATH:LINE: message", one per line, to stderr. */
+void config_print_errors(const char *path, const struct config_errors *errors);
+
+/* Wipes the PSK, passwords and TOTP keys. */
+void config_wipe(struct server_config *config);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * l2tpsec-server: an L2TP/IPsec server built on libl2tpsec.
+ *
+ *   l2tpsec-server [-c FILE] [--daemon]   run
+ *   l2tpsec-server [-c FILE] --check-config
+ *   l2tpsec-server [-c FILE] --status
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control.h"
+#include "first_run.h"
+#include "l2tpsec/l2tpsec.h"
+#include "log_sink.h"
+
+#define DEFAULT_CONFIG "/etc/l2tpsec/server.ini"
+
+struct options {
+  const char *config_path; /* NULL: DEFAULT_CONFIG when it exists */
+  bool check_config;
+  bool status;
+  bool daemon;
+};
+
+struct app {
+  struct options options;
+  struct server_config config;
+  struct log_sink log;
+  uv_loop_t loop;
+  l2tpsec_server *server;
+  struct control control;
+  uv_signal_t sighup, sigterm, sigint;
+  time_t started;
+};
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: l2tpsec-server [options]\n"
+          "  -c, --config FILE   configuration file (default %s; without\n"
+          "                      it a first-run configuration on loopback)\n"
+          "      --check-config  validate the configuration and exit\n"
+          "      --status        print the running server's connections\n"
+          "      --daemon        detach and log to syslog\n"
+          "  -h, --help          show this help\n"
+          "  -V, --version       print the library version\n",
+          DEFAULT_CONFIG);
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+  static const struct option longs[] = {
+      {"config", required_argument, NULL, 'c'},
+      {"check-config", no_argument, NULL, 'k'},
+      {"status", no_argument, NULL, 's'},
+      {"daemon", no_argument, NULL, 'd'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  int opt;
+
+  while ((opt = getopt_long(argc, argv, "c:hV", longs, NULL)) != -1) {
+    switch (opt) {
+    case 'c':
+      o->config_path = optarg;
+      break;
+    case 'k':
+      o->check_config = true;
+      break;
+    case 's':
+      o->status = true;
+      break;
+    case 'd':
+      o->daemon = true;
+      break;
+    case 'h':
+      usage(stdout);
+      exit(0);
+    case 'V':
+      printf("l2tpsec-server %s\n", l2tpsec_version());
+      exit(0);
+    default:
+      usage(stderr);
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "l2tpsec-server: unexpected argument '%s'\n", argv[optind]);
+    return -1;
+  }
+  return 0;
+}
+
+/* Loads the named or default file; 1 means "none: use the first run". */
+static int load_config(struct app *app) {
+  const char *path = app->options.config_path;
+  struct config_errors errors;
+
+  if (path == NULL && access(DEFAULT_CONFIG, F_OK) != 0)
+    return 1;
+  if (path == NULL)
+    path = DEFAULT_CONFIG;
+
+  config_defaults(&app->config);
+  if (config_load(&app->config, path, &errors) != 0) {
+    config_print_errors(path, &errors);
+    fprintf(stderr, "l2tpsec-server: %zu error(s) in %s\n", errors.count, path);
+    return -1;
+  }
+  return 0;
+}
+
+static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
+  va_list ap;
+  int n;
+
+  if (used >= cap)
+    return used;
+  va_start(ap, fmt);
+  n = vsnprintf(buf + used, cap - used, fmt, ap);
+  va_end(ap);
+  return n < 0 ? used : used + (size_t)n;
+}
+
+static size_t status_text(void *user_data, char *buf, size_t cap) {
+  struct app *app = user_data;
+  l2tpsec_server_stats st;
+  long up = (long)(time(NULL) - app->started);
+  size_t n = 0;
+
+  l2tpsec_server_stats_get(app->server, &st);
+  n = append(buf, cap, n,
+             "l2tpsec-server %s, up %ldd %02ld:%02ld:%02ld, configuration "
+             "%s\n",
+             l2tpsec_version(), up / 86400, up / 3600 % 24, up / 60 % 60,
+             up % 60, app->config.path[0] ? app->config.path : "(first run)");
+  n = append(buf, cap, n, "Listening on:");
+  for (size_t i = 0; i < app->config.listen.count; i++)
+    n = append(buf, cap, n, " %s", app->config.listen.items[i]);
+  n = append(buf, cap, n, " (IKE %u, NAT-T %u); TUN %s\n", app->config.ike_port,
+             app->config.natt_port, l2tpsec_server_tun_name(app->server));
+  n = append(buf, cap, n,
+             "Received: IKE %llu, ESP %llu, plain L2TP %llu, NAT "
+             "keepalives %llu, from TUN %llu\n",
+             (unsigned long long)st.ike_received,
+             (unsigned long long)st.esp_received,
+             (unsigned long long)st.plain_l2tp_received,
+             (unsigned long long)st.nat_keepalives,
+             (unsigned long long)st.tun_received);
+  n = append(buf, cap, n,
+             "Dropped: no session %llu, no handler %llu, malformed %llu\n",
+             (unsigned long long)st.dropped_no_session,
+             (unsigned long long)st.dropped_unhandled,
+             (unsigned long long)st.dropped_malformed);
+  n = append(buf, cap, n, "Connections (%zu up, %zu addresses leased):\n",
+             st.sessions, st.addresses_leased);
+  return n < cap ? n : cap - 1;
+}
+
+static void stop(struct app *app) {
+  l2tpsec_server_del(app->server);
+  app->server = NULL;
+  control_close(&app->control);
+  uv_close((uv_handle_t *)&app->sighup, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+}
+
+static void on_terminate(uv_signal_t *handle, int signum) {
+  struct app *app = handle->data;
+
+  log_line(&app->log, L2TPSEC_LOG_NOTICE, "received %s: shutting down",
+           strsignal(signum));
+  stop(app);
+}
+
+/*
+ * Re-reads the configuration file and reports whether it is valid.
+ * TODO: hand the new user and TOTP stores to the authenticator once the
+ * authentication layer is on main; listen, pool and TUN settings need a
+ * restart.
+ */
+static void on_reload(uv_signal_t *handle, int signum) {
+  struct app *app = handle->data;
+  struct server_config fresh;
+  struct config_errors errors;
+
+  if (app->config.path[0] == '\0') {
+    log_line(&app->log, L2TPSEC_LOG_NOTICE,
+             "received SIGHUP: the first-run configuration has no file to "
+             "reload");
+    return;
+  }
+  config_defaults(&fresh);
+  if (config_load(&fresh, app->config.path, &errors) != 0) {
+    log_line(&app->log, L2TPSEC_LOG_ERROR,
+             "reload of %s failed at line %u: %s; keeping the running "
+             "configuration",
+             app->config.path, errors.items[0].line, errors.items[0].message);
+  } else {
+    log_line(&app->log, L2TPSEC_LOG_NOTICE, "reloaded %s; sessions are kept",
+             app->config.path);
+  }
+  config_wipe(&fresh);
+}
+
+static void fill_settings(struct app *app, l2tpsec_server_settings *s,
+                          const char *listen[], const char *ranges[]) {
+  const struct server_config *c = &app->config;
+
+  l2tpsec_server_settings_default(s);
+  for (size_t i = 0; i < c->listen.count; i++)
+    listen[i] = c->listen.items[i];
+  for (size_t i = 0; i < c->ranges.count; i++)
+    ranges[i] = c->ranges.items[i];
+  s->listen_addresses = listen;
+  s->listen_address_count = c->listen.count;
+  s->ike_port = c->ike_port;
+  s->natt_port = c->natt_port;
+  s->raw_esp = c->raw_esp;
+  s->allow_plain_l2tp = c->allow_plain_l2tp;
+  s->l2tp_port = c->l2tp_port;
+  s->psk = c->psk;
+  s->psk_len = c->psk_len;
+  s->pool_ranges = ranges;
+  s->pool_range_count = c->ranges.count;
+  s->local_address = c->local_address;
+  for (size_t i = 0; i < 2; i++) {
+    s->dns[i] = i < c->dns.count ? c->dns.items[i] : NULL;
+    s->nbns[i] = i < c->nbns.count ? c->nbns.items[i] : NULL;
+  }
+  s->tun_name = c->tun_name;
+  s->tun_mtu = c->tun_mtu;
+  s->tun_configure = c->tun_configure;
+  s->log = log_sink_for_library(&app->log);
+}
+
+static void watch_signal(struct app *app, uv_signal_t *handle, int signum,
+                         uv_signal_cb cb) {
+  uv_signal_init(&app->loop, handle);
+  handle->data = app;
+  uv_signal_start(handle, cb, signum);
+}
+
+static int run(struct app *app) {
+  const char *listen[CONFIG_MAX_LIST], *ranges[CONFIG_MAX_LIST];
+  l2tpsec_server_settings settings;
+  int rv;
+
+  uv_loop_init(&app->loop);
+  fill_settings(app, &settings, listen, ranges);
+  rv = l2tpsec_server_new(&app->server, &app->loop, &settings);
+  if (rv != 0) {
+    log_line(&app->log, L2TPSEC_LOG_ERROR, "cannot start: %s",
+             l2tpsec_strerror(rv));
+    uv_run(&app->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&app->loop);
+    return 1;
+  }
+
+  app->started = time(NULL);
+  control_listen(&app->control, &app->loop, app->config.control_socket,
+                 &app->log, status_text, app);
+  watch_signal(app, &app->sighup, SIGHUP, on_reload);
+  watch_signal(app, &app->sigterm, SIGTERM, on_terminate);
+  watch_signal(app, &app->sigint, SIGINT, on_terminate);
+  uv_run(&app->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&app->loop);
+  log_line(&app->log, L2TPSEC_LOG_NOTICE, "stopped");
+  return 0;
+}
+
+static int check_only(struct app *app, int loaded) {
+  if (loaded == 1)
+    printf("no configuration file at %s: the built-in first-run "
+           "configuration would be used\n",
+           DEFAULT_CONFIG);
+  else
+    printf("%s: configuration is valid\n", app->config.path);
+  return 0;
+}
+
+static int start(struct app *app) {
+  int loaded = load_config(app);
+  bool use_syslog;
+
+  if (loaded < 0)
+    return 1;
+  if (app->options.check_config)
+    return check_only(app, loaded);
+  if (app->options.status)
+    return control_request_status(loaded == 1 ? "/run/l2tpsec-server.sock"
+                                              : app->config.control_socket);
+
+  if (loaded == 1) {
+    if (first_run_config(&app->config) != 0) {
+      fprintf(stderr, "l2tpsec-server: the random generator failed\n");
+      return 1;
+    }
+    first_run_print(stdout, &app->config, DEFAULT_CONFIG);
+  }
+  use_syslog = app->config.syslog == SYSLOG_ALWAYS ||
+               (app->config.syslog == SYSLOG_AUTO && app->options.daemon);
+  if (app->options.daemon && daemon(0, 0) != 0) {
+    perror("l2tpsec-server: daemon");
+    return 1;
+  }
+  log_sink_open(&app->log, use_syslog, app->config.log_level);
+  log_line(&app->log, L2TPSEC_LOG_NOTICE, "starting l2tpsec-server %s",
+           l2tpsec_version());
+  return run(app);
+}
+
+int main(int argc, char **argv) {
+  static struct app app;
+  int status;
+
+  if (parse_options(argc, argv, &app.options) != 0)
+    return 2;
+  status = start(&app);
+  log_sink_close(&app.log);
+  config_wipe(&app.config);
+  return status;
+}

@@ -1,0 +1,296 @@
+/* Creation and tear-down of the server: sockets, TUN, pool, timer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log_internal.h"
+#include "l2tpsec/errors.h"
+#include "l2tpsec/mem.h"
+#include "uv/server_internal.h"
+#include "uv/tun.h"
+
+/* Limits of the pool ranges a server accepts in its settings. */
+#define MAX_POOL_RANGES 64
+
+void l2tpsec_server_settings_default(l2tpsec_server_settings *s) {
+  memset(s, 0, sizeof(*s));
+  s->ike_port = 500;
+  s->natt_port = 4500;
+  s->raw_esp = true;
+  s->l2tp_port = 1701;
+  s->tun_name = "";
+  s->tun_mtu = 1400;
+  s->tun_configure = true;
+  s->tun_fd = -1;
+  s->rand = l2tpsec_rand_system();
+}
+
+static int config_error(l2tpsec_server *server, const char *what,
+                        const char *value) {
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_UV,
+              "invalid %s '%s'", what, value ? value : "(missing)");
+  return L2TPSEC_ERR_CONFIG;
+}
+
+static int parse_ipv4(const char *text, uint32_t *addr) {
+  struct in_addr in;
+
+  if (text == NULL || inet_pton(AF_INET, text, &in) != 1)
+    return L2TPSEC_ERR_CONFIG;
+  *addr = ntohl(in.s_addr);
+  return 0;
+}
+
+static int parse_servers(l2tpsec_server *server, const char *const text[2],
+                         const char *what, uint32_t out[2]) {
+  for (int i = 0; i < 2; i++) {
+    out[i] = 0;
+    if (text[i] != NULL && parse_ipv4(text[i], &out[i]) != 0)
+      return config_error(server, what, text[i]);
+  }
+  return 0;
+}
+
+/* Returns the longest prefix that covers the local address and ranges. */
+static unsigned covering_prefix(uint32_t local,
+                                const l2tpsec__addr_range *ranges,
+                                size_t count) {
+  uint32_t lo = local, hi = local;
+  unsigned prefix = 32;
+
+  for (size_t i = 0; i < count; i++) {
+    lo = ranges[i].first < lo ? ranges[i].first : lo;
+    hi = ranges[i].last > hi ? ranges[i].last : hi;
+  }
+  while (prefix > 0 && (lo >> (32 - prefix)) != (hi >> (32 - prefix)))
+    prefix--;
+  return prefix;
+}
+
+static int make_pool(l2tpsec_server *server, const l2tpsec_server_settings *s,
+                     unsigned *prefix) {
+  l2tpsec__addr_range ranges[MAX_POOL_RANGES];
+  uint32_t dns[2], nbns[2];
+  int rv;
+
+  if (s->pool_range_count == 0 || s->pool_range_count > MAX_POOL_RANGES)
+    return config_error(server, "number of pool ranges", "0 or over 64");
+  if (parse_ipv4(s->local_address, &server->local_address) != 0)
+    return config_error(server, "local address", s->local_address);
+  for (size_t i = 0; i < s->pool_range_count; i++) {
+    if (l2tpsec__addr_range_parse(s->pool_ranges[i], &ranges[i]) != 0)
+      return config_error(server, "pool range", s->pool_ranges[i]);
+  }
+  if (parse_servers(server, s->dns, "DNS server", dns) != 0 ||
+      parse_servers(server, s->nbns, "NBNS server", nbns) != 0)
+    return L2TPSEC_ERR_CONFIG;
+
+  rv = l2tpsec__addr_pool_new(&server->pool, ranges, s->pool_range_count);
+  if (rv == L2TPSEC_ERR_INVALID_ARGUMENT || rv == L2TPSEC_ERR_LIMIT)
+    return config_error(server,
+                        "pool ranges (overlapping or over 2^20 "
+                        "addresses)",
+                        s->pool_ranges[0]);
+  if (rv != 0)
+    return rv;
+  l2tpsec__addr_pool_set_servers(server->pool, dns, nbns);
+  l2tpsec__addr_pool_exclude(server->pool, server->local_address);
+  *prefix = covering_prefix(server->local_address, ranges, s->pool_range_count);
+  return 0;
+}
+
+static int tun_failed(l2tpsec_server *server, const char *step) {
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_UV,
+              "cannot %s TUN device '%s': %s; the server needs root or "
+              "CAP_NET_ADMIN and the tun module (/dev/net/tun)",
+              step, server->tun_name, strerror(errno));
+  return L2TPSEC_ERR_IO;
+}
+
+static int configure_tun(l2tpsec_server *server, unsigned prefix) {
+  if (l2tpsec__tun_set_mtu(server->tun_name, server->tun_mtu) != 0)
+    return tun_failed(server, "set the MTU of");
+  if (l2tpsec__tun_add_ipv4(server->tun_name, htonl(server->local_address),
+                            prefix) != 0)
+    return tun_failed(server, "add the local address to");
+  if (l2tpsec__tun_up(server->tun_name) != 0)
+    return tun_failed(server, "bring up");
+  return 0;
+}
+
+static int open_tun(l2tpsec_server *server, const l2tpsec_server_settings *s,
+                    unsigned prefix) {
+  int rv;
+
+  if (s->tun_fd >= 0) {
+    server->tun_fd = s->tun_fd;
+  } else {
+    snprintf(server->tun_name, sizeof(server->tun_name), "%s",
+             s->tun_name ? s->tun_name : "");
+    rv = l2tpsec__tun_open(server->tun_name, server->tun_name);
+    if (rv < 0)
+      return tun_failed(server, "open");
+    server->tun_fd = rv;
+    server->tun_owned = true;
+    if (s->tun_configure && configure_tun(server, prefix) != 0)
+      return L2TPSEC_ERR_IO;
+  }
+
+  if (uv_poll_init(server->loop, &server->tun_poll, server->tun_fd) != 0)
+    return tun_failed(server, "poll");
+  server->tun_polling = true;
+  server->tun_poll.data = server;
+  uv_poll_start(&server->tun_poll, UV_READABLE, l2tpsec__server_on_tun);
+  return 0;
+}
+
+static int open_transport(l2tpsec_server *server,
+                          const l2tpsec_server_settings *s) {
+  l2tpsec__transport_settings ts;
+
+  l2tpsec__transport_settings_default(&ts);
+  ts.addresses = s->listen_addresses;
+  ts.address_count = s->listen_address_count;
+  ts.ike_port = s->ike_port;
+  ts.natt_port = s->natt_port;
+  ts.l2tp_port = s->allow_plain_l2tp ? s->l2tp_port : 0;
+  ts.raw_esp = s->raw_esp;
+  ts.log = s->log;
+  return l2tpsec__transport_new(&server->transport, server->loop, &ts,
+                                l2tpsec__server_on_outer, server);
+}
+
+static int copy_settings(l2tpsec_server *server,
+                         const l2tpsec_server_settings *s) {
+  server->log = s->log;
+  server->rand = s->rand;
+  server->allow_plain_l2tp = s->allow_plain_l2tp;
+  server->tun_fd = -1;
+  server->tun_mtu = s->tun_mtu;
+  l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);
+
+  if (s->tun_mtu < 576 || s->tun_mtu > 65535)
+    return config_error(server, "TUN MTU (576 to 65535)", "out of range");
+  if (s->psk_len > 0 && s->psk == NULL)
+    return config_error(server, "PSK", NULL);
+  if (s->psk_len > 0) {
+    server->psk = malloc(s->psk_len);
+    if (server->psk == NULL)
+      return L2TPSEC_ERR_NOMEM;
+    memcpy(server->psk, s->psk, s->psk_len);
+    server->psk_len = s->psk_len;
+  }
+  return 0;
+}
+
+static int start(l2tpsec_server *server, const l2tpsec_server_settings *s) {
+  unsigned prefix = 32;
+  int rv;
+
+  rv = copy_settings(server, s);
+  if (rv == 0)
+    rv = make_pool(server, s, &prefix);
+  if (rv == 0)
+    rv = l2tpsec__loop_timer_init(&server->timer, server->loop);
+  if (rv == 0) {
+    server->timer_open = true;
+    rv = open_tun(server, s, prefix);
+  }
+  if (rv == 0)
+    rv = open_transport(server, s);
+  return rv;
+}
+
+int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
+                       const l2tpsec_server_settings *settings) {
+  l2tpsec_server *server;
+  int rv;
+
+  if (pserver == NULL)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+  *pserver = NULL;
+  if (loop == NULL || settings == NULL || settings->listen_address_count == 0)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+
+  server = calloc(1, sizeof(*server));
+  if (server == NULL)
+    return L2TPSEC_ERR_NOMEM;
+  server->loop = loop;
+
+  rv = start(server, settings);
+  if (rv != 0) {
+    l2tpsec_server_del(server);
+    return rv;
+  }
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_UV,
+              "server started: IKE on port %u, NAT-T on port %u, TUN '%s'",
+              settings->ike_port, settings->natt_port, server->tun_name);
+  *pserver = server;
+  return 0;
+}
+
+static void free_server(l2tpsec_server *server) {
+  if (server->psk != NULL) {
+    l2tpsec_wipe(server->psk, server->psk_len);
+    free(server->psk);
+  }
+  l2tpsec__addr_pool_del(server->pool);
+  free(server);
+}
+
+/* The timer's data field belongs to the loop timer, so the server is
+ * found from the handle's address instead. */
+static void on_handle_closed(uv_handle_t *handle) {
+  l2tpsec_server *server = handle->data;
+
+  if (handle->type == UV_TIMER)
+    server = (l2tpsec_server *)((char *)handle -
+                                offsetof(l2tpsec_server, timer.handle));
+  if (--server->pending_closes == 0)
+    free_server(server);
+}
+
+void l2tpsec_server_del(l2tpsec_server *server) {
+  if (server == NULL)
+    return;
+
+  l2tpsec__transport_close(server->transport);
+  server->transport = NULL;
+  server->pending_closes = server->tun_polling + server->timer_open;
+  if (server->tun_polling)
+    uv_close((uv_handle_t *)&server->tun_poll, on_handle_closed);
+  if (server->tun_owned)
+    close(server->tun_fd);
+  if (server->timer_open)
+    l2tpsec__loop_timer_close(&server->timer, on_handle_closed);
+  if (server->pending_closes == 0)
+    free_server(server);
+}
+
+void l2tpsec_server_stats_get(const l2tpsec_server *server,
+                              l2tpsec_server_stats *stats) {
+  const l2tpsec__transport_stats *ts =
+      server->transport ? l2tpsec__transport_stats_get(server->transport)
+                        : NULL;
+
+  *stats = server->stats;
+  stats->nat_keepalives = ts ? ts->keepalives : 0;
+  stats->addresses_leased =
+      server->pool ? l2tpsec__addr_pool_leased(server->pool) : 0;
+}
+
+const char *l2tpsec_server_tun_name(const l2tpsec_server *server) {
+  return server->tun_name;
+}
+
+int l2tpsec_server_check_range(const char *range) {
+  l2tpsec__addr_range parsed;
+
+  if (range == NULL)
+    return L2TPSEC_ERR_CONFIG;
+  return l2tpsec__addr_range_parse(range, &parsed);
+}

@@ -1,0 +1,124 @@
+#!/bin/sh
+# The example server as an administrator meets it: --check-config with
+# line numbers, the first-run configuration with its secrets and QR code,
+# --status over the control socket, SIGHUP and SIGTERM. The server runs in
+# a network namespace this script creates and deletes.
+#
+#   server_cli.sh PATH-TO-l2tpsec-server SOURCE-DIR
+set -eu
+server=$1
+src=$2
+ns=e2e$$cli
+work=$(mktemp -d)
+pid=""
+
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out" >&2
+  exit 1
+}
+
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
+command -v oathtool >/dev/null || fail "oathtool is missing; scripts/install-deps.sh installs it"
+
+# Waits up to 5 s for a pattern in the server's output.
+wait_for() {
+  for _ in $(seq 50); do
+    grep -q "$1" "$work/out" && return 0
+    sleep 0.1
+  done
+  fail "the server never printed '$1'"
+}
+
+# --check-config accepts the sample and reports each error with its line.
+"$server" -c "$src/examples/server/server.ini" --check-config >"$work/check" ||
+  fail "the sample configuration does not validate"
+grep -q "configuration is valid" "$work/check" || fail "no 'valid' message"
+
+cat >"$work/bad.ini" <<'INI'
+[server]
+listen = 192.0.2.1 example.org
+[ipsec]
+psk = a-long-enough-key
+[pool]
+range = 192.0.2.50-192.0.2.10
+local_address = 192.0.2.1
+[tun]
+colour = blue
+[auth]
+require_code = maybe
+[user alice]
+password = x
+INI
+if "$server" -c "$work/bad.ini" --check-config 2>"$work/errors"; then
+  fail "--check-config accepted an invalid file"
+fi
+for expected in \
+  "bad.ini:2: invalid item 'example.org'" \
+  "bad.ini:6: invalid item '192.0.2.50-192.0.2.10'" \
+  "bad.ini:9: unknown key 'colour' in \[tun\]" \
+  "bad.ini:11: invalid boolean 'maybe'" \
+  "4 error(s)"; do
+  grep -q "$expected" "$work/errors" || fail "missing error: $expected"
+done
+
+# First run: loopback only, fresh secrets, a usable TOTP secret.
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip netns exec "$ns" "$server" >"$work/out" 2>&1 &
+pid=$!
+wait_for "server started"
+grep -q "listens on 127.0.0.1 only" "$work/out" || fail "no loopback notice"
+grep -q "To accept clients from other hosts" "$work/out" ||
+  fail "no hint on listening publicly"
+psk=$(sed -n 's/^  Pre-shared key:  //p' "$work/out")
+[ ${#psk} -eq 20 ] || fail "PSK '$psk' is not 20 characters"
+secret=$(sed -n 's/^  TOTP secret:     \([A-Z2-7]*\) .*/\1/p' "$work/out")
+grep -q "otpauth://totp/l2tpsec:demo?secret=$secret&issuer=l2tpsec" \
+  "$work/out" || fail "the otpauth URI does not carry the TOTP secret"
+oathtool --totp -b "$secret" >/dev/null ||
+  fail "oathtool rejects the printed TOTP secret"
+grep -q "▀" "$work/out" || fail "no QR code"
+
+ip netns exec "$ns" "$server" --status >"$work/status" ||
+  fail "--status failed"
+grep -q "Listening on: 127.0.0.1 (IKE 500, NAT-T 4500); TUN l2tpsec0" \
+  "$work/status" || fail "unexpected status: $(cat "$work/status")"
+ip -n "$ns" addr show l2tpsec0 | grep -q "inet 192.0.2.1/24" ||
+  fail "TUN l2tpsec0 lacks 192.0.2.1/24"
+
+kill -HUP "$pid"
+wait_for "has no file to reload"
+kill -TERM "$pid"
+wait "$pid" || fail "the server exited with status $?"
+pid=""
+grep -q "stopped" "$work/out" || fail "no 'stopped' line"
+[ ! -e /run/l2tpsec-server.sock ] || fail "the control socket was left"
+
+# A configuration file: reload keeps running, a broken reload says where.
+sed -e 's/^listen = .*/listen = 127.0.0.1/' \
+  -e "s|^control_socket = .*|control_socket = $work/control.sock|" \
+  -e 's/^name = l2tpsec0/name = e2etun1/' \
+  "$src/examples/server/server.ini" >"$work/good.ini"
+ip netns exec "$ns" "$server" -c "$work/good.ini" >"$work/out" 2>&1 &
+pid=$!
+wait_for "server started"
+kill -HUP "$pid"
+wait_for "reloaded $work/good.ini"
+echo "bogus = 1" >>"$work/good.ini"
+line=$(wc -l <"$work/good.ini")
+kill -HUP "$pid"
+wait_for "failed at line $line: unknown key 'bogus' in \[log\]"
+ip netns exec "$ns" "$server" -c "$work/good.ini" --status >/dev/null 2>&1 &&
+  fail "--status read a broken configuration"
+kill -TERM "$pid"
+wait "$pid" || fail "the server exited with status $?"
+pid=""
+echo "server_cli: all checks passed"

@@ -1,0 +1,217 @@
+/*
+ * The server object against the real kernel, in a network namespace of
+ * the test's own: sockets, TUN configuration from the pool, refusal of
+ * plain L2TP, counters, and a clean tear-down.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "l2tpsec/errors.h"
+#include "l2tpsec/server.h"
+#include "uv/tun.h"
+
+static char log_text[4096];
+
+static void on_log(void *user_data, enum l2tpsec_log_level level,
+                   enum l2tpsec_log_category category, const char *message) {
+  size_t used = strlen(log_text);
+
+  snprintf(log_text + used, sizeof(log_text) - used, "%s\n", message);
+}
+
+static int enter_namespace(void **state) {
+  if (unshare(CLONE_NEWNET) != 0) {
+    fprintf(stderr,
+            "test_uv_server needs root: unshare(CLONE_NEWNET) failed: %s; "
+            "run the suite as root (sudo scripts/test.sh)\n",
+            strerror(errno));
+    return -1;
+  }
+  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
+}
+
+static const char *const listen_v4[] = {"127.0.0.1"};
+static const char *const ranges[] = {"192.0.2.10-192.0.2.20", "192.0.2.100"};
+
+static void fill_settings(l2tpsec_server_settings *s) {
+  l2tpsec_server_settings_default(s);
+  s->listen_addresses = listen_v4;
+  s->listen_address_count = 1;
+  s->psk = (const uint8_t *)"a test key";
+  s->psk_len = 10;
+  s->pool_ranges = ranges;
+  s->pool_range_count = 2;
+  s->local_address = "192.0.2.1";
+  s->dns[0] = "192.0.2.53";
+  s->tun_name = "e2esrv0";
+  s->log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_DEBUG};
+}
+
+static void pump(uv_loop_t *loop, int ms) {
+  for (int i = 0; i < ms; i++) {
+    uv_run(loop, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+}
+
+static int connected_udp(const char *addr, uint16_t port) {
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+  inet_pton(AF_INET, addr, &sin.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+  return fd;
+}
+
+static int tun_has_address(const char *name, const char *addr,
+                           const char *mask) {
+  struct ifaddrs *list, *ifa;
+  int found = 0;
+
+  assert_int_equal(getifaddrs(&list), 0);
+  for (ifa = list; ifa != NULL; ifa = ifa->ifa_next) {
+    char a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+
+    if (strcmp(ifa->ifa_name, name) != 0 || ifa->ifa_addr == NULL ||
+        ifa->ifa_addr->sa_family != AF_INET)
+      continue;
+    inet_ntop(AF_INET, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, a,
+              sizeof(a));
+    inet_ntop(AF_INET, &((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr, m,
+              sizeof(m));
+    found |= strcmp(a, addr) == 0 && strcmp(m, mask) == 0;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+static void server_configures_tun_from_pool(void **state) {
+  l2tpsec_server_settings s;
+  l2tpsec_server *server;
+  l2tpsec_server_stats stats;
+  uv_loop_t loop;
+  int fd;
+
+  uv_loop_init(&loop);
+  log_text[0] = '\0';
+  fill_settings(&s);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  assert_string_equal(l2tpsec_server_tun_name(server), "e2esrv0");
+  /* 192.0.2.1 to 192.0.2.100 share the first 25 bits. */
+  assert_true(tun_has_address("e2esrv0", "192.0.2.1", "255.255.255.128"));
+  assert_non_null(strstr(log_text, "server started: IKE on port 500"));
+
+  /* The kernel routes a pool address into the TUN device. */
+  fd = connected_udp("192.0.2.15", 9);
+  assert_int_equal(send(fd, "x", 1, 0), 1);
+  close(fd);
+  fd = connected_udp("127.0.0.1", 500);
+  assert_int_equal(send(fd, "ike", 3, 0), 3);
+  close(fd);
+  pump(&loop, 50);
+
+  l2tpsec_server_stats_get(server, &stats);
+  assert_int_equal(stats.ike_received, 1);
+  assert_int_equal(stats.dropped_unhandled, 1);
+  assert_true(stats.tun_received >= 1);
+  assert_true(stats.dropped_no_session >= 1);
+  assert_int_equal(stats.addresses_leased, 0);
+
+  l2tpsec_server_del(server);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  assert_int_equal(if_nametoindex("e2esrv0"), 0);
+}
+
+/* Plain UDP/1701 gets ICMP port unreachable unless a setting allows it. */
+static void server_refuses_plain_l2tp(void **state) {
+  l2tpsec_server_settings s;
+  l2tpsec_server *server;
+  l2tpsec_server_stats stats;
+  uv_loop_t loop;
+  char buf[8];
+  int fd;
+
+  uv_loop_init(&loop);
+  fill_settings(&s);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  fd = connected_udp("127.0.0.1", 1701);
+  assert_int_equal(send(fd, "\xc8\x02", 2, 0), 2);
+  pump(&loop, 20);
+  assert_int_equal(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+  assert_int_equal(errno, ECONNREFUSED);
+  close(fd);
+  l2tpsec_server_del(server);
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  s.allow_plain_l2tp = true;
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  fd = connected_udp("127.0.0.1", 1701);
+  assert_int_equal(send(fd, "\xc8\x02", 2, 0), 2);
+  pump(&loop, 20);
+  assert_int_equal(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+  assert_int_equal(errno, EAGAIN);
+  l2tpsec_server_stats_get(server, &stats);
+  assert_int_equal(stats.plain_l2tp_received, 1);
+  close(fd);
+  l2tpsec_server_del(server);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void server_rejects_bad_settings(void **state) {
+  static const char *const bad_range[] = {"192.0.2.20-192.0.2.10"};
+  l2tpsec_server_settings s;
+  l2tpsec_server *server = (void *)1;
+  uv_loop_t loop;
+
+  uv_loop_init(&loop);
+  log_text[0] = '\0';
+  fill_settings(&s);
+  s.local_address = "192.0.2";
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+  assert_null(server);
+  assert_non_null(strstr(log_text, "invalid local address '192.0.2'"));
+
+  fill_settings(&s);
+  s.pool_ranges = bad_range;
+  s.pool_range_count = 1;
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+  assert_non_null(
+      strstr(log_text, "invalid pool range '192.0.2.20-192.0.2.10'"));
+
+  fill_settings(&s);
+  s.tun_mtu = 100;
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+
+  fill_settings(&s);
+  s.listen_address_count = 0;
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s),
+                   L2TPSEC_ERR_INVALID_ARGUMENT);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(server_configures_tun_from_pool),
+      cmocka_unit_test(server_refuses_plain_l2tp),
+      cmocka_unit_test(server_rejects_bad_settings),
+  };
+
+  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+}
