@@ -5,6 +5,7 @@
 #ifndef L2TPSEC_H
 #define L2TPSEC_H
 
+#include "l2tpsec/auth.h"
 #include "l2tpsec/common.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/esp.h"
@@ -12,6 +13,7 @@
 #include "l2tpsec/log.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/packet.h"
+#include "l2tpsec/ppp.h"
 #include "l2tpsec/radius.h"
 #include "l2tpsec/rand.h"
 #include "l2tpsec/server.h"
