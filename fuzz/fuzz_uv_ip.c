@@ -1,13 +1,11 @@
 /*
  * Inner IP packets through the lib/uv helpers that rewrite or answer
- * them: MSS clamping, the ICMP too-big error, IPv4 fragmentation, and
- * the NAT-T port classifier.
+ * them: MSS clamping, the ICMP too-big error and IPv4 fragmentation.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "uv/mtu.h"
-#include "uv/natt_demux.h"
 
 static void fragment_all(const uint8_t *data, size_t size) {
   static uint8_t out[65536];
@@ -24,7 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t copy[65536], out[2048];
   const uint8_t from[16] = {192, 0, 2, 1};
-  size_t offset;
 
   if (size > sizeof(copy))
     return 0;
@@ -34,6 +31,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   l2tpsec__icmp_too_big(data, size, 1280, from, out, sizeof(out));
   l2tpsec__mtu_check(data, size, 1400);
   fragment_all(data, size);
-  l2tpsec__natt_classify(data, size, &offset);
   return 0;
 }

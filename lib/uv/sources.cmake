@@ -8,7 +8,6 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mss_clamp.c
   ${CMAKE_CURRENT_LIST_DIR}/icmp_too_big.c
   ${CMAKE_CURRENT_LIST_DIR}/ipv4_fragment.c
-  ${CMAKE_CURRENT_LIST_DIR}/natt_demux.c
   ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c
   ${CMAKE_CURRENT_LIST_DIR}/loop_timer.c
   ${CMAKE_CURRENT_LIST_DIR}/transport.c

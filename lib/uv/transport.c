@@ -8,8 +8,11 @@
 #include "core/log_internal.h"
 #include "core/ratelimit.h"
 #include "l2tpsec/errors.h"
-#include "uv/natt_demux.h"
+#include "l2tpsec/esp.h"
 #include "uv/transport.h"
+
+/* RFC 3948 section 2.2: four zero bytes in front of IKE on port 4500. */
+#define NON_ESP_MARKER_LEN 4
 
 enum role { ROLE_IKE, ROLE_NATT, ROLE_L2TP, ROLE_RAW, ROLE_COUNT };
 
@@ -70,19 +73,19 @@ static void deliver(struct sock *s, enum l2tpsec__rx_kind kind,
 static void deliver_natt(struct sock *s, const struct sockaddr *peer,
                          const uint8_t *data, size_t len) {
   l2tpsec__transport *t = s->transport;
-  size_t offset;
 
-  switch (l2tpsec__natt_classify(data, len, &offset)) {
-  case L2TPSEC__NATT_IKE:
-    deliver(s, L2TPSEC__RX_IKE, peer, data + offset, len - offset);
+  switch (l2tpsec_esp_udp_classify(data, len)) {
+  case L2TPSEC_ESP_UDP_IKE:
+    deliver(s, L2TPSEC__RX_IKE, peer, data + NON_ESP_MARKER_LEN,
+            len - NON_ESP_MARKER_LEN);
     break;
-  case L2TPSEC__NATT_ESP:
+  case L2TPSEC_ESP_UDP_ESP:
     deliver(s, L2TPSEC__RX_ESP_UDP, peer, data, len);
     break;
-  case L2TPSEC__NATT_KEEPALIVE:
+  case L2TPSEC_ESP_UDP_KEEPALIVE:
     t->stats.keepalives++;
     break;
-  case L2TPSEC__NATT_INVALID:
+  case L2TPSEC_ESP_UDP_INVALID:
     t->stats.invalid_natt++;
     l2tpsec__log_limited(&t->log, &t->drop_log, now_ns(), L2TPSEC_LOG_INFO,
                          L2TPSEC_LOG_UV,

@@ -1,4 +1,4 @@
-/* NAT-T port demultiplexing and the deadline heap. */
+/* The deadline heap behind the loop timer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,34 +8,7 @@
 #include <cmocka.h>
 
 #include "l2tpsec/errors.h"
-#include "uv/natt_demux.h"
 #include "uv/timer_heap.h"
-
-static void natt_classifies_each_kind(void **state) {
-  const uint8_t keepalive[] = {0xff};
-  const uint8_t ike[] = {0, 0, 0, 0, 0x11, 0x22};
-  const uint8_t marker_only[] = {0, 0, 0, 0};
-  const uint8_t esp[] = {0, 0, 0x10, 0x01, 0, 0, 0, 1};
-  const uint8_t short_esp[] = {0xde, 0xad, 0xbe, 0xef, 0, 0, 1};
-  size_t off = 99;
-
-  assert_int_equal(l2tpsec__natt_classify(keepalive, 1, &off),
-                   L2TPSEC__NATT_KEEPALIVE);
-  assert_int_equal(l2tpsec__natt_classify(ike, sizeof(ike), &off),
-                   L2TPSEC__NATT_IKE);
-  assert_int_equal(off, 4);
-  assert_int_equal(l2tpsec__natt_classify(esp, sizeof(esp), &off),
-                   L2TPSEC__NATT_ESP);
-  assert_int_equal(off, 0);
-  assert_int_equal(l2tpsec__natt_classify(marker_only, 4, &off),
-                   L2TPSEC__NATT_INVALID);
-  assert_int_equal(l2tpsec__natt_classify(short_esp, 7, &off),
-                   L2TPSEC__NATT_INVALID);
-  assert_int_equal(l2tpsec__natt_classify(esp, 0, &off), L2TPSEC__NATT_INVALID);
-  assert_int_equal(l2tpsec__natt_classify(keepalive, 1, &off),
-                   L2TPSEC__NATT_KEEPALIVE);
-  assert_int_equal(l2tpsec__natt_classify(ike, 2, &off), L2TPSEC__NATT_INVALID);
-}
 
 struct fired {
   l2tpsec__timer timer;
@@ -132,7 +105,6 @@ static void heap_rearm_from_callback(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(natt_classifies_each_kind),
       cmocka_unit_test(heap_fires_in_deadline_order),
       cmocka_unit_test(heap_moves_and_cancels),
       cmocka_unit_test(heap_rearm_from_callback),
