@@ -13,6 +13,8 @@ build_pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config
 
 test_pkgs="python3 python3-scapy tshark xxd xl2tpd ike-scan oathtool
   iproute2 iptables procps psmisc"
+# test_crypto_pk writes a certificate's subject DER with it.
+test_pkgs="$test_pkgs python3-cryptography"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then

@@ -209,7 +209,10 @@ void l2tpsec__x509_del(l2tpsec__x509 *chain);
 int l2tpsec__x509_verify(const l2tpsec__x509 *chain, const l2tpsec__x509 *cas,
                          int64_t now_unix, char *reason, size_t reason_len);
 
-/* Verifies an IKEv1 signature (format as for sign) with a leaf's key. */
+/*
+ * Verifies an IKEv1 signature (format as for sign) with a leaf's key.
+ * Returns L2TPSEC_ERR_AUTH_FAILED for a wrong signature or length.
+ */
 int l2tpsec__x509_verify_ike_sig(const l2tpsec__x509 *leaf,
                                  const uint8_t *hash, size_t hash_len,
                                  const uint8_t *sig, size_t sig_len);

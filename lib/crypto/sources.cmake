@@ -23,7 +23,9 @@ set(L2TPSEC_CRYPTO_MBEDTLS_ASYMMETRIC
   ${_crypto}/mbedtls/rand.c
   ${_crypto}/mbedtls/dh.c
   ${_crypto}/mbedtls/dh_modp.c
-  ${_crypto}/mbedtls/dh_ecp.c)
+  ${_crypto}/mbedtls/dh_ecp.c
+  ${_crypto}/mbedtls/pk.c
+  ${_crypto}/mbedtls/x509.c)
 
 if(L2TPSEC_CRYPTO_BACKEND STREQUAL "mbedtls")
   list(APPEND L2TPSEC_SOURCES ${L2TPSEC_CRYPTO_MBEDTLS_SYMMETRIC})

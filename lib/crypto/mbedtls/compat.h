@@ -13,6 +13,7 @@
 #define L2TPSEC_CRYPTO_MBEDTLS_COMPAT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mbedtls/version.h>
 
@@ -31,6 +32,12 @@
 #ifndef MBEDTLS_PRIVATE
 #define MBEDTLS_PRIVATE(member) member
 #endif
+
+/*
+ * Drops const for mbedTLS functions that take a non-const pointer to an
+ * object they only read (mbedtls_x509_crt_verify, mbedtls_pk_verify).
+ */
+#define L2TPSEC_UNCONST(type, ptr) ((type *)(uintptr_t)(ptr))
 
 /* Random callback with the signature mbedTLS takes for f_rng. */
 int l2tpsec__mbedtls_rng(void *rand, unsigned char *out, size_t len);
