@@ -318,6 +318,19 @@ L2TPSEC_API int l2tpsec_l2tp_session_report_errors(
     l2tpsec_l2tp *l2tp, uint16_t tunnel_id, uint16_t session_id,
     const l2tpsec_l2tp_call_errors *errors, l2tpsec_tstamp now);
 
+/*
+ * Changes one tunnel's HELLO interval (0 disables HELLO), retry count
+ * and back-off cap, for peers such as sleeping phones that need other
+ * values than the endpoint's settings. Returns L2TPSEC_ERR_NOT_FOUND or
+ * L2TPSEC_ERR_INVALID_ARGUMENT (zero retries, cap below
+ * retransmit_initial).
+ */
+L2TPSEC_API int l2tpsec_l2tp_tunnel_set_timers(l2tpsec_l2tp *l2tp,
+                                               uint16_t tunnel_id,
+                                               l2tpsec_duration hello_interval,
+                                               unsigned max_retries,
+                                               l2tpsec_duration retransmit_cap);
+
 /* Copies the counters. */
 L2TPSEC_API void l2tpsec_l2tp_get_stats(const l2tpsec_l2tp *l2tp,
                                         l2tpsec_l2tp_stats *stats);

@@ -46,6 +46,7 @@ typedef struct l2tpsec__l2tp_msg {
   uint16_t proxy_authen_type, proxy_authen_id;
   l2tpsec__l2tp_bytes proxy_authen_name, proxy_authen_challenge;
   l2tpsec__l2tp_bytes proxy_authen_response, private_group_id;
+  l2tpsec__l2tp_bytes random_vector; /* the last one in the message */
   uint32_t call_errors[6]; /* CRC, framing, HW overrun, buffer, timeout,
                               alignment */
   uint32_t accm_send, accm_recv;

@@ -75,7 +75,7 @@ static const struct avp_rule rules[L2TP_AVP_COUNT] = {
                                         F(proxy_authen_response)},
     [L2TP_AVP_CALL_ERRORS] = {K_CALL_ERRORS, 26, 26, false, 0},
     [L2TP_AVP_ACCM] = {K_ACCM, 10, 10, false, 0},
-    [L2TP_AVP_RANDOM_VECTOR] = {K_BYTES, 1, VAL_MAX, true, 0},
+    [L2TP_AVP_RANDOM_VECTOR] = {K_BYTES, 1, VAL_MAX, true, F(random_vector)},
     [L2TP_AVP_PRIVATE_GROUP_ID] = {K_BYTES, 0, VAL_MAX, false,
                                    F(private_group_id)},
     [L2TP_AVP_RX_CONNECT_SPEED] = {K_U32, 4, 4, false, F(rx_connect_speed)},

@@ -236,6 +236,23 @@ int l2tpsec_l2tp_tunnel_close(l2tpsec_l2tp *l2tp, uint16_t tunnel_id,
   return 0;
 }
 
+int l2tpsec_l2tp_tunnel_set_timers(l2tpsec_l2tp *l2tp, uint16_t tunnel_id,
+                                   l2tpsec_duration hello_interval,
+                                   unsigned max_retries,
+                                   l2tpsec_duration retransmit_cap) {
+  l2tpsec__l2tp_tunnel *t = l2tpsec__idmap_get(&l2tp->tunnels, tunnel_id);
+
+  if (t == NULL || t->state == L2TP_TUNNEL_DEAD)
+    return L2TPSEC_ERR_NOT_FOUND;
+  if (max_retries == 0 ||
+      retransmit_cap < l2tp->settings.retransmit_initial)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+  t->hello_interval = hello_interval;
+  t->max_retries = max_retries;
+  t->retransmit_cap = retransmit_cap;
+  return 0;
+}
+
 void l2tpsec_l2tp_get_stats(const l2tpsec_l2tp *l2tp,
                             l2tpsec_l2tp_stats *stats) {
   *stats = l2tp->stats;

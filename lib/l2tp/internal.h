@@ -104,6 +104,10 @@ struct l2tpsec__l2tp_tunnel {
   bool sent_tie_breaker;
   char peer_host[64];
   bool reported_down; /* TUNNEL_DOWN already sent to the application */
+  /* Copies of the endpoint's settings that the API may change per
+   * tunnel. */
+  l2tpsec_duration hello_interval, retransmit_cap;
+  unsigned max_retries;
   l2tpsec__l2tp_tunnel *next_dead;
 };
 

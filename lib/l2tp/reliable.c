@@ -263,13 +263,13 @@ int l2tpsec__l2tp_ctl_receive(l2tpsec__l2tp_tunnel *t,
 
 bool l2tpsec__l2tp_ctl_timeout(l2tpsec__l2tp_tunnel *t, l2tpsec_tstamp now) {
   l2tpsec__l2tp_ctl *ctl = &t->ctl;
-  l2tpsec_duration cap = t->ep->settings.retransmit_cap;
+  l2tpsec_duration cap = t->retransmit_cap;
 
   if (ctl->rtx_deadline > now)
     return true;
 
   ctl->retries++;
-  if (ctl->retries >= t->ep->settings.max_retries)
+  if (ctl->retries >= t->max_retries)
     return false;
 
   for (l2tpsec__l2tp_txmsg *m = ctl->tx_head; m != NULL && m->sent;

@@ -45,6 +45,9 @@ l2tpsec__l2tp_tunnel *l2tpsec__l2tp_tunnel_new(l2tpsec_l2tp *ep,
   t->ep = ep;
   t->transport = transport;
   t->id = id;
+  t->hello_interval = ep->settings.hello_interval;
+  t->retransmit_cap = ep->settings.retransmit_cap;
+  t->max_retries = ep->settings.max_retries;
   l2tpsec__l2tp_ctl_init(t);
   ep->stats.tunnels_created++;
   *err = 0;
@@ -133,12 +136,12 @@ void l2tpsec__l2tp_tunnel_stop(l2tpsec__l2tp_tunnel *t, uint16_t result,
 }
 
 /* A full retransmission cycle: how long a peer may resend a message. */
-static l2tpsec_duration retransmit_cycle(const l2tpsec_l2tp_settings *s) {
-  l2tpsec_duration wait = s->retransmit_initial, total = 0;
+static l2tpsec_duration retransmit_cycle(const l2tpsec__l2tp_tunnel *t) {
+  l2tpsec_duration wait = t->ep->settings.retransmit_initial, total = 0;
 
-  for (unsigned i = 0; i < s->max_retries; i++) {
+  for (unsigned i = 0; i < t->max_retries; i++) {
     total += wait;
-    wait = wait * 2 > s->retransmit_cap ? s->retransmit_cap : wait * 2;
+    wait = wait * 2 > t->retransmit_cap ? t->retransmit_cap : wait * 2;
   }
   return total;
 }
@@ -158,11 +161,11 @@ void l2tpsec__l2tp_tunnel_closed_by_peer(l2tpsec__l2tp_tunnel *t,
   ctl->tx_tail = NULL;
   ctl->rtx_deadline = L2TPSEC_TSTAMP_NEVER;
   t->state = L2TP_TUNNEL_CLOSED;
-  t->linger_until = now + retransmit_cycle(&t->ep->settings);
+  t->linger_until = now + retransmit_cycle(t);
 }
 
 static l2tpsec_tstamp hello_deadline(const l2tpsec__l2tp_tunnel *t) {
-  l2tpsec_duration interval = t->ep->settings.hello_interval;
+  l2tpsec_duration interval = t->hello_interval;
 
   if (interval == 0 || t->state != L2TP_TUNNEL_ESTABLISHED ||
       !l2tpsec__l2tp_ctl_idle(&t->ctl))

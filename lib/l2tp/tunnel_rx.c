@@ -219,6 +219,10 @@ static void on_stopccn(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
 
   l2tpsec__l2tp_printable(text, sizeof(text), msg->error_message.data,
                           msg->error_message.len);
+  /* A StopCCN answering our SCCRQ is the first we hear of the peer's
+   * tunnel id, which our acknowledgement needs. */
+  if (t->peer_id == 0)
+    t->peer_id = msg->assigned_tunnel_id;
   if (msg->result_byte_swapped)
     L2TP_LOG(t->ep, L2TPSEC_LOG_INFO,
              "tunnel %u: peer wrote the Result Code little-endian; read as "

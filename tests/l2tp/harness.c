@@ -1,4 +1,5 @@
 /* In-memory network for L2TP endpoints; see harness.h. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,12 @@ void net_free(struct net *net) {
   free(net->queue);
 }
 
+static void print_log(void *user_data, enum l2tpsec_log_level level,
+                      enum l2tpsec_log_category category,
+                      const char *message) {
+  fprintf(stderr, "[%s] %s\n", (const char *)user_data, message);
+}
+
 void net_settings(struct net *net, l2tpsec_l2tp_settings *s,
                   enum l2tpsec_l2tp_role role, uint64_t seed) {
   struct node *n = &net->nodes[net->node_count];
@@ -116,6 +123,12 @@ void net_settings(struct net *net, l2tpsec_l2tp_settings *s,
   s->role = role;
   s->host_name = role == L2TPSEC_L2TP_LAC ? "lac.test" : "lns.test";
   s->rand = l2tpsec_rand_test(&n->rand_state, seed);
+  /* L2TP_TEST_LOG=1 prints every endpoint's log while debugging. */
+  if (getenv("L2TP_TEST_LOG") != NULL) {
+    s->log.fn = print_log;
+    s->log.user_data = (void *)(uintptr_t)s->host_name;
+    s->log.max_level = L2TPSEC_LOG_DEBUG;
+  }
 }
 
 int net_add_node(struct net *net, l2tpsec_l2tp_settings *settings) {

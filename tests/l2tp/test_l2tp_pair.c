@@ -284,6 +284,93 @@ static void tie_breaker_keeps_one_tunnel(void **state) {
   net_free(&net);
 }
 
+static bool lns_sessions_up(struct net *net) {
+  return node_count_events(&net->nodes[LNS], L2TPSEC_L2TP_SESSION_UP) == 3;
+}
+
+/* Runs a lossless pair with the given secrets and hiding; returns the
+ * number of sessions the LNS saw come up. */
+static int run_with_secrets(const char *lac_secret, const char *lns_secret,
+                            bool hide, struct net *net) {
+  l2tpsec_l2tp_settings lac_s, lns_s;
+  uint16_t tid;
+
+  net_init(net, 5);
+  net_settings(net, &lac_s, L2TPSEC_L2TP_LAC, 1);
+  net_settings(net, &lns_s, L2TPSEC_L2TP_LNS, 2);
+  if (lac_secret != NULL) {
+    lac_s.secret = (const uint8_t *)lac_secret;
+    lac_s.secret_len = strlen(lac_secret);
+    lac_s.hide_avps = hide;
+  }
+  if (lns_secret != NULL) {
+    lns_s.secret = (const uint8_t *)lns_secret;
+    lns_s.secret_len = strlen(lns_secret);
+    lns_s.hide_avps = hide;
+  }
+  setup_pair(net, 0, 0, 0, &lac_s, &lns_s);
+  net->nodes[LAC].on_event = open_sessions_on_up;
+  assert_int_equal(
+      l2tpsec_l2tp_tunnel_open(net->nodes[LAC].ep, LAC_TRANSPORT, &tid,
+                               net->now),
+      0);
+  net_run(net, net->now + 60 * L2TPSEC_SECONDS, lns_sessions_up);
+  return node_count_events(&net->nodes[LNS], L2TPSEC_L2TP_SESSION_UP);
+}
+
+static void secret_and_hidden_avps_work(void **state) {
+  struct net net;
+  l2tpsec_l2tp_stats st;
+
+  assert_int_equal(run_with_secrets("s3cret", "s3cret", true, &net), 3);
+  l2tpsec_l2tp_get_stats(net.nodes[LNS].ep, &st);
+  assert_int_equal(st.rx_hidden_failed, 0);
+  assert_int_equal(st.rx_auth_failed, 0);
+  net_free(&net);
+}
+
+static void wrong_secret_refused(void **state) {
+  struct net net;
+  const l2tpsec_l2tp_event *down;
+
+  assert_int_equal(run_with_secrets("s3cret", "other", false, &net), 0);
+  assert_int_equal(node_count_events(&net.nodes[LNS], L2TPSEC_L2TP_TUNNEL_UP),
+                   0);
+  /* The LAC checks the LNS's response first and sends StopCCN 4. */
+  down = node_last_event(&net.nodes[LAC], L2TPSEC_L2TP_TUNNEL_DOWN);
+  assert_non_null(down);
+  assert_int_equal(down->reason, L2TPSEC_L2TP_REASON_AUTH);
+  down = node_last_event(&net.nodes[LNS], L2TPSEC_L2TP_TUNNEL_DOWN);
+  assert_non_null(down);
+  assert_int_equal(down->reason, L2TPSEC_L2TP_REASON_PEER);
+  assert_int_equal(down->result_code, 4);
+  net_free(&net);
+}
+
+static void wrong_secret_with_hidden_avps_refused(void **state) {
+  struct net net;
+
+  assert_int_equal(run_with_secrets("s3cret", "other", true, &net), 0);
+  assert_int_equal(l2tpsec_l2tp_session_count(net.nodes[LNS].ep), 0);
+  net_free(&net);
+}
+
+static void secret_on_one_side_refused(void **state) {
+  struct net net;
+  l2tpsec_l2tp_stats st;
+
+  assert_int_equal(run_with_secrets("s3cret", NULL, false, &net), 0);
+  l2tpsec_l2tp_get_stats(net.nodes[LNS].ep, &st);
+  assert_int_equal(st.rx_auth_failed, 1);
+  net_free(&net);
+
+  /* Here the LAC cannot answer the LNS's challenge in SCCRP. */
+  assert_int_equal(run_with_secrets(NULL, "s3cret", false, &net), 0);
+  l2tpsec_l2tp_get_stats(net.nodes[LAC].ep, &st);
+  assert_int_equal(st.rx_auth_failed, 1);
+  net_free(&net);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lossy_pair_runs_three_sessions),
@@ -291,6 +378,10 @@ int main(void) {
       cmocka_unit_test(hello_keeps_idle_tunnel_up),
       cmocka_unit_test(several_tunnels_share_transport),
       cmocka_unit_test(tie_breaker_keeps_one_tunnel),
+      cmocka_unit_test(secret_and_hidden_avps_work),
+      cmocka_unit_test(wrong_secret_refused),
+      cmocka_unit_test(wrong_secret_with_hidden_avps_refused),
+      cmocka_unit_test(secret_on_one_side_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
