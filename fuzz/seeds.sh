@@ -30,9 +30,37 @@ ike)
   done
   ;;
 esp)
-  for f in "$captures"/esp/*.pcap; do
-    extract "$f" esp "esp"
-  done
+  # fuzz_esp reads [SA selector][2-byte length][ESP packet] records; a
+  # selector of 0 points the packet at the harness's first SA. tshark 4.0
+  # has no field with a frame's raw bytes, so a short Python reader takes
+  # the ESP bytes after the IPv4 header, or after a UDP/4500 header.
+  /usr/bin/python3 - "$out" "$captures"/esp/*.pcap <<'PY'
+import os, struct, sys
+
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    data = open(path, "rb").read()
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        continue
+    pos, n = 24, 0
+    while pos + 16 <= len(data):
+        caplen = struct.unpack_from("<I", data, pos + 8)[0]
+        frame = data[pos + 16:pos + 16 + caplen]
+        pos += 16 + caplen
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 15) * 4
+        payload = ip[ihl:]
+        if ip[9] == 17 and len(payload) >= 8:
+            payload = payload[8:]
+        elif ip[9] != 50:
+            continue
+        n += 1
+        name = os.path.join(out, "%s.%d" % (os.path.basename(path), n))
+        with open(name, "wb") as f:
+            f.write(b"\x00" + struct.pack(">H", len(payload)) + payload)
+PY
   ;;
 l2tp)
   for f in "$captures"/l2tp/*.pcap; do

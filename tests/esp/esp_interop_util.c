@@ -32,13 +32,15 @@ long hex_decode(const char *hex, uint8_t *out, size_t cap) {
 }
 
 char *run_with_input(const char *command, const char *input) {
-  char line[4096];
+  size_t line_len = strlen(command) + strlen(input) + 4;
+  char *line = malloc(line_len);
   size_t cap = 1 << 16, len = 0;
   char *out = malloc(cap);
   FILE *f;
 
-  snprintf(line, sizeof(line), "%s < %s", command, input);
+  snprintf(line, line_len, "%s < %s", command, input);
   f = popen(line, "r");
+  free(line);
   if (f == NULL || out == NULL) {
     free(out);
     return NULL;

@@ -2,7 +2,7 @@
 """Encrypts and decrypts ESP packets with scapy, as an independent
 implementation for the ESP known-answer tests.
 
-Reads one request per line on stdin and writes one answer per line:
+Reads one request per line on stdin and writes one response per line:
 
   enc|dec CRYPT CRYPT_KEY ICV AUTH AUTH_KEY SPI SEQ MODE FAMILY NATT HEX
 
@@ -10,9 +10,9 @@ CRYPT and AUTH are scapy algorithm names, keys are hex ("-" for none),
 ICV is the AEAD tag length in bytes (0 for the default), MODE is
 transport or tunnel, FAMILY 4 or 6, NATT 1 for UDP encapsulation on
 port 4500. For enc, HEX is the payload (transport: a UDP datagram;
-tunnel: an inner IP packet) and the answer is "ok" and the ESP packet
+tunnel: an inner IP packet) and the response is "ok" and the ESP packet
 from the SPI to the ICV. For dec, HEX is such an ESP packet and the
-answer is "ok", the payload and its next header. Failures answer "err"
+response is "ok", the payload and its next header. Failures respond "err"
 and the reason.
 """
 import sys

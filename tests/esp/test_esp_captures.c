@@ -327,7 +327,7 @@ static void capture_short_packet(void **state) {
   long n = read_capture("01-sunrise-sunset-esp-short.pcap");
 
   assert_int_equal(n, 1);
-  /* The frame holds the ESP header (SPI and sequence number) only. */
+  /* The frame contains the ESP header (SPI and sequence number) only. */
   assert_int_equal(frames[0].len, 8);
   copy = malloc(frames[0].len);
   memcpy(copy, frames[0].data, frames[0].len);

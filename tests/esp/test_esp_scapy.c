@@ -148,7 +148,7 @@ static void write_request(FILE *f, const char *op, const struct interop_case *c,
   free(hex);
 }
 
-/* Runs scapy over the request file and returns its answer lines. */
+/* Runs scapy over the request file and returns its response lines. */
 static char *run_scapy(const char *requests) {
   char *out;
 
