@@ -9,7 +9,8 @@ set -eu
 
 build_pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config
   libmbedtls-dev libuv1-dev libcmocka-dev libssl-dev openssl
-  libinih-dev libqrencode-dev"
+  libinih-dev libqrencode-dev
+  libcrypt-dev"
 
 test_pkgs="python3 python3-scapy tshark xxd xl2tpd ike-scan oathtool
   iproute2 iptables procps psmisc"

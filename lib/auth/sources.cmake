@@ -10,3 +10,16 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/chap.c
   ${CMAKE_CURRENT_LIST_DIR}/request.c
   ${CMAKE_CURRENT_LIST_DIR}/totp.c)
+# The local authenticator: chap-secrets, users.oath and
+# google-authenticator files; crypt(3) from libcrypt checks hashed
+# passwords.
+list(APPEND L2TPSEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/failures.c
+  ${CMAKE_CURRENT_LIST_DIR}/files.c
+  ${CMAKE_CURRENT_LIST_DIR}/google_auth.c
+  ${CMAKE_CURRENT_LIST_DIR}/local.c
+  ${CMAKE_CURRENT_LIST_DIR}/local_decide.c)
+list(APPEND L2TPSEC_EXTRA_LIBS crypt)
+# The static library's users link libcrypt too (l2tpsec.pc is written at
+# the top level, one scope up).
+set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -lcrypt" PARENT_SCOPE)
