@@ -22,4 +22,5 @@ list(APPEND L2TPSEC_SOURCES
 list(APPEND L2TPSEC_EXTRA_LIBS crypt)
 # The static library's users link libcrypt too (l2tpsec.pc is written at
 # the top level, one scope up).
-set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -lcrypt" PARENT_SCOPE)
+set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -lcrypt")
+set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE}" PARENT_SCOPE)
