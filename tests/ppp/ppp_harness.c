@@ -45,6 +45,38 @@ static size_t information_len(const uint8_t *p, size_t len) {
   return len > skip ? len - skip : 0;
 }
 
+static void record_sent(struct harness *h, int from, const uint8_t *data,
+                        size_t len) {
+  int slot = h->sent_count % 64;
+
+  h->sent[slot].from = from;
+  h->sent[slot].len = len < HARNESS_FRAME_MAX ? len : HARNESS_FRAME_MAX;
+  memcpy(h->sent[slot].data, data, h->sent[slot].len);
+  h->sent_count++;
+}
+
+const uint8_t *harness_find_sent(struct harness *h, int from,
+                                 uint16_t protocol, int code, size_t *len) {
+  for (int i = h->sent_count - 1; i >= 0 && i >= h->sent_count - 64; i--) {
+    const uint8_t *p = h->sent[i % 64].data;
+    size_t n = h->sent[i % 64].len;
+
+    if (h->sent[i % 64].from != from)
+      continue;
+    if (n >= 2 && p[0] == 0xff && p[1] == 0x03) {
+      p += 2;
+      n -= 2;
+    }
+    if (n < 3 || (uint16_t)(p[0] << 8 | p[1]) != protocol)
+      continue;
+    if (code >= 0 && p[2] != code)
+      continue;
+    *len = n - 2;
+    return p + 2;
+  }
+  return NULL;
+}
+
 static void send_frame(void *user_data, l2tpsec_pkt *frame) {
   struct harness_end *e = user_data;
   struct harness *h = e->h;
@@ -53,6 +85,7 @@ static void send_frame(void *user_data, l2tpsec_pkt *frame) {
 
   if (info > e->max_frame_sent)
     e->max_frame_sent = info;
+  record_sent(h, e->index, frame->data, frame->len);
   if (h->tap != NULL && h->tap(h, e->index, frame->data, frame->len))
     return;
   if (h->cut || (to == 0 && h->cut_to_server) ||
@@ -229,7 +262,9 @@ void harness_start(struct harness *h, uint64_t seed,
   /* The client starts first so that its Configure-Request is not lost
    * in a server that does not exist yet. */
   for (int i = 1; i >= 0; i--)
-    if (l2tpsec_ppp_new(&h->end[i].ppp, &s[i], &cb, &h->end[i], h->now) != 0)
+    if ((i == 0 && h->client_only) || (i == 1 && h->server_only))
+      h->end[i].ppp = NULL;
+    else if (l2tpsec_ppp_new(&h->end[i].ppp, &s[i], &cb, &h->end[i], h->now) != 0)
       h->end[i].ppp = NULL;
 }
 

@@ -67,6 +67,17 @@ struct harness {
   uint8_t pool_address[4];
   int addresses_held;
 
+  /* Run only one end: the test plays the other by hand. */
+  bool server_only, client_only;
+
+  /* Every frame either end sent, oldest first (the last 64). */
+  struct {
+    int from;
+    size_t len;
+    uint8_t data[HARNESS_FRAME_MAX];
+  } sent[64];
+  int sent_count;
+
   /* Optional tap on every frame handed to the link; returning true
    * drops the frame. */
   bool (*tap)(struct harness *h, int from, const uint8_t *frame, size_t len);
@@ -94,6 +105,11 @@ bool harness_any_dead(struct harness *h);
 /* Injects raw bytes into one end as if received. */
 int harness_inject(struct harness *h, int to, const uint8_t *frame,
                    size_t len);
+
+/* Returns the latest frame `from` sent with this PPP protocol and code
+ * (code -1: any), with FF 03 and the protocol stripped, or NULL. */
+const uint8_t *harness_find_sent(struct harness *h, int from,
+                                 uint16_t protocol, int code, size_t *len);
 
 /* Sends an IPv4 packet of `len` bytes from one end through PPP. */
 int harness_send_ip(struct harness *h, int from, size_t len, uint8_t tag);
