@@ -86,8 +86,14 @@ typedef struct l2tpsec_radius_settings {
   l2tpsec_duration server_timeout;
   /* How long a server that timed out is skipped (default 60 s). */
   l2tpsec_duration dead_time;
-  /* Drop replies without Message-Authenticator (default true). */
+  /* Drop Access replies without Message-Authenticator (default true). */
   bool require_message_authenticator;
+  /*
+   * Drop Accounting-Responses without it (default true). Servers that
+   * predate the Blast-RADIUS fixes, such as FreeRADIUS 3.2.1, sign
+   * accounting replies only when configured to, so this may need false.
+   */
+  bool acct_require_message_authenticator;
 
   /* NAS-Identifier (RFC 2865 section 5.32); copied; NULL to omit. */
   const char *nas_identifier;

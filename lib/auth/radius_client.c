@@ -19,6 +19,7 @@ void l2tpsec_radius_settings_default(l2tpsec_radius_settings *s) {
   s->server_timeout = 30 * L2TPSEC_SECONDS;
   s->dead_time = 60 * L2TPSEC_SECONDS;
   s->require_message_authenticator = true;
+  s->acct_require_message_authenticator = true;
   s->max_pending_auth = 256;
   s->acct_queue_max = 512;
   s->acct_window = 16;
@@ -515,6 +516,7 @@ int l2tpsec_radius_client_input(l2tpsec_radius_client *c,
                                 const uint8_t *data, size_t len,
                                 l2tpsec_tstamp now) {
   enum radius_check check;
+  bool require_ma;
   enum radius_kind kind;
   size_t pkt_len;
   int server;
@@ -558,9 +560,12 @@ int l2tpsec_radius_client_input(l2tpsec_radius_client *c,
     return L2TPSEC_ERR_NOT_FOUND;
   }
 
+  require_ma = kind == RADIUS_KIND_ACCT
+                   ? c->settings.acct_require_message_authenticator
+                   : c->settings.require_message_authenticator;
   check = l2tpsec__radius_check_response(
       data, pkt_len, c->requests[index]->req_auth, c->servers[server].secret,
-      c->servers[server].secret_len, c->settings.require_message_authenticator);
+      c->servers[server].secret_len, require_ma);
   if (check != RADIUS_CHECK_OK)
     return drop_unverified(c, check, server, data[1], now);
 

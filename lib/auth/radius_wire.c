@@ -267,9 +267,22 @@ static bool authenticator_matches(const uint8_t *pkt, size_t len,
 enum radius_check l2tpsec__radius_check_response(
     const uint8_t *pkt, size_t len, const uint8_t req_auth[RADIUS_AUTH_LEN],
     const uint8_t *secret, size_t secret_len, bool require_ma) {
+  static const uint8_t zero[RADIUS_AUTH_LEN];
+  enum radius_check check;
+
   if (!authenticator_matches(pkt, len, req_auth, secret, secret_len))
     return RADIUS_CHECK_AUTHENTICATOR;
-  return check_ma(pkt, len, req_auth, secret, secret_len, require_ma);
+
+  check = check_ma(pkt, len, req_auth, secret, secret_len, require_ma);
+  /*
+   * No RFC defines the Message-Authenticator of an Accounting-Response,
+   * and FreeRADIUS 3.2 computes it over a zero authenticator field, so
+   * that form is accepted too. The Response Authenticator checked above
+   * already binds the reply to the request.
+   */
+  if (check == RADIUS_CHECK_BAD_MA && pkt[0] == RADIUS_ACCOUNTING_RESPONSE)
+    check = check_ma(pkt, len, zero, secret, secret_len, require_ma);
+  return check;
 }
 
 enum radius_check l2tpsec__radius_check_signed_request(const uint8_t *pkt,

@@ -24,3 +24,9 @@ list(APPEND L2TPSEC_EXTRA_LIBS crypt)
 # the top level, one scope up).
 set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -lcrypt")
 set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE}" PARENT_SCOPE)
+
+# The libuv binding of the RADIUS client. lib/uv links libuv too; asking
+# pkg-config here keeps lib/auth buildable on its own.
+pkg_check_modules(LIBUV REQUIRED libuv>=1.44)
+list(APPEND L2TPSEC_SOURCES ${CMAKE_CURRENT_LIST_DIR}/radius_uv.c)
+list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
