@@ -16,6 +16,9 @@ test_pkgs="python3 python3-scapy tshark xxd xl2tpd ike-scan oathtool
   iproute2 iptables procps psmisc"
 # test_crypto_pk writes a certificate's subject DER with it.
 test_pkgs="$test_pkgs python3-cryptography"
+# RADIUS and PAM authenticators: real servers and modules for the tests.
+build_pkgs="$build_pkgs libpam0g-dev"
+test_pkgs="$test_pkgs freeradius freeradius-utils libpam-google-authenticator"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then
