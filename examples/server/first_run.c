@@ -6,8 +6,9 @@
 #include "l2tpsec/rand.h"
 #include "qr.h"
 
-#define TOTP_KEY_BYTES 20 /* 160 bits, the HMAC-SHA1 block RFC 4226 suggests   \
-                           */
+#define TOTP_KEY_BYTES                                                         \
+  20 /* 160 bits, the HMAC-SHA1 block RFC 4226 suggests                        \
+      */
 
 /* Letters and digits without the easily confused 0, O, 1, l and I. */
 static const char friendly[] =

@@ -212,6 +212,23 @@ static void on_reload(uv_signal_t *handle, int signum) {
   config_wipe(&fresh);
 }
 
+/*
+ * TODO: hand requests to l2tpsec_local_auth (users from chap_secrets,
+ * [user] sections and TOTP stores) once its implementation is on main;
+ * the library declares it but does not build it yet, so every login is
+ * rejected with a log line that says why.
+ */
+static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
+  struct app *app = user_data;
+  l2tpsec_auth_result result = {.accept = false,
+                                .reason = L2TPSEC_AUTH_REASON_BACKEND_ERROR};
+
+  log_line(&app->log, L2TPSEC_LOG_WARNING,
+           "rejected user '%s': this build has no local authenticator yet",
+           req->user);
+  l2tpsec_auth_complete(req, &result, req->now);
+}
+
 static void fill_settings(struct app *app, l2tpsec_server_settings *s,
                           const char *listen[], const char *ranges[]) {
   const struct server_config *c = &app->config;
@@ -252,12 +269,13 @@ static void watch_signal(struct app *app, uv_signal_t *handle, int signum,
 
 static int run(struct app *app) {
   const char *listen[CONFIG_MAX_LIST], *ranges[CONFIG_MAX_LIST];
+  const l2tpsec_server_callbacks callbacks = {authenticate, NULL, NULL};
   l2tpsec_server_settings settings;
   int rv;
 
   uv_loop_init(&app->loop);
   fill_settings(app, &settings, listen, ranges);
-  rv = l2tpsec_server_new(&app->server, &app->loop, &settings);
+  rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks, app);
   if (rv != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR, "cannot start: %s",
              l2tpsec_strerror(rv));

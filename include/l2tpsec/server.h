@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "l2tpsec/auth.h"
 #include "l2tpsec/common.h"
 #include "l2tpsec/log.h"
 #include "l2tpsec/rand.h"
@@ -63,6 +64,32 @@ typedef struct l2tpsec_server_settings {
   l2tpsec_rand rand;
 } l2tpsec_server_settings;
 
+enum l2tpsec_server_event_type {
+  L2TPSEC_SERVER_SESSION_UP,   /* PPP authenticated, address assigned */
+  L2TPSEC_SERVER_SESSION_DOWN, /* the session ended; its address is free */
+};
+
+typedef struct l2tpsec_server_event {
+  enum l2tpsec_server_event_type type;
+  const char *user;   /* authenticated user name; "" when none */
+  const char *peer;   /* outer address and port as text */
+  uint8_t address[4]; /* the client's inner IPv4 address, network order */
+  const char *reason; /* SESSION_DOWN: why, in English */
+} l2tpsec_server_event;
+
+typedef struct l2tpsec_server_callbacks {
+  /*
+   * Decides on a user's credentials (see l2tpsec/auth.h): complete the
+   * request with l2tpsec_auth_complete, now or later. Required.
+   * l2tpsec_local_auth_request fits here directly.
+   */
+  l2tpsec_auth_request_fn auth_request;
+  /* The request will never be completed; forget it. May be NULL. */
+  l2tpsec_auth_cancel_fn auth_cancel;
+  /* Reports sessions coming and going. May be NULL. */
+  void (*event)(void *user_data, const l2tpsec_server_event *event);
+} l2tpsec_server_callbacks;
+
 /* Counters of the whole server since it started. */
 typedef struct l2tpsec_server_stats {
   uint64_t ike_received;
@@ -74,6 +101,11 @@ typedef struct l2tpsec_server_stats {
   uint64_t dropped_no_session; /* TUN packets for no connected client */
   uint64_t dropped_unhandled;  /* outer packets no layer could take */
   uint64_t dropped_malformed;  /* TUN packets that are not IPv4 or IPv6 */
+  uint64_t dropped_esp;        /* ESP that failed to decrypt (any reason) */
+  uint64_t dropped_selector;   /* decrypted, but not UDP to the L2TP port
+                                  or from another address than the SA's */
+  uint64_t icmp_too_big;       /* ICMP errors sent for oversized packets */
+  size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;
 } l2tpsec_server_stats;
@@ -84,15 +116,18 @@ l2tpsec_server_settings_default(l2tpsec_server_settings *settings);
 
 /*
  * Opens the sockets and the TUN device on `loop` and starts serving.
- * Returns L2TPSEC_ERR_INVALID_ARGUMENT for a NULL argument or no listen
- * address; L2TPSEC_ERR_CONFIG for an invalid address, range or MTU (the
- * log says which); L2TPSEC_ERR_IO when a socket cannot be bound or the
+ * Settings and callbacks are copied. Returns
+ * L2TPSEC_ERR_INVALID_ARGUMENT for a NULL argument, no listen address or
+ * no auth_request callback; L2TPSEC_ERR_CONFIG for an invalid address, range or
+ * MTU (the log says which); L2TPSEC_ERR_IO when a socket cannot be bound or the
  * TUN device cannot be opened or configured (the log gives the reason);
  * L2TPSEC_ERR_NOMEM. On failure nothing is left open once the loop has
  * run again.
  */
 L2TPSEC_API int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
-                                   const l2tpsec_server_settings *settings);
+                                   const l2tpsec_server_settings *settings,
+                                   const l2tpsec_server_callbacks *callbacks,
+                                   void *user_data);
 
 /*
  * Closes every socket, the TUN device and the timer, wipes the PSK and

@@ -98,6 +98,8 @@ static int make_pool(l2tpsec_server *server, const l2tpsec_server_settings *s,
   if (rv != 0)
     return rv;
   l2tpsec__addr_pool_set_servers(server->pool, dns, nbns);
+  memcpy(server->dns, dns, sizeof(dns));
+  memcpy(server->nbns, nbns, sizeof(nbns));
   l2tpsec__addr_pool_exclude(server->pool, server->local_address);
   *prefix = covering_prefix(server->local_address, ranges, s->pool_range_count);
   return 0;
@@ -169,6 +171,7 @@ static int copy_settings(l2tpsec_server *server,
   server->log = s->log;
   server->rand = s->rand;
   server->allow_plain_l2tp = s->allow_plain_l2tp;
+  server->l2tp_port = s->l2tp_port;
   server->tun_fd = -1;
   server->tun_mtu = s->tun_mtu;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);
@@ -198,28 +201,35 @@ static int start(l2tpsec_server *server, const l2tpsec_server_settings *s) {
     rv = l2tpsec__loop_timer_init(&server->timer, server->loop);
   if (rv == 0) {
     server->timer_open = true;
-    rv = open_tun(server, s, prefix);
+    rv = l2tpsec__server_layers_init(server);
   }
+  if (rv == 0)
+    rv = open_tun(server, s, prefix);
   if (rv == 0)
     rv = open_transport(server, s);
   return rv;
 }
 
 int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
-                       const l2tpsec_server_settings *settings) {
+                       const l2tpsec_server_settings *settings,
+                       const l2tpsec_server_callbacks *callbacks,
+                       void *user_data) {
   l2tpsec_server *server;
   int rv;
 
   if (pserver == NULL)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
   *pserver = NULL;
-  if (loop == NULL || settings == NULL || settings->listen_address_count == 0)
+  if (loop == NULL || settings == NULL || callbacks == NULL ||
+      callbacks->auth_request == NULL || settings->listen_address_count == 0)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
 
   server = calloc(1, sizeof(*server));
   if (server == NULL)
     return L2TPSEC_ERR_NOMEM;
   server->loop = loop;
+  server->callbacks = *callbacks;
+  server->user_data = user_data;
 
   rv = start(server, settings);
   if (rv != 0) {
@@ -234,6 +244,7 @@ int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
 }
 
 static void free_server(l2tpsec_server *server) {
+  l2tpsec__server_layers_free(server);
   if (server->psk != NULL) {
     l2tpsec_wipe(server->psk, server->psk_len);
     free(server->psk);
@@ -278,6 +289,7 @@ void l2tpsec_server_stats_get(const l2tpsec_server *server,
                         : NULL;
 
   *stats = server->stats;
+  stats->connections = server->conns.buckets ? server->conns.count : 0;
   stats->nat_keepalives = ts ? ts->keepalives : 0;
   stats->addresses_leased =
       server->pool ? l2tpsec__addr_pool_leased(server->pool) : 0;

@@ -5,22 +5,74 @@
 #include <net/if.h>
 
 #include "core/ratelimit.h"
+#include "l2tpsec/esp.h"
+#include "l2tpsec/l2tp.h"
+#include "l2tpsec/ppp.h"
 #include "l2tpsec/server.h"
 #include "uv/addr_pool.h"
+#include "uv/keymap.h"
 #include "uv/loop_timer.h"
 #include "uv/transport.h"
+
+/* Tunnels one connection (one ESP SA pair or plain peer) may carry. */
+#define L2TPSEC__CONN_MAX_TUNNELS 4
+
+/*
+ * One client as the outer layers see it: an ESP SA pair with its outer
+ * address and port, or a peer speaking L2TP over plain UDP. Its id is the
+ * L2TP transport id and the owner of its outbound SA, so two clients
+ * behind one NAT stay apart even with equal tunnel ids.
+ */
+typedef struct l2tpsec__conn {
+  uint64_t id;
+  int endpoint;                 /* index of the listen address */
+  struct sockaddr_storage peer; /* outer address and port */
+  bool natt;                    /* ESP in UDP (RFC 3948), else raw ESP */
+  bool plain;                   /* L2TP over plain UDP, no SA */
+  uint16_t l2tp_peer_port;      /* inner UDP source port of the client */
+  l2tpsec_esp_sa *in, *out;     /* owned by the SA table; NULL when gone */
+  uint16_t tunnels[L2TPSEC__CONN_MAX_TUNNELS];
+  size_t tunnel_count;
+} l2tpsec__conn;
+
+/* One PPP session inside an L2TP session of a connection. */
+typedef struct l2tpsec__session {
+  l2tpsec_server *server;
+  l2tpsec__timer timer; /* PPP deadlines */
+  uint64_t conn_id;
+  uint16_t tunnel_id, session_id;
+  l2tpsec_ppp *ppp;
+  uint32_t inner_address; /* host byte order; 0 before IPCP */
+  char user[L2TPSEC_AUTH_NAME_MAX + 1];
+  l2tpsec_tstamp started;
+  bool dead; /* waiting in the reap list to be freed */
+  struct l2tpsec__session *reap_next;
+} l2tpsec__session;
 
 struct l2tpsec_server {
   uv_loop_t *loop;
   l2tpsec_log log;
   l2tpsec_rand rand;
+  l2tpsec_server_callbacks callbacks;
+  void *user_data;
   uint8_t *psk;
   size_t psk_len;
   bool allow_plain_l2tp;
+  uint16_t l2tp_port;
 
   l2tpsec__transport *transport;
   l2tpsec__addr_pool *pool;
   uint32_t local_address; /* host byte order */
+  uint32_t dns[2], nbns[2];
+
+  l2tpsec_esp_table *esp;
+  l2tpsec_l2tp *l2tp;
+  l2tpsec__keymap conns;    /* conn id -> l2tpsec__conn */
+  l2tpsec__keymap sessions; /* tunnel id << 16 | session id -> session */
+  l2tpsec__keymap inner;    /* inner IPv4 address -> session */
+  uint64_t next_conn_id;
+  l2tpsec__session *reap; /* sessions to free after the current event */
+  l2tpsec__timer l2tp_timer, esp_timer;
 
   int tun_fd;
   bool tun_owned; /* the library opened tun_fd and closes it */
@@ -35,7 +87,8 @@ struct l2tpsec_server {
 
   l2tpsec_server_stats stats;
   l2tpsec__ratelimit drop_log;
-  uint8_t tun_buf[65536];
+  uint8_t rx_storage[65536 + 256];
+  uint8_t tun_storage[65536 + 256];
 };
 
 /* Receives every datagram of the outer sockets (l2tpsec__rx_fn). */
@@ -46,5 +99,63 @@ void l2tpsec__server_on_outer(void *user_data, enum l2tpsec__rx_kind kind,
 
 /* Reads every packet the kernel queued on the TUN device (uv_poll_cb). */
 void l2tpsec__server_on_tun(uv_poll_t *handle, int status, int events);
+
+/* Creates the ESP table, the L2TP endpoint and the id maps. */
+int l2tpsec__server_layers_init(l2tpsec_server *server);
+
+/* Frees every session, connection and layer object. */
+void l2tpsec__server_layers_free(l2tpsec_server *server);
+
+/* Re-arms the L2TP endpoint's and the ESP table's timers. */
+void l2tpsec__server_refresh_timers(l2tpsec_server *server);
+
+/*
+ * Adds a connection with its inbound and outbound SA, as the IKE
+ * responder does after quick mode. The SA settings' owner is replaced by
+ * the connection id. Returns 0 and the id, or the ESP layer's error.
+ */
+int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
+                             const struct sockaddr *peer, bool natt,
+                             const l2tpsec_esp_sa_settings *in,
+                             const l2tpsec_esp_sa_settings *out,
+                             uint64_t *conn_id);
+
+/*
+ * Tears a connection down: StopCCN on its tunnels (which ends their
+ * sessions, PPP and addresses), then removes its SAs. Returns
+ * L2TPSEC_ERR_NOT_FOUND for an unknown id.
+ */
+int l2tpsec__server_remove_conn(l2tpsec_server *server, uint64_t conn_id);
+
+/* Handles a decrypted or plain L2TP datagram of a connection; returns
+ * what l2tpsec_l2tp_input returned. */
+int l2tpsec__server_l2tp_input(l2tpsec_server *server, l2tpsec__conn *conn,
+                               const uint8_t *data, size_t len);
+
+/* Starts PPP for an L2TP session that came up. */
+void l2tpsec__server_session_up(l2tpsec_server *server,
+                                const l2tpsec_l2tp_event *event);
+
+/* Ends the PPP session of an L2TP session that went down. */
+void l2tpsec__server_session_down(l2tpsec_server *server,
+                                  const l2tpsec_l2tp_event *event);
+
+/* Feeds a PPP frame that L2TP delivered to its session. */
+void l2tpsec__server_ppp_input(l2tpsec_server *server, uint16_t tunnel_id,
+                               uint16_t session_id, const uint8_t *frame,
+                               size_t len);
+
+/* Sends an IP packet read from the TUN device to its session. */
+void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt);
+
+/* Frees every session at server deletion, without reports. */
+void l2tpsec__server_free_sessions(l2tpsec_server *server);
+
+/* Frees the sessions that died during the current event. */
+void l2tpsec__server_reap(l2tpsec_server *server);
+
+/* Returns the address of a sockaddr as "a.b.c.d:port" text. */
+const char *l2tpsec__sockaddr_text(const struct sockaddr *sa, char *buf,
+                                   size_t cap);
 
 #endif

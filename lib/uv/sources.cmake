@@ -13,7 +13,10 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/transport.c
   ${CMAKE_CURRENT_LIST_DIR}/tun.c
   ${CMAKE_CURRENT_LIST_DIR}/server.c
-  ${CMAKE_CURRENT_LIST_DIR}/server_rx.c)
+  ${CMAKE_CURRENT_LIST_DIR}/server_rx.c
+  ${CMAKE_CURRENT_LIST_DIR}/server_conn.c
+  ${CMAKE_CURRENT_LIST_DIR}/server_session.c
+  ${CMAKE_CURRENT_LIST_DIR}/keymap.c)
 list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
 # The pkg-config file is written by the top-level CMakeLists.txt.
 set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -luv" PARENT_SCOPE)

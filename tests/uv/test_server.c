@@ -44,6 +44,22 @@ static int enter_namespace(void **state) {
   return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
 }
 
+/* Accepts alice/secret, the only user these tests know. */
+static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
+  l2tpsec_auth_result result = {0};
+  uint8_t *auth_response = result.auth_response;
+
+  result.accept = strcmp(req->user, "alice") == 0 &&
+                  l2tpsec_auth_check_secret(req, (const uint8_t *)"secret", 6,
+                                            auth_response) == 0;
+  result.has_auth_response =
+      result.accept && req->method == L2TPSEC_AUTH_MSCHAPV2;
+  result.reason = L2TPSEC_AUTH_REASON_WRONG_PASSWORD;
+  l2tpsec_auth_complete(req, &result, req->now);
+}
+
+static const l2tpsec_server_callbacks callbacks = {authenticate, NULL, NULL};
+
 static const char *const listen_v4[] = {"127.0.0.1"};
 static const char *const ranges[] = {"192.0.2.10-192.0.2.20", "192.0.2.100"};
 
@@ -109,7 +125,7 @@ static void server_configures_tun_from_pool(void **state) {
   uv_loop_init(&loop);
   log_text[0] = '\0';
   fill_settings(&s);
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL), 0);
   assert_string_equal(l2tpsec_server_tun_name(server), "e2esrv0");
   /* 192.0.2.1 to 192.0.2.100 share the first 25 bits. */
   assert_true(tun_has_address("e2esrv0", "192.0.2.1", "255.255.255.128"));
@@ -148,7 +164,7 @@ static void server_refuses_plain_l2tp(void **state) {
 
   uv_loop_init(&loop);
   fill_settings(&s);
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL), 0);
   fd = connected_udp("127.0.0.1", 1701);
   assert_int_equal(send(fd, "\xc8\x02", 2, 0), 2);
   pump(&loop, 20);
@@ -159,7 +175,7 @@ static void server_refuses_plain_l2tp(void **state) {
   uv_run(&loop, UV_RUN_DEFAULT);
 
   s.allow_plain_l2tp = true;
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), 0);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL), 0);
   fd = connected_udp("127.0.0.1", 1701);
   assert_int_equal(send(fd, "\xc8\x02", 2, 0), 2);
   pump(&loop, 20);
@@ -183,24 +199,27 @@ static void server_rejects_bad_settings(void **state) {
   log_text[0] = '\0';
   fill_settings(&s);
   s.local_address = "192.0.2";
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL),
+                   L2TPSEC_ERR_CONFIG);
   assert_null(server);
   assert_non_null(strstr(log_text, "invalid local address '192.0.2'"));
 
   fill_settings(&s);
   s.pool_ranges = bad_range;
   s.pool_range_count = 1;
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL),
+                   L2TPSEC_ERR_CONFIG);
   assert_non_null(
       strstr(log_text, "invalid pool range '192.0.2.20-192.0.2.10'"));
 
   fill_settings(&s);
   s.tun_mtu = 100;
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s), L2TPSEC_ERR_CONFIG);
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL),
+                   L2TPSEC_ERR_CONFIG);
 
   fill_settings(&s);
   s.listen_address_count = 0;
-  assert_int_equal(l2tpsec_server_new(&server, &loop, &s),
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL),
                    L2TPSEC_ERR_INVALID_ARGUMENT);
   uv_run(&loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&loop), 0);

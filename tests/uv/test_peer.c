@@ -1,0 +1,239 @@
+/* The test client: fixed-key ESP, L2TP LAC and PPP client over UDP. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "l2tpsec/errors.h"
+#include "test_peer.h"
+#include "uv/loop_timer.h"
+#include "uv/mtu.h"
+
+static void fill_keys(l2tpsec_esp_sa_settings *s, uint32_t spi, uint8_t key) {
+  l2tpsec_esp_sa_settings_default(s);
+  s->spi = spi;
+  s->encr = L2TPSEC_ESP_ENCR_AES_CBC;
+  memset(s->encr_key, key, 16);
+  s->encr_key_len = 16;
+  s->integ = L2TPSEC_ESP_INTEG_HMAC_SHA1_96;
+  memset(s->integ_key, key + 1, 20);
+  s->integ_key_len = 20;
+  s->encap_local_port = 4500;
+  s->encap_remote_port = 4500;
+  s->created = l2tpsec__now();
+}
+
+void test_peer_sa_settings(int index, l2tpsec_esp_sa_settings *server_in,
+                           l2tpsec_esp_sa_settings *server_out) {
+  fill_keys(server_in, 0x1000u + (uint32_t)index, (uint8_t)(0x10 + index));
+  server_in->direction = L2TPSEC_ESP_INBOUND;
+  fill_keys(server_out, 0x2000u + (uint32_t)index, (uint8_t)(0x40 + index));
+  server_out->direction = L2TPSEC_ESP_OUTBOUND;
+}
+
+static int send_datagram(void *user_data, uint64_t transport,
+                         l2tpsec_pkt *pkt) {
+  struct test_peer *p = user_data;
+  uint8_t *udp = l2tpsec_pkt_push(pkt, 8);
+  size_t len = pkt->len;
+
+  assert_non_null(udp);
+  udp[0] = 1701 >> 8;
+  udp[1] = 1701 & 0xff;
+  udp[2] = (uint8_t)(p->inner_dst_port >> 8);
+  udp[3] = (uint8_t)p->inner_dst_port;
+  udp[4] = (uint8_t)(len >> 8);
+  udp[5] = (uint8_t)len;
+  udp[6] = udp[7] = 0;
+  assert_int_equal(l2tpsec_esp_encrypt(p->out, pkt, 17, l2tpsec__now()), 0);
+  return send(p->fd, pkt->data, pkt->len, 0) == (ssize_t)pkt->len
+             ? 0
+             : L2TPSEC_ERR_IO;
+}
+
+static void on_send_frame(void *user_data, l2tpsec_pkt *frame) {
+  struct test_peer *p = user_data;
+
+  l2tpsec_l2tp_session_send(p->lac, p->tunnel_id, p->session_id, frame,
+                            l2tpsec__now());
+}
+
+static void on_deliver_ip(void *user_data, l2tpsec_pkt *packet) {
+  struct test_peer *p = user_data;
+
+  /* ICMP (protocol 1) type 0: an echo reply. */
+  if (packet->len >= 28 && packet->data[9] == 1 && packet->data[20] == 0)
+    p->echo_replies++;
+}
+
+static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
+  struct test_peer *p = user_data;
+
+  if (ev->type == L2TPSEC_PPP_EVENT_IPCP_UP) {
+    p->ipcp_up = true;
+    memcpy(p->address4, ev->local_address, 4);
+  }
+  if (ev->type == L2TPSEC_PPP_EVENT_DEAD)
+    p->dead = true;
+}
+
+static void start_ppp(struct test_peer *p) {
+  const l2tpsec_ppp_callbacks cb = {
+      on_send_frame, on_deliver_ip, on_ppp_event, NULL, NULL, NULL, NULL};
+  l2tpsec_ppp_settings s;
+
+  l2tpsec_ppp_settings_default(&s, L2TPSEC_PPP_CLIENT);
+  s.rand = l2tpsec_rand_test(&p->rand_state, 99);
+  s.user = "alice";
+  s.password = p->password;
+  assert_int_equal(l2tpsec_ppp_new(&p->ppp, &s, &cb, p, l2tpsec__now()), 0);
+}
+
+static void on_l2tp_event(void *user_data, const l2tpsec_l2tp_event *ev) {
+  struct test_peer *p = user_data;
+
+  if (ev->type == L2TPSEC_L2TP_TUNNEL_UP) {
+    p->tunnel_up = true;
+    l2tpsec_l2tp_session_open(p->lac, p->tunnel_id, &p->session_id,
+                              l2tpsec__now());
+  } else if (ev->type == L2TPSEC_L2TP_SESSION_UP) {
+    p->session_up = true;
+    start_ppp(p);
+  } else if (ev->type == L2TPSEC_L2TP_SESSION_DOWN ||
+             ev->type == L2TPSEC_L2TP_TUNNEL_DOWN) {
+    p->dead = true;
+  }
+}
+
+static void on_l2tp_recv(void *user_data, uint16_t tunnel_id,
+                         uint16_t session_id, const uint8_t *frame,
+                         size_t len) {
+  struct test_peer *p = user_data;
+  uint8_t storage[2048];
+  l2tpsec_pkt pkt;
+
+  if (p->ppp == NULL || len > 1800)
+    return;
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
+  memcpy(l2tpsec_pkt_put(&pkt, len), frame, len);
+  l2tpsec_ppp_input(p->ppp, &pkt, l2tpsec__now());
+}
+
+static void open_sas(struct test_peer *p, int index) {
+  l2tpsec_esp_sa_settings server_in, server_out;
+
+  test_peer_sa_settings(index, &server_in, &server_out);
+  server_in.direction = L2TPSEC_ESP_OUTBOUND;
+  server_out.direction = L2TPSEC_ESP_INBOUND;
+  assert_int_equal(l2tpsec_esp_sa_new(&p->out, &server_in, NULL, p), 0);
+  assert_int_equal(l2tpsec_esp_sa_new(&p->in, &server_out, NULL, p), 0);
+}
+
+void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
+                    uint16_t natt_port, int index, uint64_t seed,
+                    const char *password) {
+  struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(port)};
+  struct sockaddr_in server = {.sin_family = AF_INET,
+                               .sin_port = htons(natt_port)};
+  const l2tpsec_l2tp_callbacks cb = {send_datagram, on_l2tp_recv,
+                                     on_l2tp_event};
+  l2tpsec_l2tp_settings ls;
+
+  memset(p, 0, sizeof(*p));
+  p->password = password;
+  p->inner_dst_port = 1701;
+  inet_pton(AF_INET, local, &self.sin_addr);
+  inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+  p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  assert_int_equal(bind(p->fd, (struct sockaddr *)&self, sizeof(self)), 0);
+  assert_int_equal(connect(p->fd, (struct sockaddr *)&server, sizeof(server)),
+                   0);
+  memcpy(&p->address, &self, sizeof(self));
+  open_sas(p, index);
+
+  l2tpsec_l2tp_settings_default(&ls);
+  ls.role = L2TPSEC_L2TP_LAC;
+  ls.rand = l2tpsec_rand_test(&p->rand_state, seed);
+  assert_int_equal(l2tpsec_l2tp_new(&p->lac, &ls, &cb, p), 0);
+}
+
+void test_peer_close(struct test_peer *p) {
+  l2tpsec_ppp_del(p->ppp);
+  l2tpsec_l2tp_del(p->lac);
+  l2tpsec_esp_sa_del(p->in);
+  l2tpsec_esp_sa_del(p->out);
+  close(p->fd);
+}
+
+void test_peer_connect(struct test_peer *p) {
+  assert_int_equal(
+      l2tpsec_l2tp_tunnel_open(p->lac, 1, &p->tunnel_id, l2tpsec__now()), 0);
+}
+
+void test_peer_poll(struct test_peer *p) {
+  uint8_t storage[4096];
+  l2tpsec_tstamp now = l2tpsec__now();
+
+  for (;;) {
+    l2tpsec_pkt pkt;
+    uint8_t next_header;
+    ssize_t n;
+
+    l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 64);
+    n = recv(p->fd, pkt.data, 4000, 0);
+    if (n <= 0)
+      break;
+    pkt.len = (size_t)n;
+    if (l2tpsec_esp_decrypt(p->in, &pkt, now, &next_header) != 0 || pkt.len < 8)
+      continue;
+    l2tpsec_l2tp_input(p->lac, 1, pkt.data + 8, pkt.len - 8, now);
+  }
+  l2tpsec_l2tp_handle_timeout(p->lac, now);
+  if (p->ppp != NULL && !p->dead)
+    l2tpsec_ppp_handle_timeout(p->ppp, now);
+}
+
+int test_peer_ping(struct test_peer *p, const uint8_t dst[4]) {
+  uint8_t storage[512];
+  l2tpsec_pkt pkt;
+  uint8_t *ip;
+  uint16_t csum;
+
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
+  ip = l2tpsec_pkt_put(&pkt, 28 + 8);
+  if (ip == NULL)
+    return L2TPSEC_ERR_NOBUFS;
+  memset(ip, 0, 36);
+  ip[0] = 0x45;
+  ip[3] = 36;
+  ip[8] = 64;
+  ip[9] = 1;
+  memcpy(ip + 12, p->address4, 4);
+  memcpy(ip + 16, dst, 4);
+  csum = l2tpsec__inet_checksum(ip, 20, 0);
+  ip[10] = (uint8_t)(csum >> 8);
+  ip[11] = (uint8_t)csum;
+  ip[20] = 8; /* echo request */
+  memcpy(ip + 28, "l2tpsec!", 8);
+  csum = l2tpsec__inet_checksum(ip + 20, 16, 0);
+  ip[22] = (uint8_t)(csum >> 8);
+  ip[23] = (uint8_t)csum;
+  return l2tpsec_ppp_send_ip(p->ppp, &pkt, l2tpsec__now());
+}
+
+void test_peer_send_l2tp(struct test_peer *p, uint16_t dst_port,
+                         const uint8_t *data, size_t len) {
+  uint8_t storage[512];
+  l2tpsec_pkt pkt;
+  uint16_t saved = p->inner_dst_port;
+
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
+  memcpy(l2tpsec_pkt_put(&pkt, len), data, len);
+  p->inner_dst_port = dst_port;
+  send_datagram(p, 1, &pkt);
+  p->inner_dst_port = saved;
+}

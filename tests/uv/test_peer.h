@@ -1,0 +1,64 @@
+/*
+ * A client for the server tests, built from the library's own layers
+ * with fixed ESP keys where IKE would negotiate them: ESP in UDP on a
+ * socket of its own, an L2TP LAC and a PPP client. The test drives it
+ * with test_peer_poll while the server's loop runs.
+ */
+#ifndef L2TPSEC_TESTS_UV_TEST_PEER_H
+#define L2TPSEC_TESTS_UV_TEST_PEER_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "l2tpsec/esp.h"
+#include "l2tpsec/l2tp.h"
+#include "l2tpsec/ppp.h"
+
+struct test_peer {
+  int fd;                          /* UDP, connected to the NAT-T port */
+  struct sockaddr_storage address; /* the peer's own outer address */
+  l2tpsec_esp_sa *out, *in;
+  l2tpsec_l2tp *lac;
+  l2tpsec_ppp *ppp;
+  l2tpsec_rand_test_state rand_state;
+  uint16_t tunnel_id, session_id;
+  uint16_t inner_dst_port; /* UDP port its L2TP is sent to: 1701 */
+  bool tunnel_up, session_up, ipcp_up, dead;
+  uint8_t address4[4]; /* from IPCP */
+  const char *password;
+  int echo_replies; /* ICMP echo replies received through PPP */
+};
+
+/*
+ * Fills the SA settings for both directions of one client: `in` and `out`
+ * as the server sees them. `index` makes the SPIs and keys unique.
+ */
+void test_peer_sa_settings(int index, l2tpsec_esp_sa_settings *server_in,
+                           l2tpsec_esp_sa_settings *server_out);
+
+/*
+ * Binds to `local` (e.g. "127.0.0.1", port) and connects to the server
+ * at 127.0.0.1:natt_port, with the reverse of the server's SAs. The
+ * tunnel ids come from a test generator seeded with `seed`, so two peers
+ * with one seed pick the same ids, as two Windows clients often do.
+ */
+void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
+                    uint16_t natt_port, int index, uint64_t seed,
+                    const char *password);
+
+void test_peer_close(struct test_peer *p);
+
+/* Starts L2TP: SCCRQ, then ICRQ and PPP once the tunnel is up. */
+void test_peer_connect(struct test_peer *p);
+
+/* Reads what arrived and runs the peer's timers. */
+void test_peer_poll(struct test_peer *p);
+
+/* Sends an ICMP echo request to `dst` (network order) through PPP. */
+int test_peer_ping(struct test_peer *p, const uint8_t dst[4]);
+
+/* Sends a raw L2TP datagram inside ESP to an inner UDP port. */
+void test_peer_send_l2tp(struct test_peer *p, uint16_t dst_port,
+                         const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * The server's whole path against clients made of the library's layers:
+ * ESP in UDP -> L2TP -> PPP -> authentication -> IPCP address from the
+ * pool -> TUN -> the kernel answers a ping -> back to the client. SAs are
+ * installed with fixed keys where IKE would negotiate them. Runs in a
+ * network namespace of its own (needs root).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "l2tpsec/errors.h"
+#include "l2tpsec/server.h"
+#include "test_peer.h"
+#include "uv/server_internal.h"
+#include "uv/tun.h"
+
+#define NATT_PORT 4500
+
+static const uint8_t server_inner[4] = {192, 0, 2, 1};
+static int sessions_up, sessions_down;
+
+static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
+  l2tpsec_auth_result result = {0};
+
+  result.accept = strcmp(req->user, "alice") == 0 &&
+                  l2tpsec_auth_check_secret(req, (const uint8_t *)"secret", 6,
+                                            result.auth_response) == 0;
+  result.has_auth_response =
+      result.accept && req->method == L2TPSEC_AUTH_MSCHAPV2;
+  result.reason = L2TPSEC_AUTH_REASON_WRONG_PASSWORD;
+  l2tpsec_auth_complete(req, &result, req->now);
+}
+
+static void on_event(void *user_data, const l2tpsec_server_event *ev) {
+  if (ev->type == L2TPSEC_SERVER_SESSION_UP)
+    sessions_up++;
+  else
+    sessions_down++;
+}
+
+static const l2tpsec_server_callbacks callbacks = {authenticate, NULL,
+                                                   on_event};
+
+static int enter_namespace(void **state) {
+  if (unshare(CLONE_NEWNET) != 0) {
+    fprintf(stderr,
+            "test_uv_server_path needs root: unshare(CLONE_NEWNET) failed: "
+            "%s; run the suite as root (sudo scripts/test.sh)\n",
+            strerror(errno));
+    return -1;
+  }
+  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
+}
+
+struct fixture {
+  uv_loop_t loop;
+  l2tpsec_server *server;
+};
+
+static void start_server(struct fixture *f) {
+  static const char *const listen[] = {"127.0.0.1"};
+  static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
+  l2tpsec_server_settings s;
+
+  sessions_up = sessions_down = 0;
+  uv_loop_init(&f->loop);
+  l2tpsec_server_settings_default(&s);
+  s.listen_addresses = listen;
+  s.listen_address_count = 1;
+  s.natt_port = NATT_PORT;
+  s.psk = (const uint8_t *)"unused until IKE";
+  s.psk_len = 16;
+  s.pool_ranges = ranges;
+  s.pool_range_count = 1;
+  s.local_address = "192.0.2.1";
+  s.tun_name = "e2epath0";
+  assert_int_equal(
+      l2tpsec_server_new(&f->server, &f->loop, &s, &callbacks, NULL), 0);
+}
+
+static void stop_server(struct fixture *f) {
+  l2tpsec_server_del(f->server);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&f->loop), 0);
+}
+
+static uint64_t add_conn(struct fixture *f, struct test_peer *p, int index) {
+  l2tpsec_esp_sa_settings in, out;
+  uint64_t id = 0;
+
+  test_peer_sa_settings(index, &in, &out);
+  assert_int_equal(l2tpsec__server_add_conn(f->server, 0,
+                                            (struct sockaddr *)&p->address,
+                                            true, &in, &out, &id),
+                   0);
+  return id;
+}
+
+/* Runs the server and the peers until `done` holds or 3 s pass. */
+static void pump(struct fixture *f, struct test_peer **peers, int n,
+                 bool (*done)(struct test_peer **peers, int n)) {
+  uint64_t end = uv_hrtime() + 3 * L2TPSEC_SECONDS;
+
+  while (!done(peers, n) && uv_hrtime() < end) {
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    for (int i = 0; i < n; i++)
+      test_peer_poll(peers[i]);
+    usleep(500);
+  }
+}
+
+static bool all_ipcp_up(struct test_peer **peers, int n) {
+  for (int i = 0; i < n; i++) {
+    if (!peers[i]->ipcp_up)
+      return false;
+  }
+  return true;
+}
+
+static bool all_replied(struct test_peer **peers, int n) {
+  for (int i = 0; i < n; i++) {
+    if (peers[i]->echo_replies == 0)
+      return false;
+  }
+  return true;
+}
+
+static bool all_dead(struct test_peer **peers, int n) {
+  for (int i = 0; i < n; i++) {
+    if (!peers[i]->dead)
+      return false;
+  }
+  return true;
+}
+
+static void path_carries_ping(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
+  add_conn(&f, &a, 1);
+  test_peer_connect(&a);
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.tunnel_up);
+  assert_true(a.session_up);
+  assert_true(a.ipcp_up);
+  assert_int_equal(a.address4[0], 192);
+  assert_int_equal(a.address4[3], 10);
+  assert_int_equal(sessions_up, 1);
+
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  pump(&f, peers, 1, all_replied);
+  assert_int_equal(a.echo_replies, 1);
+
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.sessions, 1);
+  assert_int_equal(st.addresses_leased, 1);
+  assert_int_equal(st.connections, 1);
+  assert_true(st.tun_sent >= 1);
+  assert_int_equal(st.dropped_selector, 0);
+
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
+static void path_rejects_wrong_password(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40501, NATT_PORT, 2, 7, "wrong");
+  add_conn(&f, &a, 2);
+  test_peer_connect(&a);
+  pump(&f, peers, 1, all_dead);
+  assert_false(a.ipcp_up);
+  assert_true(a.dead);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.addresses_leased, 0);
+  assert_int_equal(sessions_up, 0);
+
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
+/*
+ * Two clients behind one NAT: same outer address, other ports, and the
+ * same L2TP tunnel ids (one random seed). Each gets its own tunnel,
+ * session and address; removing one leaves the other working.
+ */
+static void path_two_clients_one_nat(void **state) {
+  struct fixture f;
+  struct test_peer a, b, *both[] = {&a, &b}, *only_b[] = {&b};
+  l2tpsec_server_stats st;
+  uint64_t id_a;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40502, NATT_PORT, 3, 11, "secret");
+  test_peer_open(&b, "127.0.0.1", 1024, NATT_PORT, 4, 11, "secret");
+  id_a = add_conn(&f, &a, 3);
+  add_conn(&f, &b, 4);
+  test_peer_connect(&a);
+  test_peer_connect(&b);
+  assert_int_equal(a.tunnel_id, b.tunnel_id);
+  pump(&f, both, 2, all_ipcp_up);
+  assert_true(a.ipcp_up);
+  assert_true(b.ipcp_up);
+  assert_memory_not_equal(a.address4, b.address4, 4);
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  assert_int_equal(test_peer_ping(&b, server_inner), 0);
+  pump(&f, both, 2, all_replied);
+  assert_int_equal(a.echo_replies, 1);
+  assert_int_equal(b.echo_replies, 1);
+
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id_a), 0);
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id_a),
+                   L2TPSEC_ERR_NOT_FOUND);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.sessions, 1);
+  assert_int_equal(st.addresses_leased, 1);
+  assert_int_equal(sessions_down, 1);
+  b.echo_replies = 0;
+  assert_int_equal(test_peer_ping(&b, server_inner), 0);
+  pump(&f, only_b, 1, all_replied);
+  assert_int_equal(b.echo_replies, 1);
+
+  test_peer_close(&a);
+  test_peer_close(&b);
+  stop_server(&f);
+}
+
+/* L2TP inside ESP to another UDP port, or ESP from another address than
+ * the SA's, is dropped and counted. */
+static void path_checks_selectors(void **state) {
+  static const uint8_t zlb[12] = {0xc8, 0x02, 0, 12};
+  struct fixture f;
+  struct test_peer a, stranger;
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40503, NATT_PORT, 5, 7, "secret");
+  test_peer_open(&stranger, "127.0.0.2", 40503, NATT_PORT, 5, 7, "secret");
+  add_conn(&f, &a, 5);
+
+  /* The stranger copied a's keys, so its first packet repeats a's
+   * sequence number 1 and fails the anti-replay check instead. */
+  test_peer_send_l2tp(&a, 1702, zlb, sizeof(zlb));
+  test_peer_send_l2tp(&stranger, 1701, zlb, sizeof(zlb));
+  test_peer_send_l2tp(&stranger, 1701, zlb, sizeof(zlb));
+  for (int i = 0; i < 50; i++) {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.esp_received, 3);
+  assert_int_equal(st.dropped_esp, 1);
+  assert_int_equal(st.dropped_selector, 2);
+
+  test_peer_close(&a);
+  test_peer_close(&stranger);
+  stop_server(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(path_carries_ping),
+      cmocka_unit_test(path_rejects_wrong_password),
+      cmocka_unit_test(path_two_clients_one_nat),
+      cmocka_unit_test(path_checks_selectors),
+  };
+
+  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+}
