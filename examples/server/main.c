@@ -274,22 +274,28 @@ static int run(struct app *app) {
   int rv;
 
   uv_loop_init(&app->loop);
+  /* Signals first: a SIGHUP during start-up must not kill the process. */
+  watch_signal(app, &app->sighup, SIGHUP, on_reload);
+  watch_signal(app, &app->sigterm, SIGTERM, on_terminate);
+  watch_signal(app, &app->sigint, SIGINT, on_terminate);
+
   fill_settings(app, &settings, listen, ranges);
   rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks, app);
   if (rv != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR, "cannot start: %s",
              l2tpsec_strerror(rv));
+    stop(app);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     uv_loop_close(&app->loop);
     return 1;
   }
 
   app->started = time(NULL);
-  control_listen(&app->control, &app->loop, app->config.control_socket,
-                 &app->log, status_text, app);
-  watch_signal(app, &app->sighup, SIGHUP, on_reload);
-  watch_signal(app, &app->sigterm, SIGTERM, on_terminate);
-  watch_signal(app, &app->sigint, SIGINT, on_terminate);
+  if (control_listen(&app->control, &app->loop, app->config.control_socket,
+                     &app->log, status_text, app) == 0)
+    log_line(&app->log, L2TPSEC_LOG_NOTICE,
+             "ready; 'l2tpsec-server --status' reads %s",
+             app->config.control_socket);
   uv_run(&app->loop, UV_RUN_DEFAULT);
   uv_loop_close(&app->loop);
   log_line(&app->log, L2TPSEC_LOG_NOTICE, "stopped");

@@ -74,7 +74,7 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$server" >"$work/out" 2>&1 &
 pid=$!
-wait_for "server started"
+wait_for "ready;"
 grep -q "listens on 127.0.0.1 only" "$work/out" || fail "no loopback notice"
 grep -q "To accept clients from other hosts" "$work/out" ||
   fail "no hint on listening publicly"
@@ -107,9 +107,11 @@ sed -e 's/^listen = .*/listen = 127.0.0.1/' \
   -e "s|^control_socket = .*|control_socket = $work/control.sock|" \
   -e 's/^name = l2tpsec0/name = e2etun1/' \
   "$src/examples/server/server.ini" >"$work/good.ini"
+# Empty the log here: the child truncates it only once it runs.
+: >"$work/out"
 ip netns exec "$ns" "$server" -c "$work/good.ini" >"$work/out" 2>&1 &
 pid=$!
-wait_for "server started"
+wait_for "ready;"
 kill -HUP "$pid"
 wait_for "reloaded $work/good.ini"
 echo "bogus = 1" >>"$work/good.ini"
