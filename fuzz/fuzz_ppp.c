@@ -1,12 +1,15 @@
 /*
  * libFuzzer harness for the PPP server state machine. A real client
- * first drives the server to a state chosen by the first input byte
- * (LCP negotiating, authentication waiting or pending, network phase),
- * then the rest of the input is cut into frames, each preceded by one
- * control byte that advances the clock and may complete a pending
- * authentication.
+ * first drives the server to a chosen state (LCP negotiating,
+ * authentication pending, network phase, each with PAP,
+ * CHAP-MD5 or MS-CHAPv2), then the fuzzer's frames reach the server.
  *
- * Input: [state] { [control] [length] [frame bytes...] }*
+ * Two input forms:
+ *   - a raw PPP frame (as fuzz/seeds.sh extracts from captures), which is
+ *     fed to the server in every state in turn;
+ *   - 00 00 [state] { [control] [length] [frame bytes...] }*, a script of
+ *     frames, where each control byte advances the clock and may
+ *     complete a pending authentication.
  */
 #include <stdint.h>
 #include <string.h>
@@ -148,13 +151,12 @@ static void setup(struct link *l, uint8_t state) {
   l->queued = 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+/* Runs a script: frames with clock steps and late decisions. */
+static void run_script(const uint8_t *data, size_t size) {
   static struct link link;
   l2tpsec_tstamp now = 0;
   size_t off = 1;
 
-  if (size < 1)
-    return 0;
   memset(&link, 0, sizeof(link));
   current = &link;
   setup(&link, data[0]);
@@ -183,5 +185,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   l2tpsec_ppp_del(link.end[0].ppp);
   l2tpsec_ppp_del(link.end[1].ppp);
+}
+
+/* Feeds one raw frame to the server in each state, then lets its timers
+ * run once. */
+static void run_frame_in_every_state(const uint8_t *data, size_t size) {
+  static struct link link;
+  static const uint8_t states[] = {0x00, 0x01, 0x05, 0x09, 0x02,
+                                   0x06, 0x0a, 0x03, 0x13};
+
+  for (size_t i = 0; i < sizeof(states); i++) {
+    memset(&link, 0, sizeof(link));
+    current = &link;
+    setup(&link, states[i]);
+    inject(&link.end[0], data, size, L2TPSEC_SECONDS);
+    l2tpsec_ppp_handle_timeout(link.end[0].ppp, 40 * L2TPSEC_SECONDS);
+    l2tpsec_ppp_del(link.end[0].ppp);
+    l2tpsec_ppp_del(link.end[1].ppp);
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size >= 3 && data[0] == 0 && data[1] == 0)
+    run_script(data + 2, size - 2);
+  else if (size > 0 && size <= 1600)
+    run_frame_in_every_state(data, size);
   return 0;
 }

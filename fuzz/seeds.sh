@@ -68,8 +68,19 @@ l2tp)
   done
   ;;
 ppp)
+  # tshark has no field with the whole PPP frame, so the JSON dump's
+  # frame bytes are cut at the offset where its "ppp" layer starts
+  # (0 for DLT_PPP, after Ethernet and PPPoE or GRE otherwise).
   for f in "$captures"/ppp/*.pcap; do
-    extract "$f" frame.raw ""
+    tshark -r "$f" -T json -x 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+for i, pkt in enumerate(json.load(sys.stdin)):
+    layers = pkt["_source"]["layers"]
+    frame, ppp = layers.get("frame_raw"), layers.get("ppp_raw")
+    if frame and ppp:
+        with open("%s.%d" % (sys.argv[1], i + 1), "wb") as out:
+            out.write(bytes.fromhex(frame[0])[ppp[1]:])
+' "$out/$(basename "$f")"
   done
   ;;
 esac
