@@ -55,7 +55,7 @@ int l2tpsec__ecp_set_private(l2tpsec__dh *dh, const uint8_t *priv, size_t len) {
   if (mbedtls_ecp_check_privkey(&dh->grp, &dh->priv) != 0)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
 
-  rc = mbedtls_ecp_mul(&dh->grp, &dh->q, &dh->priv, &dh->grp.MBEDTLS_PRIVATE(G),
+  rc = mbedtls_ecp_mul(&dh->grp, &dh->q, &dh->priv, &dh->grp.G,
                        l2tpsec__mbedtls_rng, &dh->rand);
   return rc == 0 ? 0 : L2TPSEC_ERR_CRYPTO;
 }
