@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authenticator.h"
 #include "config.h"
 #include "control.h"
 #include "first_run.h"
@@ -35,6 +36,7 @@ struct app {
   struct log_sink log;
   uv_loop_t loop;
   l2tpsec_server *server;
+  l2tpsec_local_auth *auth;
   struct control control;
   uv_signal_t sighup, sigterm, sigint;
   time_t started;
@@ -183,15 +185,14 @@ static void on_terminate(uv_signal_t *handle, int signum) {
 }
 
 /*
- * Re-reads the configuration file and reports whether it is valid.
- * TODO: hand the new user and TOTP stores to the authenticator once the
- * authentication layer is on main; listen, pool and TUN settings need a
- * restart.
+ * Re-reads the configuration file and replaces the user and TOTP
+ * stores. Listen, pool and TUN settings need a restart.
  */
 static void on_reload(uv_signal_t *handle, int signum) {
   struct app *app = handle->data;
   struct server_config fresh;
   struct config_errors errors;
+  l2tpsec_local_auth *auth;
 
   if (app->config.path[0] == '\0') {
     log_line(&app->log, L2TPSEC_LOG_NOTICE,
@@ -205,28 +206,26 @@ static void on_reload(uv_signal_t *handle, int signum) {
              "reload of %s failed at line %u: %s; keeping the running "
              "configuration",
              app->config.path, errors.items[0].line, errors.items[0].message);
+  } else if (authenticator_open(&auth, &fresh,
+                                log_sink_for_library(&app->log)) != 0) {
+    log_line(&app->log, L2TPSEC_LOG_ERROR,
+             "reload of %s failed: the user or TOTP store could not be "
+             "read; keeping the running users",
+             app->config.path);
   } else {
-    log_line(&app->log, L2TPSEC_LOG_NOTICE, "reloaded %s; sessions are kept",
+    l2tpsec_local_auth_del(app->auth);
+    app->auth = auth;
+    log_line(&app->log, L2TPSEC_LOG_NOTICE,
+             "reloaded users and TOTP secrets from %s; sessions are kept",
              app->config.path);
   }
   config_wipe(&fresh);
 }
 
-/*
- * TODO: hand requests to l2tpsec_local_auth (users from chap_secrets,
- * [user] sections and TOTP stores) once its implementation is on main;
- * the library declares it but does not build it yet, so every login is
- * rejected with a log line that says why.
- */
 static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
   struct app *app = user_data;
-  l2tpsec_auth_result result = {.accept = false,
-                                .reason = L2TPSEC_AUTH_REASON_BACKEND_ERROR};
 
-  log_line(&app->log, L2TPSEC_LOG_WARNING,
-           "rejected user '%s': this build has no local authenticator yet",
-           req->user);
-  l2tpsec_auth_complete(req, &result, req->now);
+  l2tpsec_local_auth_request(app->auth, req);
 }
 
 static void fill_settings(struct app *app, l2tpsec_server_settings *s,
@@ -280,13 +279,17 @@ static int run(struct app *app) {
   watch_signal(app, &app->sigint, SIGINT, on_terminate);
 
   fill_settings(app, &settings, listen, ranges);
-  rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks, app);
+  rv = authenticator_open(&app->auth, &app->config, settings.log);
+  if (rv == 0)
+    rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks,
+                            app);
   if (rv != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR, "cannot start: %s",
              l2tpsec_strerror(rv));
     stop(app);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     uv_loop_close(&app->loop);
+    l2tpsec_local_auth_del(app->auth);
     return 1;
   }
 
@@ -298,6 +301,7 @@ static int run(struct app *app) {
              app->config.control_socket);
   uv_run(&app->loop, UV_RUN_DEFAULT);
   uv_loop_close(&app->loop);
+  l2tpsec_local_auth_del(app->auth);
   log_line(&app->log, L2TPSEC_LOG_NOTICE, "stopped");
   return 0;
 }

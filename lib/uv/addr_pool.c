@@ -280,6 +280,44 @@ int l2tpsec__addr_pool_acquire(l2tpsec__addr_pool *pool, const char *user,
   return 0;
 }
 
+static int claim_address(l2tpsec__addr_pool *pool, const char *user,
+                         uint32_t addr) {
+  struct static_binding *b = find_static_addr(pool, addr);
+  uint32_t i;
+
+  if (b != NULL && user != NULL && strcmp(b->user, user) != 0)
+    return L2TPSEC_ERR_STATE;
+  if (addr_index(pool, addr, &i)) {
+    if (b == NULL && bit_get(pool->reserved, i))
+      return L2TPSEC_ERR_STATE; /* excluded, e.g. the server's address */
+    return 0;
+  }
+  if (b != NULL)
+    return 0;
+  return l2tpsec__addr_pool_add_static(pool, user ? user : "", addr);
+}
+
+int l2tpsec__addr_pool_acquire_address(l2tpsec__addr_pool *pool,
+                                       const char *user, uint32_t addr,
+                                       l2tpsec__addr_lease *lease) {
+  int rv;
+
+  if (addr == 0)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+  rv = claim_address(pool, user, addr);
+  if (rv == L2TPSEC_ERR_CONFIG || rv == L2TPSEC_ERR_INVALID_ARGUMENT)
+    rv = L2TPSEC_ERR_STATE;
+  if (rv == 0)
+    rv = mark_leased(pool, addr);
+  if (rv != 0)
+    return rv;
+
+  lease->addr = addr;
+  memcpy(lease->dns, pool->dns, sizeof(lease->dns));
+  memcpy(lease->nbns, pool->nbns, sizeof(lease->nbns));
+  return 0;
+}
+
 int l2tpsec__addr_pool_release(l2tpsec__addr_pool *pool, uint32_t addr) {
   struct static_binding *b;
   uint32_t i;

@@ -81,6 +81,17 @@ int l2tpsec__addr_pool_acquire(l2tpsec__addr_pool *pool, const char *user,
                                l2tpsec__addr_lease *lease);
 
 /*
+ * Leases exactly `addr` to `user`, as an authenticator's static address
+ * (the IP column of chap-secrets, RADIUS Framed-IP-Address) requests. An
+ * address outside the ranges is bound to the user on first use. Returns
+ * L2TPSEC_ERR_STATE when the address is leased, excluded, or bound to
+ * another user; L2TPSEC_ERR_INVALID_ARGUMENT for 0; L2TPSEC_ERR_NOMEM.
+ */
+int l2tpsec__addr_pool_acquire_address(l2tpsec__addr_pool *pool,
+                                       const char *user, uint32_t addr,
+                                       l2tpsec__addr_lease *lease);
+
+/*
  * Returns a leased address to the pool. Returns L2TPSEC_ERR_NOT_FOUND
  * when the address is not leased.
  */

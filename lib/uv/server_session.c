@@ -93,12 +93,19 @@ static int on_address_request(void *user_data,
   uint32_t net;
   int rv;
 
-  /* TODO: honour attributes->has_address (a RADIUS Framed-IP-Address)
-   * by leasing that address instead of one from the ranges. */
-  rv = l2tpsec__addr_pool_acquire(server->pool, req->user, &lease);
+  if (req->attributes != NULL && req->attributes->has_address) {
+    uint32_t wanted;
+
+    memcpy(&wanted, req->attributes->address, 4);
+    rv = l2tpsec__addr_pool_acquire_address(server->pool, req->user,
+                                            ntohl(wanted), &lease);
+  } else {
+    rv = l2tpsec__addr_pool_acquire(server->pool, req->user, &lease);
+  }
   if (rv != 0) {
     L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
-                "no address for user '%s': %s; widen the pool ranges",
+                "no address for user '%s': %s; widen the pool ranges or "
+                "check the user's static address",
                 req->user, l2tpsec_strerror(rv));
     return rv;
   }

@@ -113,7 +113,7 @@ ip netns exec "$ns" "$server" -c "$work/good.ini" >"$work/out" 2>&1 &
 pid=$!
 wait_for "ready;"
 kill -HUP "$pid"
-wait_for "reloaded $work/good.ini"
+wait_for "reloaded users and TOTP secrets from $work/good.ini"
 echo "bogus = 1" >>"$work/good.ini"
 line=$(wc -l <"$work/good.ini")
 kill -HUP "$pid"

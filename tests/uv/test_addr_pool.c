@@ -171,6 +171,41 @@ static void static_binding_errors(void **state) {
   l2tpsec__addr_pool_del(pool);
 }
 
+/* An authenticator's static address: inside or outside the ranges. */
+static void acquire_exact_address(void **state) {
+  l2tpsec__addr_range ranges[] = {{A(192, 0, 2, 1), A(192, 0, 2, 9)}};
+  l2tpsec__addr_pool *pool;
+  l2tpsec__addr_lease lease;
+
+  assert_int_equal(l2tpsec__addr_pool_new(&pool, ranges, 1), 0);
+  assert_int_equal(l2tpsec__addr_pool_exclude(pool, A(192, 0, 2, 1)), 0);
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "a", A(192, 0, 2, 5), &lease),
+      0);
+  assert_int_equal(lease.addr, A(192, 0, 2, 5));
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "b", A(192, 0, 2, 5), &lease),
+      L2TPSEC_ERR_STATE);
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "b", A(192, 0, 2, 1), &lease),
+      L2TPSEC_ERR_STATE);
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "c", A(203, 0, 113, 7), &lease),
+      0);
+  assert_int_equal(l2tpsec__addr_pool_leased(pool), 2);
+  assert_int_equal(l2tpsec__addr_pool_release(pool, A(203, 0, 113, 7)), 0);
+  /* The outside address stays bound to c, not to anyone else. */
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "d", A(203, 0, 113, 7), &lease),
+      L2TPSEC_ERR_STATE);
+  assert_int_equal(
+      l2tpsec__addr_pool_acquire_address(pool, "c", A(203, 0, 113, 7), &lease),
+      0);
+  assert_int_equal(l2tpsec__addr_pool_acquire_address(pool, "c", 0, &lease),
+                   L2TPSEC_ERR_INVALID_ARGUMENT);
+  l2tpsec__addr_pool_del(pool);
+}
+
 /* Every lease of a full /20 comes back: nothing leaks across cycles. */
 static void release_all_after_cycles(void **state) {
   l2tpsec__addr_range ranges[1];
@@ -204,6 +239,7 @@ int main(void) {
       cmocka_unit_test(static_address_inside_range),
       cmocka_unit_test(static_address_outside_range),
       cmocka_unit_test(static_binding_errors),
+      cmocka_unit_test(acquire_exact_address),
       cmocka_unit_test(release_all_after_cycles),
   };
 

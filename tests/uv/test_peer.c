@@ -90,6 +90,10 @@ static void start_ppp(struct test_peer *p) {
   s.rand = l2tpsec_rand_test(&p->rand_state, 99);
   s.user = "alice";
   s.password = p->password;
+  if (p->method != L2TPSEC_AUTH_NONE) {
+    memset(s.methods, 0, sizeof(s.methods));
+    s.methods[0] = p->method;
+  }
   assert_int_equal(l2tpsec_ppp_new(&p->ppp, &s, &cb, p, l2tpsec__now()), 0);
 }
 

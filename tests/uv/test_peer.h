@@ -26,7 +26,8 @@ struct test_peer {
   bool tunnel_up, session_up, ipcp_up, dead;
   uint8_t address4[4]; /* from IPCP */
   const char *password;
-  int echo_replies; /* ICMP echo replies received through PPP */
+  enum l2tpsec_auth_method method; /* the only one offered; 0: defaults */
+  int echo_replies;                /* ICMP echo replies received through PPP */
 };
 
 /*

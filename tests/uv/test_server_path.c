@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,6 +52,15 @@ static void on_event(void *user_data, const l2tpsec_server_event *ev) {
 static const l2tpsec_server_callbacks callbacks = {authenticate, NULL,
                                                    on_event};
 
+static char log_text[16384];
+
+static void on_log(void *user_data, enum l2tpsec_log_level level,
+                   enum l2tpsec_log_category category, const char *message) {
+  size_t used = strlen(log_text);
+
+  snprintf(log_text + used, sizeof(log_text) - used, "%s\n", message);
+}
+
 static int enter_namespace(void **state) {
   if (unshare(CLONE_NEWNET) != 0) {
     fprintf(stderr,
@@ -67,7 +77,9 @@ struct fixture {
   l2tpsec_server *server;
 };
 
-static void start_server(struct fixture *f) {
+static void start_server_with(struct fixture *f,
+                              const l2tpsec_server_callbacks *cb,
+                              void *user_data) {
   static const char *const listen[] = {"127.0.0.1"};
   static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
   l2tpsec_server_settings s;
@@ -84,8 +96,14 @@ static void start_server(struct fixture *f) {
   s.pool_range_count = 1;
   s.local_address = "192.0.2.1";
   s.tun_name = "e2epath0";
-  assert_int_equal(
-      l2tpsec_server_new(&f->server, &f->loop, &s, &callbacks, NULL), 0);
+  s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_INFO};
+  log_text[0] = '\0';
+  assert_int_equal(l2tpsec_server_new(&f->server, &f->loop, &s, cb, user_data),
+                   0);
+}
+
+static void start_server(struct fixture *f) {
+  start_server_with(f, &callbacks, NULL);
 }
 
 static void stop_server(struct fixture *f) {
@@ -273,12 +291,115 @@ static void path_checks_selectors(void **state) {
   stop_server(&f);
 }
 
+/* ---- TOTP through l2tpsec_local_auth, for every PPP method ---- */
+
+#define TOTP_TIME 1700000000 /* a fixed Unix time for the authenticator */
+
+static const uint8_t totp_key[20] = "12345678901234567890"; /* RFC 6238 */
+
+static int64_t fixed_time(void *user_data) {
+  return TOTP_TIME;
+}
+
+static l2tpsec_local_auth *open_local_auth(void) {
+  l2tpsec_local_auth_settings s;
+  l2tpsec_local_auth *auth;
+
+  l2tpsec_local_auth_settings_default(&s);
+  s.require_code = true;
+  s.unix_time = fixed_time;
+  assert_int_equal(l2tpsec_local_auth_new(&auth, &s), 0);
+  assert_int_equal(l2tpsec_local_auth_add_user(auth, "alice", "secret",
+                                               totp_key, sizeof(totp_key),
+                                               NULL),
+                   0);
+  return auth;
+}
+
+/* Connects one peer with `password` and `method`; returns IPCP state. */
+static bool connect_with(struct fixture *f, int index, uint16_t port,
+                         const char *password,
+                         enum l2tpsec_auth_method method) {
+  struct test_peer p, *peers[] = {&p};
+  bool up;
+
+  test_peer_open(&p, "127.0.0.1", port, NATT_PORT, index, 7 + index, password);
+  p.method = method;
+  add_conn(f, &p, index);
+  test_peer_connect(&p);
+  pump(f, peers, 1, all_ipcp_up);
+  if (!p.ipcp_up)
+    pump(f, peers, 1, all_dead);
+  up = p.ipcp_up;
+  test_peer_close(&p);
+  return up;
+}
+
+static void path_totp_every_method(void **state) {
+  static const enum l2tpsec_auth_method methods[] = {
+      L2TPSEC_AUTH_PAP, L2TPSEC_AUTH_CHAP_MD5, L2TPSEC_AUTH_MSCHAPV2};
+  char code[9], password[32];
+  struct fixture f;
+
+  for (int i = 0; i < 3; i++) {
+    l2tpsec_local_auth *auth = open_local_auth();
+    const l2tpsec_server_callbacks cb = {l2tpsec_local_auth_request, NULL,
+                                         on_event};
+
+    start_server_with(&f, &cb, auth);
+    assert_int_equal(l2tpsec_totp_code(L2TPSEC_TOTP_SHA1, totp_key,
+                                       sizeof(totp_key), TOTP_TIME, 30, 6,
+                                       code),
+                     0);
+    snprintf(password, sizeof(password), "secret%s", code);
+    assert_true(
+        connect_with(&f, 10 + i, (uint16_t)(40600 + i), password, methods[i]));
+    assert_non_null(strstr(log_text, "user 'alice' authenticated with"));
+    stop_server(&f);
+    l2tpsec_local_auth_del(auth);
+  }
+}
+
+static void path_totp_failures_logged(void **state) {
+  const l2tpsec_server_callbacks cb = {l2tpsec_local_auth_request, NULL,
+                                       on_event};
+  l2tpsec_local_auth *auth = open_local_auth();
+  char code[9], password[32], wrong[32];
+  struct fixture f;
+
+  start_server_with(&f, &cb, auth);
+  assert_int_equal(l2tpsec_totp_code(L2TPSEC_TOTP_SHA1, totp_key,
+                                     sizeof(totp_key), TOTP_TIME, 30, 6, code),
+                   0);
+  snprintf(password, sizeof(password), "secret%s", code);
+  snprintf(wrong, sizeof(wrong), "secret%06d", (atoi(code) + 1) % 1000000);
+
+  assert_false(connect_with(&f, 20, 40620, wrong, L2TPSEC_AUTH_PAP));
+  assert_non_null(
+      strstr(log_text, "user 'alice' rejected with PAP: wrong code"));
+
+  assert_false(connect_with(&f, 21, 40621, "wrong123456", L2TPSEC_AUTH_PAP));
+  assert_non_null(
+      strstr(log_text, "user 'alice' rejected with PAP: wrong password"));
+
+  assert_true(connect_with(&f, 22, 40622, password, L2TPSEC_AUTH_PAP));
+  assert_false(connect_with(&f, 23, 40623, password, L2TPSEC_AUTH_PAP));
+  if (strstr(log_text, "rejected with PAP: code already used") == NULL)
+    fprintf(stderr, "server log:\n%s", log_text);
+  assert_non_null(strstr(log_text, "rejected with PAP: code already used"));
+
+  stop_server(&f);
+  l2tpsec_local_auth_del(auth);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(path_carries_ping),
       cmocka_unit_test(path_rejects_wrong_password),
       cmocka_unit_test(path_two_clients_one_nat),
       cmocka_unit_test(path_checks_selectors),
+      cmocka_unit_test(path_totp_every_method),
+      cmocka_unit_test(path_totp_failures_logged),
   };
 
   return cmocka_run_group_tests(tests, enter_namespace, NULL);
