@@ -3,11 +3,21 @@
  * state machine: it is fed datagrams from UDP 500/4500 with their
  * addresses, emits datagrams through a callback, and reports negotiated
  * ESP SAs through callbacks for the ESP layer to install.
+ *
+ * One l2tpsec_ike object serves every peer of one local endpoint, as
+ * responder and as initiator. The caller strips the 4-byte non-ESP marker
+ * from datagrams that arrive on UDP 4500 before l2tpsec_ike_input and
+ * adds it to datagrams the send callback emits to port 4500 (RFC 3948
+ * section 2.2).
  */
 #ifndef L2TPSEC_IKE_H
 #define L2TPSEC_IKE_H
 
+#include <stdbool.h>
+
 #include "l2tpsec/common.h"
+#include "l2tpsec/log.h"
+#include "l2tpsec/rand.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,6 +29,207 @@ typedef struct l2tpsec_ike_endpoint {
   uint8_t addr[16];
   uint16_t port;
 } l2tpsec_ike_endpoint;
+
+typedef struct l2tpsec_ike l2tpsec_ike;
+
+/* Named algorithm policies; COMPATIBLE is the default. */
+enum l2tpsec_ike_preset {
+  /* AES with SHA-1 or SHA-2 over MODP >= 2048 or ECP: Windows 10/11,
+   * macOS, iOS and NetworkManager-l2tp clients. */
+  L2TPSEC_IKE_PRESET_COMPATIBLE = 0,
+  /* AES with SHA-2 only, MODP >= 2048 or ECP. */
+  L2TPSEC_IKE_PRESET_STRICT = 1,
+  /* COMPATIBLE plus MODP1024/1536, 3DES and MD5 (Android 11 and older);
+   * a warning is logged at creation. */
+  L2TPSEC_IKE_PRESET_LEGACY = 2,
+};
+
+/* Largest key of either kind in a child SA, in bytes. */
+#define L2TPSEC_IKE_KEY_MAX 64
+
+/*
+ * A negotiated ESP SA pair, as quick mode produced it. Keys are split
+ * from KEYMAT (RFC 2409 section 5.5): the cipher key first (for AES-GCM
+ * followed by its 4-byte salt, RFC 4106 section 8.1), then the
+ * integrity key. "in" protects traffic the peer sends to us.
+ */
+typedef struct l2tpsec_ike_child_sa {
+  uint32_t spi_in;        /* host byte order; chosen by us */
+  uint32_t spi_out;       /* host byte order; chosen by the peer */
+  uint16_t esp_transform; /* ESP transform ID: 3, 12, 18, 19 or 20 */
+  uint16_t key_bits;      /* cipher key length without the GCM salt */
+  uint16_t integ;         /* IPsec authentication algorithm; 0 for GCM */
+  uint8_t encr_key_in[L2TPSEC_IKE_KEY_MAX];
+  uint8_t encr_key_out[L2TPSEC_IKE_KEY_MAX];
+  size_t encr_key_len;
+  uint8_t integ_key_in[L2TPSEC_IKE_KEY_MAX];
+  uint8_t integ_key_out[L2TPSEC_IKE_KEY_MAX];
+  size_t integ_key_len;
+  /* Encapsulation mode attribute as negotiated (RFC 2407 4.5, RFC 3947
+   * section 5.1 and the draft values 61443/61444). */
+  uint16_t encap_mode;
+  bool transport;             /* transport (true) or tunnel mode */
+  bool udp_encap;             /* ESP in UDP (RFC 3948) on the endpoints below */
+  l2tpsec_ike_endpoint local; /* outer endpoint on our side */
+  l2tpsec_ike_endpoint remote; /* outer endpoint of the peer, after NAT */
+  /* Original addresses from NAT-OA (RFC 3947 section 5.2), port 0, for
+   * the inner checksum fix-up of transport mode; family 0 when absent. */
+  l2tpsec_ike_endpoint original_initiator;
+  l2tpsec_ike_endpoint original_responder;
+  uint32_t lifetime_seconds; /* 0 = no time limit */
+  uint64_t lifetime_kbytes;  /* 0 = no volume limit */
+  bool initiator;            /* we started this quick mode */
+  uint64_t ike_sa_id;        /* the IKE SA that negotiated it */
+  /* Peer quirk: Android's racoon-based client truncates HMAC-SHA-256 to
+   * 96 bits; a hint for the ESP layer's detection mode. */
+  bool sha256_icv96_hint;
+} l2tpsec_ike_child_sa;
+
+/* Reasons an IKE or child SA goes away. */
+enum l2tpsec_ike_down_reason {
+  L2TPSEC_IKE_DOWN_DELETED, /* the peer sent a DELETE, or we did */
+  L2TPSEC_IKE_DOWN_EXPIRED, /* its lifetime ran out */
+  L2TPSEC_IKE_DOWN_TIMEOUT, /* retransmissions or DPD went unanswered */
+  L2TPSEC_IKE_DOWN_FAILED,  /* negotiation or authentication failed */
+  L2TPSEC_IKE_DOWN_CLOSED,  /* the object was deleted */
+};
+
+typedef struct l2tpsec_ike_callbacks {
+  /*
+   * Sends one datagram from local to remote. Required. The bytes are
+   * valid only during the call. Returns 0 or a negative error code,
+   * which only counts as a send failure: retransmission covers it.
+   */
+  int (*send)(void *user_data, const uint8_t *data, size_t len,
+              const l2tpsec_ike_endpoint *local,
+              const l2tpsec_ike_endpoint *remote);
+  /*
+   * Installs a child SA pair. Required. A negative return is logged and
+   * the pair is forgotten, so no child_sa_down follows for it. The keys
+   * are wiped after the call.
+   */
+  int (*child_sa_up)(void *user_data, const l2tpsec_ike_child_sa *sa);
+  /* Removes a child SA pair installed before. Optional. */
+  void (*child_sa_down)(void *user_data, uint32_t spi_in, uint32_t spi_out,
+                        enum l2tpsec_ike_down_reason reason);
+  /* Reports a phase-1 SA with a peer established. Optional. */
+  void (*ike_sa_up)(void *user_data, uint64_t ike_sa_id,
+                    const l2tpsec_ike_endpoint *remote);
+  /* Reports a phase-1 SA gone. Optional. */
+  void (*ike_sa_down)(void *user_data, uint64_t ike_sa_id,
+                      enum l2tpsec_ike_down_reason reason);
+} l2tpsec_ike_callbacks;
+
+typedef struct l2tpsec_ike_settings {
+  l2tpsec_log log;
+  l2tpsec_rand rand;
+
+  enum l2tpsec_ike_preset preset;
+  /* strongSwan-style proposals ("aes256-sha256-modp2048,...") replacing
+   * the preset for phase 1 and for ESP; NULL keeps the preset. */
+  const char *ike_proposals;
+  const char *esp_proposals;
+
+  /* Pre-shared key for every peer. Copied at creation. */
+  const uint8_t *psk;
+  size_t psk_len;
+
+  /* Lifetimes we accept at most, and offer as initiator, in seconds.
+   * Defaults: 28800 for phase 1, 3600 for ESP. */
+  uint32_t ike_lifetime;
+  uint32_t esp_lifetime;
+
+  /* Initiator: ask for PFS in quick mode with the phase-1 group. */
+  bool pfs;
+  /* NAT traversal (RFC 3947 and drafts 02/03). Default on. */
+  bool nat_traversal;
+
+  /* Responder limits on phase-1 SAs that are not yet established.
+   * Defaults: 512 at a time, each at most 30 s. */
+  uint32_t max_half_open;
+  l2tpsec_duration half_open_timeout;
+
+  /* Initiator retransmission: first timeout, doubled after each try,
+   * and the number of retransmissions. Defaults: 1 s, 5. */
+  l2tpsec_duration retransmit_timeout;
+  uint32_t retransmit_tries;
+
+  /* UDP port of L2TP in the quick mode proxy IDs. Default 1701. */
+  uint16_t l2tp_port;
+} l2tpsec_ike_settings;
+
+/* Counters; every dropped datagram increments exactly one drop counter. */
+typedef struct l2tpsec_ike_stats {
+  uint64_t rx_datagrams;
+  uint64_t drop_malformed;   /* header or payload structure invalid */
+  uint64_t drop_unknown_sa;  /* cookies match no SA */
+  uint64_t drop_unexpected;  /* message not valid in the SA's state */
+  uint64_t drop_decrypt;     /* ciphertext length or padding invalid */
+  uint64_t drop_integrity;   /* HASH payload wrong */
+  uint64_t drop_half_open;   /* half-open limit reached */
+  uint64_t drop_no_proposal; /* nothing acceptable in the SA payload */
+  uint64_t drop_version;     /* major version other than 1 */
+  uint64_t drop_duplicate;   /* repeat of a message already handled */
+  uint64_t retransmits;      /* requests resent after a timeout */
+  uint64_t replies_resent;   /* replies resent for a duplicate request */
+  uint64_t ike_sas_established;
+  uint64_t child_sas_established;
+  uint64_t half_open_expired;
+  uint32_t ike_sas;   /* current phase-1 SAs, established or not */
+  uint32_t half_open; /* current responder half-open SAs */
+} l2tpsec_ike_stats;
+
+/* Fills settings with the defaults listed at each field. */
+L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
+
+/*
+ * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
+ * (missing send or child_sa_up callback, or no PSK), L2TPSEC_ERR_CONFIG
+ * (a proposal string names an unknown algorithm; the log names it) or
+ * L2TPSEC_ERR_NOMEM.
+ */
+L2TPSEC_API int l2tpsec_ike_new(l2tpsec_ike **pike,
+                                const l2tpsec_ike_settings *settings,
+                                const l2tpsec_ike_callbacks *callbacks,
+                                void *user_data);
+
+/* Deletes every SA without sending anything, wipes keys; NULL is a no-op.
+ * child_sa_down and ike_sa_down are not called. */
+L2TPSEC_API void l2tpsec_ike_del(l2tpsec_ike *ike);
+
+/*
+ * Processes one datagram received on `local` from `remote`. Returns 0
+ * when it was processed or dropped (the stats count each drop), or
+ * L2TPSEC_ERR_NOMEM.
+ */
+L2TPSEC_API int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data,
+                                  size_t len, const l2tpsec_ike_endpoint *local,
+                                  const l2tpsec_ike_endpoint *remote,
+                                  l2tpsec_tstamp now);
+
+/*
+ * Starts main mode to remote as initiator; quick mode for L2TP follows
+ * once phase 1 is established. Writes the new SA's id to *ike_sa_id when
+ * not NULL. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT, L2TPSEC_ERR_NOMEM
+ * or L2TPSEC_ERR_CRYPTO.
+ */
+L2TPSEC_API int l2tpsec_ike_connect(l2tpsec_ike *ike,
+                                    const l2tpsec_ike_endpoint *local,
+                                    const l2tpsec_ike_endpoint *remote,
+                                    l2tpsec_tstamp now, uint64_t *ike_sa_id);
+
+/* Returns the earliest time handle_timeout must run, or
+ * L2TPSEC_TSTAMP_NEVER. */
+L2TPSEC_API l2tpsec_tstamp l2tpsec_ike_next_deadline(const l2tpsec_ike *ike);
+
+/* Runs retransmissions and expiries due at now. Returns 0 or
+ * L2TPSEC_ERR_NOMEM. */
+L2TPSEC_API int l2tpsec_ike_handle_timeout(l2tpsec_ike *ike,
+                                           l2tpsec_tstamp now);
+
+/* Copies the counters. */
+L2TPSEC_API void l2tpsec_ike_get_stats(const l2tpsec_ike *ike,
+                                       l2tpsec_ike_stats *stats);
 
 #ifdef __cplusplus
 }

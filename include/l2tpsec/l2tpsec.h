@@ -9,6 +9,7 @@
 #include "l2tpsec/common.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/esp.h"
+#include "l2tpsec/ike.h"
 #include "l2tpsec/l2tp.h"
 #include "l2tpsec/log.h"
 #include "l2tpsec/mem.h"

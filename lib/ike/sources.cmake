@@ -1,5 +1,5 @@
-# IKEv1: the ISAKMP codec, policy and proposal selection, vendor IDs and
-# NAT discovery.
+# IKEv1: the ISAKMP codec, policy and proposal selection, vendor IDs, NAT
+# discovery, and the main mode and quick mode state machines.
 list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/isakmp_parse.c
   ${CMAKE_CURRENT_LIST_DIR}/writer.c
@@ -7,4 +7,9 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/policy_parse.c
   ${CMAKE_CURRENT_LIST_DIR}/policy_select.c
   ${CMAKE_CURRENT_LIST_DIR}/vendor.c
-  ${CMAKE_CURRENT_LIST_DIR}/natd.c)
+  ${CMAKE_CURRENT_LIST_DIR}/natd.c
+  ${CMAKE_CURRENT_LIST_DIR}/ike.c
+  ${CMAKE_CURRENT_LIST_DIR}/ike_crypt.c
+  ${CMAKE_CURRENT_LIST_DIR}/main_mode.c
+  ${CMAKE_CURRENT_LIST_DIR}/quick_mode.c
+  ${CMAKE_CURRENT_LIST_DIR}/notify.c)

@@ -1,0 +1,234 @@
+/*
+ * Internal state of the IKEv1 endpoint: the object, its phase-1 SAs and
+ * their quick mode exchanges, shared by the files of lib/ike.
+ */
+#ifndef L2TPSEC_IKE_INTERNAL_H
+#define L2TPSEC_IKE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ratelimit.h"
+#include "crypto/crypto.h"
+#include "ike/isakmp.h"
+#include "ike/policy.h"
+#include "ike/vendor.h"
+#include "l2tpsec/ike.h"
+
+/* Largest datagram we build or accept (IKE fragmentation is not yet
+ * implemented, so this is also the largest message). */
+#define IKE_MSG_MAX 8192
+#define IKE_NONCE_LEN 32
+#define IKE_NONCE_MAX 256
+#define IKE_DH_MAX 512 /* MODP4096 public value */
+#define IKE_ID_MAX 256
+#define IKE_BLOCK_MAX 16
+/* Quick mode slots per phase-1 SA; a finished exchange keeps its slot
+ * as the record of its child SA pair. */
+#define IKE_QM_MAX 8
+
+enum ike_sa_state {
+  /* Responder, main mode: waiting for MM3, then MM5. */
+  IKE_R_MM_SENT_2,
+  IKE_R_MM_SENT_4,
+  /* Initiator, main mode: waiting for MM2, MM4, MM6. */
+  IKE_I_MM_SENT_1,
+  IKE_I_MM_SENT_3,
+  IKE_I_MM_SENT_5,
+  IKE_ESTABLISHED,
+};
+
+/* A message we sent, kept for retransmission. */
+typedef struct ike_sent {
+  uint8_t *data;
+  size_t len;
+} ike_sent;
+
+enum qm_state {
+  QM_FREE = 0,
+  QM_I_SENT_1, /* initiator: waiting for QM2 */
+  QM_I_DONE,   /* initiator: QM3 sent; resent if QM2 comes again */
+  QM_R_SENT_2, /* responder: waiting for QM3 */
+  QM_R_DONE,   /* responder: installed */
+};
+
+/* One quick mode exchange, identified by its message ID. */
+typedef struct ike_qm {
+  enum qm_state state;
+  uint32_t message_id;
+  uint8_t iv[IKE_BLOCK_MAX];
+  uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+  size_t ni_len, nr_len;
+  uint32_t spi_in, spi_out;
+  ike_xform chosen;
+  l2tpsec__dh *dh; /* PFS key pair, or NULL */
+  uint16_t pfs_group;
+  l2tpsec_ike_child_sa child; /* keys wiped once installed */
+  ike_sent sent;
+  /* Bytes of the last request received, to spot a duplicate. */
+  uint8_t *last_rx;
+  size_t last_rx_len;
+  l2tpsec_tstamp deadline; /* retransmission or cleanup */
+  l2tpsec_duration interval;
+  uint32_t tries;
+  uint32_t lifetime;
+} ike_qm;
+
+typedef struct ike_sa {
+  struct ike_sa *next, *prev;
+  uint64_t id;
+  bool initiator;
+  enum ike_sa_state state;
+  uint8_t icookie[ISAKMP_COOKIE_LEN], rcookie[ISAKMP_COOKIE_LEN];
+  l2tpsec_ike_endpoint local, remote;
+  ike_peer_caps caps;
+  enum ike_natt_method natt;
+  bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
+
+  /* The chosen phase-1 transform and what it maps to. */
+  ike_xform chosen;
+  enum l2tpsec__hash_alg prf;
+  enum l2tpsec__cipher_alg cipher_alg;
+  size_t enc_key_len, block_len;
+
+  uint8_t *sai_b; /* initiator's SA payload body, for HASH_I/HASH_R */
+  size_t sai_b_len;
+  l2tpsec__dh *dh;
+  uint8_t gxi[IKE_DH_MAX], gxr[IKE_DH_MAX];
+  size_t gx_len;
+  uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+  size_t ni_len, nr_len;
+
+  uint8_t skeyid[L2TPSEC_HASH_MAX], skeyid_d[L2TPSEC_HASH_MAX];
+  uint8_t skeyid_a[L2TPSEC_HASH_MAX], skeyid_e[L2TPSEC_HASH_MAX];
+  size_t prf_len;
+  l2tpsec__cipher *cipher;
+  uint8_t iv[IKE_BLOCK_MAX];      /* phase-1 CBC chain (Appendix B) */
+  uint8_t p1_last[IKE_BLOCK_MAX]; /* last phase-1 CBC block, for phase 2 */
+
+  ike_sent sent;
+  uint8_t *last_rx; /* last request received (responder duplicates) */
+  size_t last_rx_len;
+  l2tpsec_tstamp deadline; /* retransmission (initiator) */
+  l2tpsec_duration interval;
+  uint32_t tries;
+  l2tpsec_tstamp created;
+  l2tpsec_tstamp expires; /* phase-1 lifetime, once established */
+  bool want_qm;           /* initiator: start quick mode when established */
+
+  ike_qm qm[IKE_QM_MAX];
+} ike_sa;
+
+struct l2tpsec_ike {
+  l2tpsec_ike_settings settings;
+  l2tpsec_ike_callbacks cb;
+  void *user_data;
+  uint8_t *psk;
+  ike_policy p1_policy, p2_policy;
+  ike_sa *sas; /* doubly linked list */
+  uint64_t next_sa_id;
+  l2tpsec_ike_stats stats;
+  l2tpsec__ratelimit log_limit;
+  l2tpsec__ratelimit reply_limit; /* unauthenticated error replies */
+  uint8_t out[IKE_MSG_MAX];       /* message being built */
+  uint8_t plain[IKE_MSG_MAX];     /* decrypted message being parsed */
+};
+
+/* One received datagram with its endpoints and parsed header. */
+typedef struct ike_rx {
+  const uint8_t *data;
+  size_t len;
+  const l2tpsec_ike_endpoint *local, *remote;
+  isakmp_hdr hdr;
+  l2tpsec_tstamp now;
+} ike_rx;
+
+/* ---- ike.c: SA table, sending, logging ---------------------------------- */
+
+ike_sa *l2tpsec__ike_sa_new(l2tpsec_ike *ike, bool initiator,
+                            const l2tpsec_ike_endpoint *local,
+                            const l2tpsec_ike_endpoint *remote,
+                            l2tpsec_tstamp now);
+void l2tpsec__ike_sa_free(l2tpsec_ike *ike, ike_sa *sa,
+                          enum l2tpsec_ike_down_reason reason);
+/* Sends data and keeps a copy in *sent for retransmission. */
+int l2tpsec__ike_send_keep(l2tpsec_ike *ike, ike_sa *sa, ike_sent *sent,
+                           const uint8_t *data, size_t len);
+void l2tpsec__ike_send_raw(l2tpsec_ike *ike, const ike_sa *sa,
+                           const uint8_t *data, size_t len);
+/* Stores a copy of a received request to recognise its duplicate. */
+int l2tpsec__ike_keep_rx(uint8_t **slot, size_t *slot_len, const uint8_t *data,
+                         size_t len);
+bool l2tpsec__ike_is_dup(const uint8_t *slot, size_t slot_len,
+                         const uint8_t *data, size_t len);
+void l2tpsec__ike_drop(l2tpsec_ike *ike, uint64_t *counter, l2tpsec_tstamp now,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool l2tpsec__ike_group_supported(int group);
+void l2tpsec__ike_arm_retransmit(l2tpsec_ike *ike, l2tpsec_tstamp now,
+                                 l2tpsec_tstamp *deadline,
+                                 l2tpsec_duration *interval, uint32_t *tries);
+
+/* ---- ike_crypt.c: phase-1 keys, encryption and HASH payloads ------------ */
+
+/* Maps the chosen transform to algorithms; false if unsupported. */
+bool l2tpsec__ike_sa_set_algorithms(ike_sa *sa);
+/* Derives SKEYID... and the encryption key after KE and nonces. */
+int l2tpsec__ike_derive_keys(l2tpsec_ike *ike, ike_sa *sa);
+/* prf(key, parts...) with the negotiated hash. */
+int l2tpsec__ike_prf(const ike_sa *sa, const uint8_t *key, size_t key_len,
+                     const l2tpsec__iovec *parts, size_t n, uint8_t *out);
+/* Writes the fixed header for a message of sa. */
+void l2tpsec__ike_put_header(ike_writer *w, const ike_sa *sa, uint8_t exchange,
+                             uint8_t flags, uint32_t message_id);
+/*
+ * Pads and encrypts the body after the header in place with iv, sets the
+ * header length, and writes the last ciphertext block to iv_out.
+ */
+int l2tpsec__ike_encrypt(ike_sa *sa, ike_writer *w, const uint8_t *iv,
+                         uint8_t *iv_out);
+/*
+ * Decrypts the body of data into plain (header copied) with iv, parses
+ * its payloads into msg and writes the last ciphertext block to
+ * iv_out. Returns 0, L2TPSEC_ERR_MALFORMED or L2TPSEC_ERR_CRYPTO.
+ */
+int l2tpsec__ike_decrypt(ike_sa *sa, const uint8_t *data, size_t len,
+                         const uint8_t *iv, uint8_t *plain, isakmp_msg *msg,
+                         uint8_t *iv_out);
+/* IV of a phase-2 exchange: hash(last phase-1 block | M-ID). */
+void l2tpsec__ike_phase2_iv(const ike_sa *sa, uint32_t message_id, uint8_t *iv);
+/* Fills the HASH payload that starts at hash_off (body of prf_len bytes)
+ * with prf(SKEYID_a, prefix | message after HASH) (RFC 2409 5.5). */
+int l2tpsec__ike_fill_hash(ike_sa *sa, ike_writer *w, size_t hash_off,
+                           const l2tpsec__iovec *prefix, size_t n_prefix);
+/* Checks such a HASH in a received message; true when it matches. */
+bool l2tpsec__ike_check_hash(ike_sa *sa, const uint8_t *plain,
+                             const isakmp_msg *msg,
+                             const l2tpsec__iovec *prefix, size_t n_prefix);
+
+/* ---- main_mode.c -------------------------------------------------------- */
+
+int l2tpsec__ike_mm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
+/* Responder: a new MM1. */
+int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx);
+
+/* ---- quick_mode.c ------------------------------------------------------- */
+
+int l2tpsec__ike_qm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
+/* Adopts the endpoints of an authenticated message (the NAT-T float to
+ * port 4500, or a NAT mapping that changed). */
+void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx);
+void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+void l2tpsec__ike_qm_free(ike_qm *qm);
+
+/* ---- notify.c ----------------------------------------------------------- */
+
+/* Sends an unencrypted informational notify about a main mode failure,
+ * rate-limited because the request it replies to is unauthenticated. */
+void l2tpsec__ike_send_notify_clear(l2tpsec_ike *ike, const ike_rx *rx,
+                                    uint16_t type);
+
+#endif
