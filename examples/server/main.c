@@ -132,6 +132,34 @@ static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
   return n < 0 ? used : used + (size_t)n;
 }
 
+/* One line per session, as `ipsec statusall` lists its SAs. */
+static size_t append_sessions(struct app *app, char *buf, size_t cap,
+                              size_t n) {
+  l2tpsec_server_session_info info[64];
+  size_t count = l2tpsec_server_sessions(app->server, info, 64);
+
+  for (size_t i = 0; i < count && i < 64; i++) {
+    const l2tpsec_server_session_info *s = &info[i];
+    unsigned long up = (unsigned long)(s->uptime / L2TPSEC_SECONDS);
+
+    n = append(
+        buf, cap, n,
+        "  %-16s %u.%u.%u.%u  from %s (%s)  up %lu:%02lu:%02lu  "
+        "in %llu pkts %llu B  out %llu pkts %llu B  L2TP %u/%u\n",
+        s->user[0] ? s->user : "(authenticating)", s->address[0], s->address[1],
+        s->address[2], s->address[3], s->peer,
+        s->plain  ? "plain L2TP"
+        : s->natt ? "ESP in UDP"
+                  : "ESP",
+        up / 3600, up / 60 % 60, up % 60, (unsigned long long)s->packets_in,
+        (unsigned long long)s->bytes_in, (unsigned long long)s->packets_out,
+        (unsigned long long)s->bytes_out, s->tunnel_id, s->session_id);
+  }
+  if (count > 64)
+    n = append(buf, cap, n, "  ... and %zu more\n", count - 64);
+  return n;
+}
+
 static size_t status_text(void *user_data, char *buf, size_t cap) {
   struct app *app = user_data;
   l2tpsec_server_stats st;
@@ -164,6 +192,7 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
              (unsigned long long)st.dropped_malformed);
   n = append(buf, cap, n, "Connections (%zu up, %zu addresses leased):\n",
              st.sessions, st.addresses_leased);
+  n = append_sessions(app, buf, cap, n);
   return n < cap ? n : cap - 1;
 }
 

@@ -110,6 +110,19 @@ typedef struct l2tpsec_server_stats {
   size_t addresses_leased;
 } l2tpsec_server_stats;
 
+/* One connected PPP session, for a status page. */
+typedef struct l2tpsec_server_session_info {
+  char user[L2TPSEC_AUTH_NAME_MAX + 1]; /* "" before authentication */
+  char peer[64];                        /* outer address and port as text */
+  bool natt;          /* ESP in UDP (NAT-T) rather than raw ESP */
+  bool plain;         /* L2TP without IPsec */
+  uint8_t address[4]; /* inner IPv4 address, network order; 0 before IPCP */
+  uint16_t tunnel_id, session_id; /* our L2TP ids */
+  l2tpsec_duration uptime;
+  uint64_t packets_in, bytes_in;   /* IP packets from the client */
+  uint64_t packets_out, bytes_out; /* IP packets to the client */
+} l2tpsec_server_session_info;
+
 /* Fills the defaults listed in the comments of the settings fields. */
 L2TPSEC_API void
 l2tpsec_server_settings_default(l2tpsec_server_settings *settings);
@@ -134,6 +147,14 @@ L2TPSEC_API int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
  * frees the server during a later turn of the loop. Accepts NULL.
  */
 L2TPSEC_API void l2tpsec_server_del(l2tpsec_server *server);
+
+/*
+ * Copies up to `max` sessions into `out` and returns how many sessions
+ * exist (which may be more than `max`).
+ */
+L2TPSEC_API size_t l2tpsec_server_sessions(const l2tpsec_server *server,
+                                           l2tpsec_server_session_info *out,
+                                           size_t max);
 
 /* Copies the counters into *stats. */
 L2TPSEC_API void l2tpsec_server_stats_get(const l2tpsec_server *server,

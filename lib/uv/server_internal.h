@@ -45,6 +45,7 @@ typedef struct l2tpsec__session {
   uint32_t inner_address; /* host byte order; 0 before IPCP */
   char user[L2TPSEC_AUTH_NAME_MAX + 1];
   l2tpsec_tstamp started;
+  uint64_t packets_in, bytes_in, packets_out, bytes_out;
   bool dead; /* waiting in the reap list to be freed */
   struct l2tpsec__session *reap_next;
 } l2tpsec__session;

@@ -64,6 +64,8 @@ static void on_deliver_ip(void *user_data, l2tpsec_pkt *packet) {
   l2tpsec_server *server = s->server;
 
   /* The client's SYNs announce its link MSS; lower it to what fits. */
+  s->packets_in++;
+  s->bytes_in += packet->len;
   l2tpsec__tcp_clamp_mss(packet->data, packet->len,
                          (uint16_t)(server->tun_mtu - 40));
   if (write(server->tun_fd, packet->data, packet->len) == (ssize_t)packet->len)
@@ -372,5 +374,59 @@ void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt) {
     return;
   }
   l2tpsec__tcp_clamp_mss(pkt->data, pkt->len, (uint16_t)(mtu - 40));
+  s->packets_out++;
+  s->bytes_out += pkt->len;
   l2tpsec_ppp_send_ip(s->ppp, pkt, l2tpsec__now());
+}
+
+/* ---- Status ---- */
+
+struct session_walk {
+  const l2tpsec_server *server;
+  l2tpsec_server_session_info *out;
+  size_t max, count;
+  l2tpsec_tstamp now;
+};
+
+static void describe(const l2tpsec_server *server, const l2tpsec__session *s,
+                     l2tpsec_tstamp now, l2tpsec_server_session_info *info) {
+  const l2tpsec__conn *conn = l2tpsec__keymap_get(&server->conns, s->conn_id);
+  uint32_t addr = htonl(s->inner_address);
+
+  memset(info, 0, sizeof(*info));
+  snprintf(info->user, sizeof(info->user), "%s", s->user);
+  if (conn != NULL) {
+    l2tpsec__sockaddr_text((const struct sockaddr *)&conn->peer, info->peer,
+                           sizeof(info->peer));
+    info->natt = conn->natt;
+    info->plain = conn->plain;
+  }
+  memcpy(info->address, &addr, 4);
+  info->tunnel_id = s->tunnel_id;
+  info->session_id = s->session_id;
+  info->uptime = now - s->started;
+  info->packets_in = s->packets_in;
+  info->bytes_in = s->bytes_in;
+  info->packets_out = s->packets_out;
+  info->bytes_out = s->bytes_out;
+}
+
+static int collect(void *ctx, uint64_t key, void *value) {
+  struct session_walk *w = ctx;
+  const l2tpsec__session *s = value;
+
+  if (s->dead)
+    return 0;
+  if (w->count < w->max)
+    describe(w->server, s, w->now, &w->out[w->count]);
+  w->count++;
+  return 0;
+}
+
+size_t l2tpsec_server_sessions(const l2tpsec_server *server,
+                               l2tpsec_server_session_info *out, size_t max) {
+  struct session_walk w = {server, out, max, 0, l2tpsec__now()};
+
+  l2tpsec__keymap_find(&server->sessions, collect, &w);
+  return w.count;
 }
