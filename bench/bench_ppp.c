@@ -7,7 +7,7 @@
  * - ppp_ip: 1400-byte IPv4 packets through an open session, client
  *   send_ip -> frame -> server input -> deliver, as frames per CPU
  *   second. Anchor: HMAC-SHA1 over the same 1400 bytes (what ESP spends
- *   on integrity per packet), so the ratio says how many packet HMACs
+ *   on integrity per packet), so the ratio is how many packet HMACs
  *   one PPP frame costs.
  * - auth_mschapv2_totp: server-side MS-CHAPv2 decisions of the local
  *   authenticator with password+code and a window of 3 steps (±1), the

@@ -38,7 +38,7 @@ enum l2tpsec_auth_method {
 L2TPSEC_API const char *
 l2tpsec_auth_method_name(enum l2tpsec_auth_method method);
 
-/* Longest user name and PAP password PPP accepts, in bytes. */
+/* Maximum user name and PAP password length PPP accepts, in bytes. */
 #define L2TPSEC_AUTH_NAME_MAX 255
 #define L2TPSEC_AUTH_PASSWORD_MAX 255
 
@@ -94,7 +94,7 @@ typedef struct l2tpsec_auth_request {
   void *owner;
 } l2tpsec_auth_request;
 
-/* Why a request was rejected; logs and events show the reason's name. */
+/* Reason a request was rejected; logs and events show its name. */
 enum l2tpsec_auth_reason {
   L2TPSEC_AUTH_REASON_NONE = 0,
   L2TPSEC_AUTH_REASON_UNKNOWN_USER,
@@ -132,9 +132,9 @@ typedef struct l2tpsec_auth_result {
   const char *message;
 
   /* MS-CHAPv2 accept: the 20-byte authenticator response that goes into
-   * "S=<40 hex>" (RFC 2759 section 8.7). Whoever verified the
-   * NT-Response computes it (l2tpsec_mschapv2_verify, or RADIUS's
-   * MS-CHAP2-Success). PPP refuses an MS-CHAPv2 accept without it. */
+   * "S=<40 hex>" (RFC 2759 section 8.7). The party that verified the
+   * NT-Response computes it (l2tpsec_auth_check_secret, or RADIUS's
+   * MS-CHAP2-Success). PPP rejects an MS-CHAPv2 accept without it. */
   bool has_auth_response;
   uint8_t auth_response[L2TPSEC_MSCHAPV2_AUTH_RESPONSE_LEN];
 

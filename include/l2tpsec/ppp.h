@@ -11,7 +11,9 @@
  * has passed. Output arrives through the callbacks. IP packets flow only
  * after authentication succeeded and IPCP (or IPv6CP) is open.
  *
- * A callback may not delete the object it was called from.
+ * A callback may not delete the object it was called from or feed it
+ * input: queue the frame and call l2tpsec_ppp_input() after the callback
+ * returns. auth_request may complete its request before returning.
  */
 #ifndef L2TPSEC_PPP_H
 #define L2TPSEC_PPP_H
@@ -202,8 +204,8 @@ typedef struct l2tpsec_ppp_callbacks {
  * Configure-Request at `now` (the lower layer is already up when L2TP
  * creates a session). Settings and strings are copied. Returns
  * L2TPSEC_ERR_INVALID_ARGUMENT for a NULL argument or a missing required
- * callback, L2TPSEC_ERR_CONFIG for an out-of-range setting (the log says
- * which), L2TPSEC_ERR_NOMEM.
+ * callback, L2TPSEC_ERR_CONFIG for an out-of-range setting (the log names
+ * it), L2TPSEC_ERR_NOMEM.
  */
 L2TPSEC_API int l2tpsec_ppp_new(l2tpsec_ppp **pppp,
                                 const l2tpsec_ppp_settings *settings,

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest password MS-CHAPv2 takes, in characters (RFC 2759 8.3). */
+/* Maximum password length of MS-CHAPv2, in characters (RFC 2759 8.3). */
 #define MSCHAPV2_PASSWORD_MAX 256
 
 /* RFC 1994 section 4.1: MD5(identifier | secret | challenge). */

@@ -92,7 +92,7 @@ static bool code_for_step(const struct totp_secret *t, int64_t step,
                                         t->digits, code) == 0;
 }
 
-/* Tries every step of the window; `test` says whether a code fits. */
+/* Tries every step of the window; `test` returns whether a code fits. */
 static int64_t find_step(struct attempt *a,
                          bool (*test)(struct attempt *a, const char *code,
                                       const void *ctx),
