@@ -56,12 +56,14 @@ static int ipv6cp_judge_request(l2tpsec_ppp *ppp, const uint8_t *opts,
   uint8_t peer_id[8] = {0};
   size_t reject_len = 0;
   bool clash = false;
+  const uint8_t *id_option = NULL;
 
   (void)now;
   for (size_t off = 0; off < len; off += opts[off + 1]) {
     const uint8_t *opt = opts + off;
 
     if (opt[0] == IPV6CP_INTERFACE_ID && opt[1] == 10) {
+      id_option = opt;
       memcpy(peer_id, opt + 2, 8);
       clash = memcmp(peer_id, zero, 8) == 0 ||
               memcmp(peer_id, ppp->ipv6_local_id, 8) == 0;
@@ -76,6 +78,11 @@ static int ipv6cp_judge_request(l2tpsec_ppp *ppp, const uint8_t *opts,
     *out_len = reject_len;
     return CODE_CONF_REJ;
   }
+  if (clash && naks_exhausted) {
+    memcpy(out, id_option, 10);
+    *out_len = 10;
+    return CODE_CONF_REJ;
+  }
   if (clash) {
     out[0] = IPV6CP_INTERFACE_ID;
     out[1] = 10;
@@ -83,7 +90,7 @@ static int ipv6cp_judge_request(l2tpsec_ppp *ppp, const uint8_t *opts,
       random_id(ppp, out + 2);
     while (memcmp(out + 2, ppp->ipv6_local_id, 8) == 0);
     *out_len = 10;
-    return naks_exhausted ? CODE_CONF_REJ : CODE_CONF_NAK;
+    return CODE_CONF_NAK;
   }
   memcpy(ppp->ipv6_peer_id, peer_id, 8);
   return CODE_CONF_ACK;

@@ -196,11 +196,15 @@ struct judgement {
   bool naks_exhausted;
 };
 
-static void nak(struct judgement *j, const uint8_t *opt) {
+/* Naks an option with a suggested value, or after Max-Failure rejects
+ * the option as the peer sent it (a Reject carries the peer's options
+ * unchanged, RFC 1661 section 5.4). */
+static void nak(struct judgement *j, const uint8_t *opt,
+                const uint8_t *suggestion) {
   if (j->naks_exhausted)
     append(j->rejects, &j->reject_len, opt, opt[1]);
   else
-    append(j->naks, &j->nak_len, opt, opt[1]);
+    append(j->naks, &j->nak_len, suggestion, suggestion[1]);
 }
 
 static void judge_mru(struct judgement *j, const uint8_t *opt) {
@@ -211,7 +215,7 @@ static void judge_mru(struct judgement *j, const uint8_t *opt) {
     return;
   }
   if (l2tpsec__get16(opt + 2) < LCP_MIN_MRU) {
-    nak(j, suggestion);
+    nak(j, opt, suggestion);
     return;
   }
   j->peer.mru = l2tpsec__get16(opt + 2);
@@ -239,7 +243,7 @@ static void judge_auth(l2tpsec_ppp *ppp, struct judgement *j,
     return;
   }
   suggestion[1] = (uint8_t)(vlen + 2);
-  nak(j, suggestion);
+  nak(j, opt, suggestion);
 }
 
 /* A peer magic number equal to ours suggests a looped-back link
@@ -257,7 +261,7 @@ static void judge_magic(l2tpsec_ppp *ppp, struct judgement *j,
   if (magic != 0 && ppp->lcp_want.send_magic && magic == ppp->lcp_want.magic) {
     ppp->lcp_want.loopback_naks++;
     l2tpsec__put32(suggestion + 2, l2tpsec__ppp_random32(ppp));
-    nak(j, suggestion);
+    nak(j, opt, suggestion);
     return;
   }
   j->peer.magic = magic;

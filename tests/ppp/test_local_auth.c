@@ -494,6 +494,54 @@ static void google_authenticator_scratch_once(void **state) {
   l2tpsec_local_auth_del(la);
 }
 
+/* ---- Logs --------------------------------------------------------------- */
+
+static char log_text[16384];
+
+static void collect_log(void *user_data, enum l2tpsec_log_level level,
+                        enum l2tpsec_log_category category,
+                        const char *message) {
+  (void)user_data;
+  (void)level;
+  (void)category;
+  strncat(log_text, message, sizeof(log_text) - strlen(log_text) - 2);
+  strcat(log_text, "\n");
+}
+
+/* Logs say who failed and why, but never the password or the code. */
+static void logs_never_show_secrets(void **state) {
+  l2tpsec_local_auth_settings s;
+  l2tpsec_local_auth *la;
+  char code[16], wrong[16];
+
+  log_text[0] = '\0';
+  l2tpsec_local_auth_settings_default(&s);
+  s.log.fn = collect_log;
+  s.log.max_level = L2TPSEC_LOG_DEBUG;
+  la = new_auth(&s);
+  assert_int_equal(
+      l2tpsec_local_auth_add_user(la, "alice", "Secr3t!", key20, 20, NULL),
+      0);
+  snprintf(code, sizeof(code), "%s", code_at(fake_now, 6));
+  snprintf(wrong, sizeof(wrong), "%06d", (atoi(code) + 7) % 1000000);
+  assert_true(pap_typed(la, "alice", "Secr3t!", code).result.accept);
+  pap_typed(la, "alice", "Secr3t!", code);
+  pap_typed(la, "alice", "Secr3t!", wrong);
+  pap_typed(la, "alice", "Wrong!!", wrong);
+  run_chap(la, L2TPSEC_AUTH_MSCHAPV2, "alice", "Secr3t!", NULL);
+
+  assert_non_null(strstr(log_text, "code already used"));
+  assert_non_null(strstr(log_text, "wrong code"));
+  assert_non_null(strstr(log_text, "wrong password"));
+  assert_non_null(strstr(log_text, "code missing"));
+  assert_non_null(strstr(log_text, "'alice'"));
+  assert_null(strstr(log_text, "Secr3t"));
+  assert_null(strstr(log_text, "Wrong!!"));
+  assert_null(strstr(log_text, code));
+  assert_null(strstr(log_text, wrong));
+  l2tpsec_local_auth_del(la);
+}
+
 /* ---- Through PPP ------------------------------------------------------- */
 
 static void ppp_auth_fn(struct harness *h, const l2tpsec_auth_request *req) {
@@ -563,6 +611,8 @@ int main(void) {
                                       setup_dir, remove_dir),
       cmocka_unit_test_setup_teardown(google_authenticator_scratch_once,
                                       setup_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(logs_never_show_secrets, setup_dir,
+                                      remove_dir),
       cmocka_unit_test_setup_teardown(ppp_login_with_code, setup_dir,
                                       remove_dir),
   };

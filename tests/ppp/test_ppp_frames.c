@@ -200,6 +200,28 @@ static void looped_back_link_detected(void **state) {
   harness_stop(&h);
 }
 
+/* RFC 1661 Max-Failure: after 5 Configure-Naks without an Ack, an option
+ * that would be NAKed again is rejected instead. */
+static void naks_turn_into_rejects(void **state) {
+  static const uint8_t small_mru[] = {0x01, 0x04, 0x00, 0x40};
+  const uint8_t *p;
+  size_t len;
+
+  fresh(true);
+  harness_start(&h, 12, NULL, NULL);
+  for (uint8_t id = 1; id <= 5; id++) {
+    inject(0, 0xc021, 1, id, small_mru, sizeof(small_mru));
+    p = harness_find_sent(&h, 0, 0xc021, -1, &len);
+    assert_int_equal(p[0], 3);
+    assert_int_equal(p[7], 128); /* the MRU we accept at least */
+  }
+  inject(0, 0xc021, 1, 6, small_mru, sizeof(small_mru));
+  p = harness_find_sent(&h, 0, 0xc021, -1, &len);
+  assert_int_equal(p[0], 4);
+  assert_memory_equal(p + 4, small_mru, sizeof(small_mru));
+  harness_stop(&h);
+}
+
 /* ---- Echo and MRU (an accel-ppp field report) --------------------------- */
 
 /* Peer announced MRU 1400, then sends an Echo-Request whose LCP packet
@@ -438,6 +460,7 @@ int main(void) {
       cmocka_unit_test(ccp_protocol_rejected),
       cmocka_unit_test(unknown_lcp_code_rejected),
       cmocka_unit_test(looped_back_link_detected),
+      cmocka_unit_test(naks_turn_into_rejects),
       cmocka_unit_test(echo_reply_fits_peer_mru),
       cmocka_unit_test(ipcp_naks_other_addresses),
       cmocka_unit_test(mschapv2_success_forms_accepted),

@@ -332,6 +332,23 @@ static void address_returned_to_pool(void **state) {
   harness_stop(h);
 }
 
+/* Closing towards a peer that no longer answers: Max-Terminate (2)
+ * Terminate-Requests 3 s apart, then the link is dead. */
+static void close_gives_up_after_max_terminate(void **state) {
+  struct harness *h = new_harness();
+  l2tpsec_tstamp closed_at;
+
+  harness_start(h, 33, NULL, NULL);
+  assert_true(harness_run(h, 60 * S, harness_both_up));
+  h->cut = true;
+  closed_at = h->now;
+  assert_int_equal(l2tpsec_ppp_close(h->end[0].ppp, h->now), 0);
+  assert_true(harness_run(h, h->now + 60 * S, harness_any_dead));
+  assert_int_equal(h->end[0].down_reason, L2TPSEC_PPP_DOWN_CLOSED);
+  assert_true(h->now - closed_at == 6 * S);
+  harness_stop(h);
+}
+
 static void ipv6cp_negotiates_when_enabled(void **state) {
   struct harness *h = new_harness();
   l2tpsec_ppp_settings server, client;
@@ -345,6 +362,18 @@ static void ipv6cp_negotiates_when_enabled(void **state) {
   harness_run(h, h->now + 5 * S, NULL);
   assert_int_equal(h->end[0].ipv6cp_up, 1);
   assert_int_equal(h->end[1].ipv6cp_up, 1);
+
+  /* An IPv6 packet goes through with protocol 0x0057. */
+  uint8_t storage[128 + 60];
+  l2tpsec_pkt pkt;
+
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
+  memset(l2tpsec_pkt_put(&pkt, 60), 0, 60);
+  pkt.data[0] = 0x60;
+  assert_int_equal(l2tpsec_ppp_send_ip(h->end[1].ppp, &pkt, h->now), 0);
+  harness_run(h, h->now + S, NULL);
+  assert_int_equal(h->end[0].ip_delivered, 1);
+  assert_int_equal(h->end[0].last_ip[0], 0x60);
   harness_stop(h);
 }
 
@@ -366,6 +395,7 @@ int main(void) {
       cmocka_unit_test(echo_failure_closes_link),
       cmocka_unit_test(retries_allowed_until_max_attempts),
       cmocka_unit_test(address_returned_to_pool),
+      cmocka_unit_test(close_gives_up_after_max_terminate),
       cmocka_unit_test(ipv6cp_negotiates_when_enabled),
   };
 
