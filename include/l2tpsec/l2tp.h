@@ -2,7 +2,7 @@
  * L2TPv2 (RFC 2661): control connections, sessions and data messages, for
  * both the LNS and the LAC role, without I/O.
  *
- * One l2tpsec_l2tp endpoint holds any number of tunnels, each with any
+ * One l2tpsec_l2tp endpoint contains any number of tunnels, each with any
  * number of sessions. It carries PPP frames as opaque bytes and runs over
  * any datagram transport: the caller feeds it each received UDP payload
  * together with a 64-bit transport id that names where the datagram came
@@ -43,7 +43,7 @@ typedef struct l2tpsec_l2tp l2tpsec_l2tp;
 /* Largest L2TP data header: flags, length, ids, Ns, Nr, offset size. */
 #define L2TPSEC_L2TP_DATA_HEADER_MAX 16
 
-/* Which side of calls the endpoint plays (RFC 2661 section 1.2). */
+/* The endpoint's side of calls (RFC 2661 section 1.2). */
 enum l2tpsec_l2tp_role {
   /* Network Server: accepts incoming calls (ICRQ). */
   L2TPSEC_L2TP_LNS = 0,
@@ -60,8 +60,8 @@ typedef struct l2tpsec_l2tp_settings {
   /*
    * Tunnel secret for Challenge/Response authentication (section 4.2)
    * and hidden AVPs (section 4.3); copied and wiped on deletion. NULL or
-   * length 0 disables both. With a secret, every tunnel must
-   * authenticate in both directions.
+   * length 0 disables both. With a secret, we challenge every peer.
+   * NOTE: one secret serves every peer of the endpoint.
    */
   const uint8_t *secret;
   size_t secret_len;
@@ -92,7 +92,7 @@ typedef struct l2tpsec_l2tp_settings {
    * tunnel (section 6.5); 0 disables HELLO. Default 60 s.
    */
   l2tpsec_duration hello_interval;
-  /* Tunnels the endpoint holds at once. Default 4096. */
+  /* Maximum number of tunnels at once. Default 4096. */
   uint32_t max_tunnels;
   /* Sessions per tunnel. Default 1024. */
   uint32_t max_sessions_per_tunnel;
@@ -114,7 +114,7 @@ enum l2tpsec_l2tp_event_type {
   L2TPSEC_L2TP_WAN_ERROR,    /* WEN received: call_errors set */
 };
 
-/* Why a tunnel or session went down. */
+/* The cause of a tunnel or session going down. */
 enum l2tpsec_l2tp_reason {
   L2TPSEC_L2TP_REASON_NONE = 0,
   L2TPSEC_L2TP_REASON_LOCAL,       /* closed through the API */
@@ -156,11 +156,10 @@ typedef struct l2tpsec_l2tp_event {
 } l2tpsec_l2tp_event;
 
 /*
- * Sends one datagram (a UDP payload) on the transport. pkt has at least
- * L2TPSEC_L2TP_SEND_HEADROOM bytes of headroom for control messages and
- * whatever the caller gave session_send for data; the callee may push
- * headers into it and modify it in place, but owns it only during the
- * call. Returns 0 or a negative error code, which the endpoint counts.
+ * Sends one datagram (a UDP payload) on the transport. For control
+ * messages pkt has L2TPSEC_L2TP_SEND_HEADROOM bytes of headroom, for data
+ * whatever the caller gave session_send. The callee may push headers
+ * into pkt and modify it in place, but owns it only during the call. Returns 0 or a negative error code, which the endpoint counts.
  */
 typedef int (*l2tpsec_l2tp_send_fn)(void *user_data, uint64_t transport,
                                     l2tpsec_pkt *pkt);

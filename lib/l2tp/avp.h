@@ -67,7 +67,7 @@ static inline bool l2tpsec__l2tp_has(const l2tpsec__l2tp_msg *m, int attr) {
  * Parses the AVPs of a control message (the bytes after the 12-byte
  * header). Hidden AVPs are revealed in place, so `avps` is modified;
  * byte ranges in *msg point into it. secret may be NULL. Returns 0,
- * L2TPSEC_ERR_MALFORMED (msg->fail_* say why and which error code a
+ * L2TPSEC_ERR_MALFORMED (msg->fail_* give the reason and the error code a
  * StopCCN or CDN should carry), L2TPSEC_ERR_UNSUPPORTED (unknown AVP
  * with the M bit set; fail_error_code 8) or L2TPSEC_ERR_AUTH_FAILED
  * (mandatory hidden AVP that cannot be revealed).

@@ -6,7 +6,7 @@
 #include "l2tp/bytes.h"
 #include "l2tpsec/errors.h"
 
-/* How an attribute's value is stored into l2tpsec__l2tp_msg. */
+/* Storage kind of an attribute's value in l2tpsec__l2tp_msg. */
 enum avp_kind {
   K_UNUSED = 0, /* reserved attribute number: treated as unknown */
   K_U16,

@@ -33,7 +33,8 @@ static int next_block(const uint8_t *secret, size_t secret_len,
   return l2tpsec__hash(L2TPSEC_HASH_MD5, parts, 2, out);
 }
 
-/* XORs data with the key stream; `hiding` says which side is cipher. */
+/* XORs data with the key stream. `hiding` is true when data is the
+ * plain text, false when it is the hidden text. */
 static int apply_stream(uint16_t attr, const uint8_t *secret,
                         size_t secret_len, const uint8_t *vector,
                         size_t vector_len, uint8_t *data, size_t len,

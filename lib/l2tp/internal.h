@@ -10,7 +10,8 @@
 
 #define L2TP_WINDOW_MAX 64
 #define L2TP_HOST_NAME_MAX 255
-/* Longest error message kept for events and logs; longer ones are cut. */
+/* Maximum error message length kept for events and logs; longer ones
+ * are cut. */
 #define L2TP_MESSAGE_MAX 128
 
 /* A parsed L2TP header (section 3.1). */

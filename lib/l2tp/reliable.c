@@ -216,7 +216,7 @@ static int receive_ahead(l2tpsec__l2tp_tunnel *t,
     t->ep->stats.rx_out_of_order++;
   else if (rc == L2TPSEC_ERR_REPLAY)
     t->ep->stats.rx_duplicate++;
-  /* One ZLB tells the peer which Ns we still wait for. */
+  /* One ZLB gives the peer the Ns we still wait for. */
   t->ctl.ack_pending = true;
   l2tpsec__l2tp_ctl_flush_ack(t, now);
   return rc;
@@ -234,7 +234,7 @@ int l2tpsec__l2tp_ctl_receive(l2tpsec__l2tp_tunnel *t,
     return L2TPSEC_ERR_MALFORMED;
   }
   t->last_rx = now;
-  /* A ZLB only acknowledges. Answering it, even when its Ns looks
+  /* A ZLB only acknowledges. A reply to it, even when its Ns looks
    * wrong, would let two peers echo ZLBs at each other for ever. */
   if (len == 0)
     return 0;

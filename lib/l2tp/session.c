@@ -194,7 +194,7 @@ static void on_icrp(l2tpsec__l2tp_session *s, const l2tpsec__l2tp_msg *msg,
 }
 
 static void on_iccn(l2tpsec__l2tp_session *s, const l2tpsec__l2tp_msg *msg) {
-  /* Section 4.4.6: the LAC asks for sequenced data with this AVP. */
+  /* Section 4.4.6: the LAC requests sequenced data with this AVP. */
   if (l2tpsec__l2tp_has(msg, L2TP_AVP_SEQUENCING_REQUIRED))
     s->sequencing = true;
   session_up(s);

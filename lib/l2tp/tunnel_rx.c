@@ -114,7 +114,8 @@ static int send_scccn(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
 
 /*
  * Checks the peer's Challenge Response against the challenge we sent.
- * A peer that challenges us while we have no secret cannot be answered.
+ * A peer that challenges us while we have no secret cannot get a
+ * response, so it fails too.
  */
 static bool peer_authenticated(l2tpsec__l2tp_tunnel *t, uint8_t msg_type,
                                const l2tpsec__l2tp_msg *msg,
@@ -219,8 +220,8 @@ static void on_stopccn(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
 
   l2tpsec__l2tp_printable(text, sizeof(text), msg->error_message.data,
                           msg->error_message.len);
-  /* A StopCCN answering our SCCRQ is the first we hear of the peer's
-   * tunnel id, which our acknowledgement needs. */
+  /* A StopCCN in reply to our SCCRQ carries the first copy of the
+   * peer's tunnel id, which our acknowledgement needs. */
   if (t->peer_id == 0)
     t->peer_id = msg->assigned_tunnel_id;
   if (msg->result_byte_swapped)
@@ -349,8 +350,8 @@ void l2tpsec__l2tp_tunnel_process(l2tpsec__l2tp_tunnel *t, uint16_t sid,
 /* ---- SCCRQ: the only message that creates state ---- */
 
 /*
- * Answers an SCCRQ we will not take with a StopCCN that no tunnel
- * tracks (rate-limited, never retransmitted).
+ * Rejects an SCCRQ with a StopCCN that no tunnel tracks, so it is
+ * rate-limited and never retransmitted.
  */
 static void refuse_sccrq(l2tpsec_l2tp *ep, uint64_t transport,
                          uint16_t peer_tunnel, uint16_t result,
@@ -391,8 +392,9 @@ static l2tpsec__l2tp_tunnel *find_by_peer(l2tpsec_l2tp *ep,
   for (size_t i = 0; i < ep->tunnels.cap; i++) {
     l2tpsec__l2tp_tunnel *t = ep->tunnels.slots[i].value;
 
+    /* A closed tunnel's id may be reused by the peer at once. */
     if (t != NULL && t->transport == transport && t->peer_id == peer_id &&
-        t->state != L2TP_TUNNEL_DEAD)
+        t->state < L2TP_TUNNEL_CLOSING)
       return t;
   }
   return NULL;
@@ -400,7 +402,7 @@ static l2tpsec__l2tp_tunnel *find_by_peer(l2tpsec_l2tp *ep,
 
 /*
  * Section 4.4.3: when both ends sent SCCRQ to each other, the lower Tie
- * Breaker wins and the other end discards its own SCCRQ's tunnel; equal
+ * Breaker wins and the other end discards its own SCCRQ's tunnel. Equal
  * values make both lose. Returns true when the peer's SCCRQ must be
  * dropped.
  */

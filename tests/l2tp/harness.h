@@ -63,7 +63,8 @@ struct net {
   int loss_pct, dup_pct, reorder_pct;
   uint64_t rng;
   uint64_t delivered, dropped;
-  /* When set, sees every datagram first; returns false to drop it. */
+  /* When set, is called with every datagram first and returns false to
+   * drop it. */
   bool (*filter)(struct net *net, int to, const uint8_t *data, size_t len);
   void *filter_data;
 };

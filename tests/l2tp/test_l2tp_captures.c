@@ -85,7 +85,7 @@ static void avp_overflow_capture_dropped(void **state) {
     if (d[i].dst_port != 1701)
       continue;
     l2tp++;
-    /* As the manifest gives: flags 0xf002, tunnel 560, session 2056. */
+    /* Fuzzed header: flags 0xf002, tunnel 560, session 2056. */
     assert_int_equal(d[i].data[0], 0xf0);
     assert_int_equal(d[i].data[1], 0x02);
     assert_int_equal(d[i].data[4] << 8 | d[i].data[5], 560);
