@@ -216,6 +216,7 @@ L2TPSEC_API long l2tpsec_auth_split_code(const uint8_t *field, size_t len,
 
 /* ---- The local authenticator: chap-secrets + TOTP --------------------- */
 
+/* Not thread-safe: use one per thread, or serialise requests. */
 typedef struct l2tpsec_local_auth l2tpsec_local_auth;
 
 /* Returns the current Unix time in seconds; injected for tests. */
@@ -239,8 +240,9 @@ typedef struct l2tpsec_local_auth_settings {
    * users with a secret need the code and users without one do not. */
   bool require_code;
   const char *oath_users_path;     /* pam_oath users.oath; NULL for none */
-  const char *google_auth_dir;     /* "DIR/<user>/.google_authenticator"
-                                      or, with %u, a pattern; NULL: none */
+  /* Path of the google-authenticator files, where "%u" stands for the
+   * user name: "/home/%u/.google_authenticator". NULL: none. */
+  const char *google_auth_dir;
   bool google_auth_rewrite;        /* remove used scratch codes from file */
   enum l2tpsec_totp_hash totp_hash;   /* for users.oath and API users */
   unsigned totp_digits;               /* 6 (default) or 8 */

@@ -91,6 +91,10 @@ static int check_settings(const l2tpsec_local_auth_settings *s) {
     bad = "totp_window must be at most 10 steps";
   else if ((unsigned)s->totp_hash > L2TPSEC_TOTP_SHA512)
     bad = "totp_hash is not a known hash";
+  else if (s->google_auth_dir != NULL &&
+           strstr(s->google_auth_dir, "%u") == NULL)
+    bad = "google_auth_dir must contain %u for the user name, as in "
+          "/home/%u/.google_authenticator";
   if (bad == NULL)
     return 0;
   L2TPSEC_LOG(&s->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_AUTH,

@@ -170,7 +170,7 @@ static void receive_challenge(l2tpsec_ppp *ppp, uint8_t id,
 
 /*
  * MS-CHAPv2 Success message: "S=" and 40 hex digits of either case, then
- * " M=<text>", "M=<text>" (Windows Server 2019 leaves out the space), a
+ * " M=<text>", "M=<text>" (some Windows servers leave out the space), a
  * NUL, or nothing. Only the S= value decides.
  */
 static bool mschapv2_success_valid(l2tpsec_ppp *ppp, const uint8_t *msg,

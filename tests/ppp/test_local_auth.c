@@ -364,6 +364,10 @@ static void chap_secrets_format(void **state) {
   assert_int_equal(l2tpsec_local_auth_new(&la, &s), L2TPSEC_ERR_CONFIG);
   s.chap_secrets_path = path_of("missing");
   assert_int_equal(l2tpsec_local_auth_new(&la, &s), L2TPSEC_ERR_IO);
+  /* One file for every user would share one secret: refused. */
+  s.chap_secrets_path = NULL;
+  s.google_auth_dir = "/home/.google_authenticator";
+  assert_int_equal(l2tpsec_local_auth_new(&la, &s), L2TPSEC_ERR_CONFIG);
 }
 
 /* crypt(3) hashes work for PAP; CHAP needs the clear secret. */
