@@ -26,6 +26,8 @@ void l2tpsec_local_auth_settings_default(l2tpsec_local_auth_settings *s) {
 
 /* ---- The user table ---------------------------------------------------- */
 
+/* NOTE: a linear search, measured only with a handful of users; a store
+ * with many thousands of users would want a hash table here. */
 struct local_user *l2tpsec__local_find(l2tpsec_local_auth *la,
                                        const char *name) {
   for (size_t i = 0; i < la->user_count; i++)
