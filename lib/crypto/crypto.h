@@ -144,7 +144,11 @@ size_t l2tpsec__dh_public_len(int group);
 /* Length in bytes of the shared secret, or 0 for an unknown group. */
 size_t l2tpsec__dh_shared_len(int group);
 
-/* Generates a key pair from rand. L2TPSEC_ERR_UNSUPPORTED for a group. */
+/*
+ * Generates a key pair from rand. L2TPSEC_ERR_UNSUPPORTED for a group.
+ * The object keeps a copy of rand to blind ECP multiplications in
+ * l2tpsec__dh_shared, so rand's user_data must outlive the object.
+ */
 int l2tpsec__dh_new(l2tpsec__dh **pdh, int group, const l2tpsec_rand *rand);
 
 /*
