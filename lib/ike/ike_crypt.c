@@ -202,5 +202,19 @@ bool l2tpsec__ike_check_hash(ike_sa *sa, const uint8_t *body,
   if (l2tpsec__ike_prf(sa, sa->skeyid_a, sa->prf_len, parts, n_prefix + 1,
                        expected) != 0)
     return false;
-  return l2tpsec_memeq_consttime(expected, msg->hash.body, sa->prf_len) == 1;
+  return l2tpsec__ike_hash_equal(expected, msg->hash.body, sa->prf_len);
+}
+
+bool l2tpsec__ike_hash_equal(const uint8_t *expected, const uint8_t *received,
+                             size_t len) {
+#ifdef L2TPSEC_FUZZ_NULL_CRYPTO
+  /* Fuzzing build: a fuzzer cannot forge an HMAC, so every HASH passes
+   * and the states after the check are reached. */
+  (void)expected;
+  (void)received;
+  (void)len;
+  return true;
+#else
+  return l2tpsec_memeq_consttime(expected, received, len) == 1;
+#endif
 }

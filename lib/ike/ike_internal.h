@@ -202,6 +202,10 @@ void l2tpsec__ike_phase2_iv(const ike_sa *sa, uint32_t message_id, uint8_t *iv);
  * with prf(SKEYID_a, prefix | message after HASH) (RFC 2409 5.5). */
 int l2tpsec__ike_fill_hash(ike_sa *sa, ike_writer *w, size_t hash_off,
                            const l2tpsec__iovec *prefix, size_t n_prefix);
+/* Compares a HASH in constant time (every HASH matches in the
+ * L2TPSEC_FUZZ_NULL_CRYPTO build). */
+bool l2tpsec__ike_hash_equal(const uint8_t *expected, const uint8_t *received,
+                             size_t len);
 /* Checks such a HASH in a received message; true when it matches. */
 bool l2tpsec__ike_check_hash(ike_sa *sa, const uint8_t *plain,
                              const isakmp_msg *msg,

@@ -172,7 +172,7 @@ static bool verify_auth(const ike_sa *sa, const isakmp_msg *msg) {
   if (auth_hash(sa, !sa->initiator, msg->id[0].body, msg->id[0].len,
                 expected) != 0)
     return false;
-  return l2tpsec_memeq_consttime(expected, msg->hash.body, sa->prf_len) == 1;
+  return l2tpsec__ike_hash_equal(expected, msg->hash.body, sa->prf_len);
 }
 
 static void establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
