@@ -336,6 +336,16 @@ int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
     return dispatch(ike, sa, &rx);
   if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_IDENT_PROT)
     return l2tpsec__ike_mm_respond(ike, &rx);
+  if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_AGGRESSIVE) {
+    /* TODO: an opt-in aggressive mode responder for Android clients with
+     * an "IPSec identifier". */
+    l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, now,
+                      "aggressive mode request rejected: the responder "
+                      "supports main mode only, because aggressive mode "
+                      "with a pre-shared key exposes an offline-crackable "
+                      "hash");
+    return 0;
+  }
 
   l2tpsec__ike_drop(ike, &ike->stats.drop_unknown_sa, now,
                     "no SA for the cookies of exchange type %u", hdr->exchange);

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "ike/ike_internal.h"
 #include "ike/isakmp.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/ike.h"
@@ -55,7 +57,39 @@ typedef struct net {
   uint64_t dup_mask;  /* bit i: deliver datagram i twice */
   l2tpsec_tstamp now;
   l2tpsec_rand_test_state rand_state[2];
+  FILE *pcap; /* when set, every datagram sent is recorded */
 } net;
+
+/* Appends one datagram as a raw IPv4/UDP packet (link type 101). */
+static void pcap_write(FILE *f, const l2tpsec_ike_endpoint *from,
+                       const l2tpsec_ike_endpoint *to, const uint8_t *data,
+                       size_t len) {
+  uint8_t hdr[28] = {0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17};
+  uint32_t rec[4] = {0, 0, (uint32_t)(len + 28), (uint32_t)(len + 28)};
+
+  hdr[2] = (uint8_t)((len + 28) >> 8);
+  hdr[3] = (uint8_t)(len + 28);
+  memcpy(hdr + 12, from->addr, 4);
+  memcpy(hdr + 16, to->addr, 4);
+  hdr[20] = (uint8_t)(from->port >> 8);
+  hdr[21] = (uint8_t)from->port;
+  hdr[22] = (uint8_t)(to->port >> 8);
+  hdr[23] = (uint8_t)to->port;
+  hdr[24] = (uint8_t)((len + 8) >> 8);
+  hdr[25] = (uint8_t)(len + 8);
+  fwrite(rec, sizeof(rec), 1, f);
+  fwrite(hdr, sizeof(hdr), 1, f);
+  fwrite(data, len, 1, f);
+}
+
+static FILE *pcap_open(const char *path) {
+  uint32_t global[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101};
+  FILE *f = fopen(path, "wb");
+
+  assert_non_null(f);
+  fwrite(global, sizeof(global), 1, f);
+  return f;
+}
 
 /* NAT mapping: client port 500 -> 40500, 4500 -> 44500, and back. */
 static uint16_t nat_port(uint16_t inside) {
@@ -99,6 +133,8 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
     to.port = inside_port(remote->port);
   }
   enqueue(n, &from, &to, data, len);
+  if (n->pcap != NULL)
+    pcap_write(n->pcap, &from, &to, data, len);
   if (index < 64 && (n->dup_mask >> index) & 1)
     enqueue(n, &from, &to, data, len);
   return 0;
@@ -566,6 +602,76 @@ static void malformed_captures_counted(void **state) {
   net_free(&n);
 }
 
+static void hex(char *out, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+/* Runs tshark over the recorded exchange with the phase-1 key and
+ * returns its verbose output. */
+static char *tshark_decode(const char *pcap, const ike_sa *sa) {
+  uint8_t key[64];
+  char cookie[17], key_hex[129], cmd[1024];
+  static char out[1 << 20];
+
+  assert_int_equal(
+      l2tpsec__ikev1_enc_key(sa->prf, sa->skeyid_e, key, sa->enc_key_len), 0);
+  hex(cookie, sa->icookie, 8);
+  hex(key_hex, key, sa->enc_key_len);
+  snprintf(cmd, sizeof(cmd),
+           "tshark -r %s -V -o 'uat:ikev1_decryption_table:%s,%s' "
+           "2>&1",
+           pcap, cookie, key_hex);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = fread(out, 1, sizeof(out) - 1, p);
+  out[n] = '\0';
+  if (pclose(p) != 0)
+    fail_msg("tshark failed (is it installed? scripts/install-deps.sh "
+             "installs it): %s",
+             out);
+  return out;
+}
+
+static size_t count(const char *haystack, const char *needle) {
+  size_t n = 0;
+
+  for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+static void tshark_decodes_every_message(void **state) {
+  char path[] = "/tmp/l2tpsec-ike-XXXXXX";
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  cs.pfs = true;
+  net_init(&n, &cs, &ss, false);
+  n.pcap = pcap_open(path);
+  connect_client(&n);
+  run(&n, 60 * L2TPSEC_SECONDS);
+  fclose(n.pcap);
+  expect_matching_children(&n);
+
+  const char *out = tshark_decode(path, n.client.ike->sas);
+  unlink(path);
+  assert_null(strstr(out, "Malformed"));
+  assert_null(strstr(out, "Expert Info (Warning"));
+  /* Decrypted MM5, MM6 and QM1..QM3: IDs, HASHes and the ESP SA. */
+  assert_int_equal(count(out, "Payload: Identification (5)"), 2 + 4);
+  assert_int_equal(count(out, "Payload: Hash (8)"), 5);
+  assert_int_equal(count(out, "Protocol ID: IPSEC_ESP (3)"), 2);
+  /* NAT-D is sent whenever NAT-T is negotiated: two in MM3, two in MM4. */
+  assert_int_equal(count(out, "Payload: NAT-D (RFC 3947) (20)"), 4);
+  net_free(&n);
+}
+
 static void settings_rejected(void **state) {
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike = NULL;
@@ -598,6 +704,7 @@ int main(void) {
       cmocka_unit_test(half_open_bounded),
       cmocka_unit_test(malformed_captures_counted),
       cmocka_unit_test(settings_rejected),
+      cmocka_unit_test(tshark_decodes_every_message),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
