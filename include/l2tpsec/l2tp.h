@@ -107,7 +107,9 @@ L2TPSEC_API void l2tpsec_l2tp_settings_default(l2tpsec_l2tp_settings *s);
 
 enum l2tpsec_l2tp_event_type {
   L2TPSEC_L2TP_TUNNEL_UP,    /* control connection established */
-  L2TPSEC_L2TP_TUNNEL_DOWN,  /* tunnel closed; its sessions went first */
+  /* Tunnel closed. Its sessions went first, each SESSION_DOWN with the
+   * tunnel's reason, result code and message. */
+  L2TPSEC_L2TP_TUNNEL_DOWN,
   L2TPSEC_L2TP_SESSION_UP,   /* session established: frames may flow */
   L2TPSEC_L2TP_SESSION_DOWN, /* session closed */
   L2TPSEC_L2TP_LINK_INFO,    /* SLI received: accm_send, accm_recv set */
@@ -123,7 +125,6 @@ enum l2tpsec_l2tp_reason {
   L2TPSEC_L2TP_REASON_PROTOCOL,    /* malformed or unexpected message */
   L2TPSEC_L2TP_REASON_AUTH,        /* challenge/response failed */
   L2TPSEC_L2TP_REASON_TIE_BREAKER, /* lost the tie breaker */
-  L2TPSEC_L2TP_REASON_TUNNEL,      /* session closed with its tunnel */
 };
 
 /* Counters of a WAN-Error-Notify (Call Errors AVP, section 4.4.6). */

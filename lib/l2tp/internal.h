@@ -216,7 +216,9 @@ void l2tpsec__l2tp_session_process(l2tpsec__l2tp_tunnel *t, uint16_t sid,
                                    l2tpsec_tstamp now);
 /* Reports every session of a tunnel down and frees them. */
 void l2tpsec__l2tp_sessions_kill(l2tpsec__l2tp_tunnel *t,
-                                 enum l2tpsec_l2tp_reason reason);
+                                 enum l2tpsec_l2tp_reason reason,
+                                 uint16_t result, uint16_t error,
+                                 const char *message);
 void l2tpsec__l2tp_session_fail(l2tpsec__l2tp_tunnel *t, uint16_t sid,
                                 const l2tpsec__l2tp_msg *msg,
                                 l2tpsec_tstamp now);

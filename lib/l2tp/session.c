@@ -53,7 +53,9 @@ static void session_end(l2tpsec__l2tp_session *s,
 }
 
 void l2tpsec__l2tp_sessions_kill(l2tpsec__l2tp_tunnel *t,
-                                 enum l2tpsec_l2tp_reason reason) {
+                                 enum l2tpsec_l2tp_reason reason,
+                                 uint16_t result, uint16_t error,
+                                 const char *message) {
   /* Detach the table first so that callbacks find no session here. */
   l2tpsec__idmap map = t->sessions;
 
@@ -61,7 +63,10 @@ void l2tpsec__l2tp_sessions_kill(l2tpsec__l2tp_tunnel *t,
   for (size_t i = 0; i < map.cap; i++) {
     l2tpsec__l2tp_session *s = map.slots[i].value;
     l2tpsec_l2tp_event ev = {.type = L2TPSEC_L2TP_SESSION_DOWN,
-                             .reason = reason};
+                             .reason = reason,
+                             .result_code = result,
+                             .error_code = error,
+                             .message = message};
 
     if (s == NULL)
       continue;

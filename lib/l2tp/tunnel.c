@@ -98,7 +98,7 @@ void l2tpsec__l2tp_tunnel_kill(l2tpsec__l2tp_tunnel *t,
                                const char *message) {
   if (t->state == L2TP_TUNNEL_DEAD)
     return;
-  l2tpsec__l2tp_sessions_kill(t, L2TPSEC_L2TP_REASON_TUNNEL);
+  l2tpsec__l2tp_sessions_kill(t, reason, result, error, message);
   report_down(t, reason, result, error, message);
   t->state = L2TP_TUNNEL_DEAD;
   t->next_dead = t->ep->dead;
@@ -129,7 +129,7 @@ void l2tpsec__l2tp_tunnel_stop(l2tpsec__l2tp_tunnel *t, uint16_t result,
     l2tpsec__l2tp_tunnel_kill(t, reason, result, error, message);
     return;
   }
-  l2tpsec__l2tp_sessions_kill(t, L2TPSEC_L2TP_REASON_TUNNEL);
+  l2tpsec__l2tp_sessions_kill(t, reason, result, error, message);
   report_down(t, reason, result, error, message);
   /* Section 5.7: wait until the StopCCN is acknowledged. */
   t->state = L2TP_TUNNEL_CLOSING;

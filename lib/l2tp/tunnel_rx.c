@@ -230,7 +230,8 @@ static void on_stopccn(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
              "result %u",
              t->id, msg->result_code);
   if (t->state != L2TP_TUNNEL_CLOSING) {
-    l2tpsec__l2tp_sessions_kill(t, L2TPSEC_L2TP_REASON_TUNNEL);
+    l2tpsec__l2tp_sessions_kill(t, L2TPSEC_L2TP_REASON_PEER, msg->result_code,
+                                msg->error_code, text);
     /* report_down is in tunnel.c; kill would free at once, so mark the
      * event here and keep the state for retransmitted StopCCNs. */
     if (!t->reported_down) {

@@ -37,6 +37,15 @@ static void capture_event(void *user_data, const l2tpsec_l2tp_event *ev) {
   r->event_count++;
 }
 
+static void capture_frame(void *user_data, uint16_t tunnel_id,
+                          uint16_t session_id, const uint8_t *frame,
+                          size_t len) {
+  struct raw *r = user_data;
+
+  r->last_frame_len = len < sizeof(r->last_frame) ? len : sizeof(r->last_frame);
+  memcpy(r->last_frame, frame, r->last_frame_len);
+}
+
 static void capture_log(void *user_data, enum l2tpsec_log_level level,
                         enum l2tpsec_log_category category,
                         const char *message) {
@@ -58,7 +67,7 @@ void raw_settings(struct raw *r, l2tpsec_l2tp_settings *s) {
 }
 
 void raw_start(struct raw *r, const l2tpsec_l2tp_settings *s) {
-  l2tpsec_l2tp_callbacks cb = {capture_send, NULL, capture_event};
+  l2tpsec_l2tp_callbacks cb = {capture_send, capture_frame, capture_event};
 
   assert_int_equal(l2tpsec_l2tp_new(&r->ep, s, &cb, r), 0);
 }

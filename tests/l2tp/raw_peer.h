@@ -33,6 +33,8 @@ struct raw {
   int event_count;
   char log[RAW_MAX_LOG][200];
   int log_count;
+  uint8_t last_frame[1500]; /* last PPP frame delivered */
+  size_t last_frame_len;
   /* The established tunnel made by raw_establish. */
   uint16_t tunnel;      /* endpoint's id */
   uint16_t peer_tunnel; /* ours, as the raw peer */

@@ -549,6 +549,64 @@ static void ocrq_refused_with_cdn(void **state) {
   raw_stop(&r);
 }
 
+static void unknown_mandatory_avp_ends_call(void **state) {
+  uint8_t avps[64];
+  const uint8_t speed[4] = {0, 1, 0, 0}, framing[4] = {0, 0, 0, 1};
+  l2tpsec__l2tp_msg msg;
+  uint16_t sid;
+  size_t n;
+
+  start_lns();
+  raw_establish(&r);
+  sid = open_raw_session();
+  /* An SLI with an unknown mandatory attribute 200 ends only the call. */
+  n = avp16(avps, 0, L2TP_MSG_SLI);
+  n += avp(avps + n, true, 200, speed, 4);
+  raw_send_next(&r, sid, avps, n);
+  assert_true(raw_find_out(&r, L2TP_MSG_CDN, &msg) >= 0);
+  assert_int_equal(msg.result_code, 2);
+  assert_int_equal(msg.error_code, 8);
+  assert_int_equal(l2tpsec_l2tp_session_count(r.ep), 0);
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 1);
+
+  /* In a HELLO it ends the tunnel. */
+  n = avp16(avps, 0, L2TP_MSG_HELLO);
+  n += avp(avps + n, true, 200, framing, 4);
+  raw_send_next(&r, 0, avps, n);
+  assert_true(raw_find_out(&r, L2TP_MSG_STOPCCN, &msg) >= 0);
+  assert_int_equal(msg.result_code, 2);
+  assert_int_equal(msg.error_code, 8);
+  raw_stop(&r);
+}
+
+static void data_offset_and_length_honoured(void **state) {
+  /* L, S and O bits: Length 21, Ns 0, Offset Size 3 with 3 pad bytes,
+   * then a 4-byte PPP frame and 3 bytes of link padding after Length. */
+  uint8_t d[24] = {0x4a, 0x02, 0, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,
+                   0xee, 0xee, 0xee, 0xff, 0x03, 0xc0, 0x21, 0x77, 0x77};
+  l2tpsec_l2tp_stats st;
+  uint16_t sid;
+
+  start_lns();
+  raw_establish(&r);
+  sid = open_raw_session();
+  d[4] = (uint8_t)(r.tunnel >> 8);
+  d[5] = (uint8_t)r.tunnel;
+  d[6] = (uint8_t)(sid >> 8);
+  d[7] = (uint8_t)sid;
+  assert_int_equal(l2tpsec_l2tp_input(r.ep, 1, d, sizeof(d), r.now), 0);
+  /* The same Ns again is stale. */
+  assert_int_equal(l2tpsec_l2tp_input(r.ep, 1, d, sizeof(d), r.now),
+                   L2TPSEC_ERR_REPLAY);
+  l2tpsec_l2tp_get_stats(r.ep, &st);
+  assert_int_equal(st.rx_data_frames, 1);
+  assert_int_equal(st.rx_data_stale, 1);
+  assert_int_equal(r.last_frame_len, 4);
+  assert_int_equal(r.last_frame[0], 0xff);
+  assert_int_equal(r.last_frame[3], 0x21);
+  raw_stop(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nat_clients_get_two_tunnels),
@@ -571,6 +629,8 @@ int main(void) {
       cmocka_unit_test(hello_timers_set_per_tunnel),
       cmocka_unit_test(hello_disabled_survives_silence),
       cmocka_unit_test(ocrq_refused_with_cdn),
+      cmocka_unit_test(unknown_mandatory_avp_ends_call),
+      cmocka_unit_test(data_offset_and_length_honoured),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,6 +371,86 @@ static void secret_on_one_side_refused(void **state) {
   net_free(&net);
 }
 
+static bool drop_after_setup(struct net *net, int to, const uint8_t *data,
+                             size_t len) {
+  return !all_sessions_up(net);
+}
+
+static void sessions_told_why_tunnel_timed_out(void **state) {
+  struct net net;
+  l2tpsec_l2tp_settings lac_s, lns_s;
+  uint16_t tid;
+
+  net_init(&net, 31);
+  net_settings(&net, &lac_s, L2TPSEC_L2TP_LAC, 1);
+  net_settings(&net, &lns_s, L2TPSEC_L2TP_LNS, 2);
+  setup_pair(&net, 0, 0, 0, &lac_s, &lns_s);
+  net.nodes[LAC].on_event = open_sessions_on_up;
+  net.filter = drop_after_setup;
+  assert_int_equal(l2tpsec_l2tp_tunnel_open(net.nodes[LAC].ep, LAC_TRANSPORT,
+                                            &tid, net.now),
+                   0);
+  net_run(&net, net.now + 5 * L2TPSEC_SECONDS, all_sessions_up);
+  assert_true(all_sessions_up(&net));
+
+  /* The link dies: the HELLO after 60 s goes unanswered. */
+  net_run(&net, net.now + 120 * L2TPSEC_SECONDS, NULL);
+  assert_int_equal(node_count_events(&net.nodes[LAC],
+                                     L2TPSEC_L2TP_SESSION_DOWN),
+                   3);
+  for (int i = 0; i < net.nodes[LAC].event_count; i++) {
+    const l2tpsec_l2tp_event *ev = &net.nodes[LAC].events[i];
+
+    if (ev->type == L2TPSEC_L2TP_SESSION_DOWN ||
+        ev->type == L2TPSEC_L2TP_TUNNEL_DOWN) {
+      assert_int_equal(ev->reason, L2TPSEC_L2TP_REASON_TIMEOUT);
+      assert_string_equal(ev->message, "retransmissions exhausted");
+    }
+  }
+  net_free(&net);
+}
+
+static void link_info_and_errors_reported(void **state) {
+  struct net net;
+  l2tpsec_l2tp_settings lac_s, lns_s;
+  l2tpsec_l2tp_call_errors errors = {1, 2, 3, 4, 5, 6};
+  const l2tpsec_l2tp_event *lns_up, *wen, *sli;
+  uint16_t tid;
+
+  net_init(&net, 33);
+  net_settings(&net, &lac_s, L2TPSEC_L2TP_LAC, 1);
+  net_settings(&net, &lns_s, L2TPSEC_L2TP_LNS, 2);
+  setup_pair(&net, 0, 0, 0, &lac_s, &lns_s);
+  net.nodes[LAC].on_event = open_sessions_on_up;
+  assert_int_equal(l2tpsec_l2tp_tunnel_open(net.nodes[LAC].ep, LAC_TRANSPORT,
+                                            &tid, net.now),
+                   0);
+  net_run(&net, net.now + 5 * L2TPSEC_SECONDS, all_sessions_up);
+  lns_up = node_last_event(&net.nodes[LNS], L2TPSEC_L2TP_SESSION_UP);
+
+  assert_int_equal(l2tpsec_l2tp_session_report_errors(
+                       net.nodes[LAC].ep, tid, lac_sessions[2], &errors,
+                       net.now),
+                   0);
+  assert_int_equal(l2tpsec_l2tp_session_set_link_info(
+                       net.nodes[LNS].ep, lns_up->tunnel_id,
+                       lns_up->session_id, 0x000a0000, 0xffffffff, net.now),
+                   0);
+  net_run(&net, net.now + 1 * L2TPSEC_SECONDS, NULL);
+
+  wen = node_last_event(&net.nodes[LNS], L2TPSEC_L2TP_WAN_ERROR);
+  assert_non_null(wen);
+  assert_int_equal(wen->session_id, lns_session_for(&net, lac_sessions[2]));
+  assert_int_equal(wen->call_errors.crc_errors, 1);
+  assert_int_equal(wen->call_errors.alignment_errors, 6);
+  sli = node_last_event(&net.nodes[LAC], L2TPSEC_L2TP_LINK_INFO);
+  assert_non_null(sli);
+  assert_int_equal(sli->session_id, lns_up->peer_session_id);
+  assert_int_equal(sli->accm_send, 0x000a0000);
+  assert_int_equal(sli->accm_recv, 0xffffffff);
+  net_free(&net);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lossy_pair_runs_three_sessions),
@@ -382,6 +462,8 @@ int main(void) {
       cmocka_unit_test(wrong_secret_refused),
       cmocka_unit_test(wrong_secret_with_hidden_avps_refused),
       cmocka_unit_test(secret_on_one_side_refused),
+      cmocka_unit_test(sessions_told_why_tunnel_timed_out),
+      cmocka_unit_test(link_info_and_errors_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
