@@ -15,7 +15,9 @@
 #include "l2tpsec/mem.h"
 #include "l2tpsec/packet.h"
 #include "l2tpsec/ppp.h"
+#include "l2tpsec/pam.h"
 #include "l2tpsec/radius.h"
+#include "l2tpsec/radius_uv.h"
 #include "l2tpsec/rand.h"
 #include "l2tpsec/server.h"
 

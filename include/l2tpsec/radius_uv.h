@@ -89,6 +89,50 @@ L2TPSEC_API void l2tpsec_radius_uv_stats(const l2tpsec_radius_uv *radius,
 L2TPSEC_API int l2tpsec_radius_uv_local_port(const l2tpsec_radius_uv *radius,
                                              bool dae, uint16_t *port);
 
+/* ---- The RADIUS authenticator for PPP (l2tpsec/auth.h) ------------------ */
+
+struct l2tpsec_auth_request;
+typedef struct l2tpsec_radius_authenticator l2tpsec_radius_authenticator;
+
+/*
+ * Creates an authenticator that decides PPP's requests with RADIUS, on a
+ * RADIUS client of its own. callbacks->auth_done is not used; the other
+ * callbacks are passed on. Returns the codes of l2tpsec_radius_uv_new.
+ */
+L2TPSEC_API int l2tpsec_radius_authenticator_new(
+    l2tpsec_radius_authenticator **pauth, uv_loop_t *loop,
+    const l2tpsec_radius_uv_settings *settings,
+    const l2tpsec_radius_uv_callbacks *callbacks, void *user_data);
+
+/*
+ * Closes the authenticator and its client during a later turn of the
+ * loop. Requests still waiting are never completed, so close it only
+ * after PPP has cancelled them. Accepts NULL.
+ */
+L2TPSEC_API void
+l2tpsec_radius_authenticator_close(l2tpsec_radius_authenticator *auth);
+
+/*
+ * Sends a request to RADIUS and completes it when the reply comes: an
+ * Access-Accept with its Framed-IP-Address, Session-Timeout, Reply-Message
+ * and, for MS-CHAPv2, the authenticator response from MS-CHAP2-Success;
+ * an Access-Reject with the MS-CHAP-Error code; an Access-Challenge or a
+ * timeout as a reject that says so. Its signature is
+ * l2tpsec_auth_request_fn with the authenticator as user data.
+ */
+L2TPSEC_API void
+l2tpsec_radius_authenticator_request(void *auth,
+                                     const struct l2tpsec_auth_request *req);
+
+/* Forgets a request PPP gave up on; an l2tpsec_auth_cancel_fn. */
+L2TPSEC_API void
+l2tpsec_radius_authenticator_cancel(void *auth,
+                                    const struct l2tpsec_auth_request *req);
+
+/* Returns the RADIUS client, for accounting records and counters. */
+L2TPSEC_API l2tpsec_radius_uv *
+l2tpsec_radius_authenticator_client(l2tpsec_radius_authenticator *auth);
+
 #ifdef __cplusplus
 }
 #endif

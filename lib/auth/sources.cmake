@@ -28,5 +28,13 @@ set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE}" PARENT_SCOPE)
 # The libuv binding of the RADIUS client. lib/uv links libuv too; asking
 # pkg-config here keeps lib/auth buildable on its own.
 pkg_check_modules(LIBUV REQUIRED libuv>=1.44)
-list(APPEND L2TPSEC_SOURCES ${CMAKE_CURRENT_LIST_DIR}/radius_uv.c)
+list(APPEND L2TPSEC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/radius_uv.c
+  ${CMAKE_CURRENT_LIST_DIR}/radius_authenticator.c)
 list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
+
+# PAM on libuv worker threads (PAP only).
+list(APPEND L2TPSEC_SOURCES ${CMAKE_CURRENT_LIST_DIR}/pam_authenticator.c)
+list(APPEND L2TPSEC_EXTRA_LIBS pam)
+set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE} -lpam")
+set(L2TPSEC_PC_LIBS_PRIVATE "${L2TPSEC_PC_LIBS_PRIVATE}" PARENT_SCOPE)

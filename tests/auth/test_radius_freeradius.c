@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
+#include "l2tpsec/auth.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/radius_uv.h"
 
@@ -602,6 +603,159 @@ static void reply_without_ma_dropped(void **state) {
   stop_server(&old);
 }
 
+/* ---- The authenticator behind PPP's request interface ------------------ */
+
+struct completion {
+  int calls;
+  l2tpsec_auth_result result;
+  char message[128];
+};
+
+static void capture_completion(void *owner, const l2tpsec_auth_request *req,
+                               const l2tpsec_auth_result *result,
+                               l2tpsec_tstamp now) {
+  struct completion *c = owner;
+
+  c->calls++;
+  c->result = *result;
+  snprintf(c->message, sizeof(c->message), "%s",
+           result->message ? result->message : "");
+  c->result.message = NULL;
+}
+
+static l2tpsec_auth_request ppp_request(enum l2tpsec_auth_method method,
+                                        const char *user,
+                                        struct completion *c) {
+  l2tpsec_auth_request req;
+
+  memset(&req, 0, sizeof(req));
+  req.method = method;
+  req.user = user;
+  req.user_len = strlen(user);
+  req.peer = "203.0.113.5:1701";
+  req.complete_fn = capture_completion;
+  req.owner = c;
+  return req;
+}
+
+static void stop_loop(uv_timer_t *timer) {
+  uv_stop(timer->loop);
+}
+
+/* Runs the loop for `ms` milliseconds even when nothing is scheduled. */
+static void run_for(uv_loop_t *loop, uint64_t ms) {
+  uv_timer_t timer;
+
+  assert_int_equal(uv_timer_init(loop, &timer), 0);
+  assert_int_equal(uv_timer_start(&timer, stop_loop, ms, 0), 0);
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_close((uv_handle_t *)&timer, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* Runs the authenticator on one request until it completes or 10 s pass. */
+static void decide(const l2tpsec_auth_request *req, struct completion *c,
+                   bool cancel) {
+  l2tpsec_radius_uv_callbacks cb = {NULL, NULL, NULL};
+  l2tpsec_radius_authenticator *a = NULL;
+  l2tpsec_radius_uv_settings s;
+  uint64_t end = uv_hrtime() + 10 * L2TPSEC_SECONDS;
+  uv_loop_t loop;
+
+  settings_for(&s, &main_server, NULL);
+  assert_int_equal(uv_loop_init(&loop), 0);
+  assert_int_equal(l2tpsec_radius_authenticator_new(&a, &loop, &s, &cb, NULL),
+                   0);
+  l2tpsec_radius_authenticator_request(a, req);
+  if (cancel) {
+    l2tpsec_radius_authenticator_cancel(a, req);
+    run_for(&loop, 2000);
+  }
+  while (!cancel && c->calls == 0 && uv_hrtime() < end)
+    uv_run(&loop, UV_RUN_ONCE);
+  l2tpsec_radius_authenticator_close(a);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void authenticator_pap_accept_carries_address(void **state) {
+  struct completion c = {0};
+  l2tpsec_auth_request req = ppp_request(L2TPSEC_AUTH_PAP, "alice", &c);
+  char code[7], password[32];
+
+  current_code(code);
+  snprintf(password, sizeof(password), "Secr3t!%s", code);
+  req.password = (const uint8_t *)password;
+  req.password_len = strlen(password);
+  decide(&req, &c, false);
+
+  assert_int_equal(c.calls, 1);
+  assert_true(c.result.accept);
+  assert_true(c.result.attributes.has_address);
+  assert_memory_equal(c.result.attributes.address, "\xc0\x00\x02\x0a", 4);
+  assert_int_equal(c.result.attributes.session_timeout_s, 3600);
+  assert_string_equal(c.message, "Welcome alice");
+}
+
+static void authenticator_pap_reject(void **state) {
+  struct completion c = {0};
+  l2tpsec_auth_request req = ppp_request(L2TPSEC_AUTH_PAP, "alice", &c);
+
+  req.password = (const uint8_t *)"Secr3t!000000";
+  req.password_len = 13;
+  decide(&req, &c, false);
+  assert_int_equal(c.calls, 1);
+  assert_false(c.result.accept);
+  assert_int_equal(c.result.reason, L2TPSEC_AUTH_REASON_WRONG_PASSWORD_OR_CODE);
+}
+
+static void authenticator_mschapv2_auth_response(void **state) {
+  static const uint8_t auth_challenge[16] = "AuthChallenge-16";
+  static const uint8_t peer_challenge[16] = "PeerChallenge-16";
+  struct completion c = {0};
+  l2tpsec_auth_request req = ppp_request(L2TPSEC_AUTH_MSCHAPV2, "bob", &c);
+  uint8_t nt[24], chash[8], expected_bytes[20];
+  char expected[43];
+
+  challenge_hash(peer_challenge, auth_challenge, "bob", chash);
+  nt_response(chash, "chap-pass", nt);
+  req.chap_id = 5;
+  req.challenge = auth_challenge;
+  req.challenge_len = 16;
+  req.peer_challenge = peer_challenge;
+  req.nt_response = nt;
+  decide(&req, &c, false);
+
+  assert_int_equal(c.calls, 1);
+  assert_true(c.result.accept);
+  assert_true(c.result.has_auth_response);
+  authenticator_response("chap-pass", nt, chash, expected);
+  for (int i = 0; i < 20; i++) {
+    unsigned byte;
+
+    sscanf(expected + 2 + 2 * i, "%2X", &byte);
+    expected_bytes[i] = (uint8_t)byte;
+  }
+  assert_memory_equal(c.result.auth_response, expected_bytes, 20);
+
+  memset(&c, 0, sizeof(c));
+  nt_response(chash, "wrong-pass", nt);
+  decide(&req, &c, false);
+  assert_int_equal(c.calls, 1);
+  assert_false(c.result.accept);
+  assert_int_equal(c.result.mschap_error, 691);
+}
+
+static void authenticator_cancel_never_completes(void **state) {
+  struct completion c = {0};
+  l2tpsec_auth_request req = ppp_request(L2TPSEC_AUTH_PAP, "bob", &c);
+
+  req.password = (const uint8_t *)"chap-pass";
+  req.password_len = 9;
+  decide(&req, &c, true);
+  assert_int_equal(c.calls, 0);
+}
+
 static int start_main(void **state) {
   base_port = (uint16_t)(32000 + (getpid() % 2000) * 8);
   start_server(&main_server, base_port, "", "25");
@@ -620,6 +774,10 @@ int main(void) {
       cmocka_unit_test(chap_accepted_and_rejected),
       cmocka_unit_test(mschapv2_accepted_with_authenticator_response),
       cmocka_unit_test(accounting_lands_in_detail_file),
+      cmocka_unit_test(authenticator_pap_accept_carries_address),
+      cmocka_unit_test(authenticator_pap_reject),
+      cmocka_unit_test(authenticator_mschapv2_auth_response),
+      cmocka_unit_test(authenticator_cancel_never_completes),
       cmocka_unit_test(delayed_accept_honoured),
       cmocka_unit_test(failover_after_primary_killed),
       cmocka_unit_test(reply_without_ma_dropped),
