@@ -1,6 +1,6 @@
 /*
  * PAM on libuv worker threads. A job owns copies of the user name and
- * password, so the worker never touches PPP's request; only the loop
+ * password, so the worker never touches PPP's request. Only the loop
  * thread reads or completes the request.
  */
 #include <security/pam_appl.h>
