@@ -45,6 +45,11 @@ struct login_wait {
 static uint16_t base_port;
 static struct server main_server;
 
+/* Every server started, so the group teardown stops those a failed test
+ * left running. Servers are static for that reason. */
+static struct server *started[8];
+static size_t started_count;
+
 /* Runs a shell command and fails the test with its text when it fails. */
 static void run(const char *fmt, ...) {
   char cmd[1024];
@@ -102,6 +107,8 @@ static void start_server(struct server *s, uint16_t port, const char *mode,
       L2TPSEC_SOURCE_DIR, s->dir, port, SECRET, TOTP_SECRET, mode);
   assert_int_equal(
       posix_spawnp(&s->pid, "freeradius", NULL, NULL, argv, environ), 0);
+  if (started_count < sizeof(started) / sizeof(started[0]))
+    started[started_count++] = s;
 
   for (int i = 0; i < 150 && !log_contains(s, "Ready to process"); i++)
     usleep(100 * 1000);
@@ -417,7 +424,7 @@ static void delayed_accept_honoured(void **state) {
 }
 
 static void failover_after_primary_killed(void **state) {
-  struct server primary = {0}, backup = {0};
+  static struct server primary, backup;
   l2tpsec_radius_uv_callbacks cb = {on_done, NULL, NULL};
   l2tpsec_radius_uv_settings s;
   l2tpsec_radius_auth_request req = pap_request("bob", "chap-pass");
@@ -577,7 +584,7 @@ static uint64_t send_one_record(const l2tpsec_radius_uv_settings *s) {
 }
 
 static void reply_without_ma_dropped(void **state) {
-  struct server old = {0};
+  static struct server old;
   l2tpsec_radius_uv_settings s;
   l2tpsec_radius_auth_request req = pap_request("bob", "chap-pass");
   l2tpsec_radius_stats stats;
@@ -756,14 +763,78 @@ static void authenticator_cancel_never_completes(void **state) {
   assert_int_equal(c.calls, 0);
 }
 
+static int end_alice(void *user_data, const l2tpsec_radius_disconnect *sel) {
+  int *calls = user_data;
+
+  (*calls)++;
+  return sel->user_name != NULL && strcmp(sel->user_name, "alice") == 0;
+}
+
+/*
+ * FreeRADIUS's radclient sends Disconnect-Requests and checks our
+ * Disconnect-ACK and -NAK, authenticators included.
+ */
+static void disconnect_request_from_radclient(void **state) {
+  l2tpsec_radius_uv_callbacks cb = {on_done, NULL, end_alice};
+  uint16_t dae_port = (uint16_t)(base_port + 7);
+  struct sockaddr_in *peer;
+  l2tpsec_radius_uv_settings s;
+  l2tpsec_radius_uv *r = NULL;
+  const char *users[2] = {"alice", "mallory"};
+  const char *expected[2] = {"Received Disconnect-ACK",
+                             "Received Disconnect-NAK"};
+  int calls = 0;
+  uv_loop_t loop;
+
+  settings_for(&s, &main_server, NULL);
+  s.dae_address = "127.0.0.1";
+  s.dae_port = dae_port;
+  peer = (struct sockaddr_in *)&s.radius.dae_clients[0].addr;
+  peer->sin_family = AF_INET;
+  peer->sin_addr.s_addr = htonl(0x7f000001);
+  s.radius.dae_clients[0].secret = (const uint8_t *)"dae-secret";
+  s.radius.dae_clients[0].secret_len = 10;
+  s.radius.dae_client_count = 1;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  assert_int_equal(l2tpsec_radius_uv_new(&r, &loop, &s, &cb, &calls), 0);
+
+  for (int i = 0; i < 2; i++) {
+    char cmd[256], output[4096] = "";
+    size_t used = 0;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd),
+             "echo 'User-Name=%s,Message-Authenticator=0x00' | "
+             "radclient -x -r 1 -t 2 127.0.0.1:%u disconnect dae-secret 2>&1",
+             users[i], dae_port);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    run_for(&loop, 1500);
+    while (used + 1 < sizeof(output) &&
+           fgets(output + used, (int)(sizeof(output) - used), p) != NULL)
+      used = strlen(output);
+    pclose(p);
+    if (strstr(output, expected[i]) == NULL)
+      fail_msg("radclient did not report '%s':\n%s", expected[i], output);
+  }
+  assert_int_equal(calls, 2);
+
+  l2tpsec_radius_uv_close(r);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static int start_main(void **state) {
-  base_port = (uint16_t)(32000 + (getpid() % 2000) * 8);
+  /* Below Linux's default ephemeral range (32768-60999), so no client
+   * socket of this or another test can hold a server's port. */
+  base_port = (uint16_t)(20000 + (getpid() % 1500) * 8);
   start_server(&main_server, base_port, "", "25");
   return 0;
 }
 
 static int stop_main(void **state) {
-  stop_server(&main_server);
+  for (size_t i = 0; i < started_count; i++)
+    stop_server(started[i]);
   return 0;
 }
 
@@ -778,6 +849,7 @@ int main(void) {
       cmocka_unit_test(authenticator_pap_reject),
       cmocka_unit_test(authenticator_mschapv2_auth_response),
       cmocka_unit_test(authenticator_cancel_never_completes),
+      cmocka_unit_test(disconnect_request_from_radclient),
       cmocka_unit_test(delayed_accept_honoured),
       cmocka_unit_test(failover_after_primary_killed),
       cmocka_unit_test(reply_without_ma_dropped),
