@@ -114,7 +114,8 @@ int raw_send_ctl(struct raw *r, uint64_t transport, uint16_t tunnel,
   buf[9] = (uint8_t)ns;
   buf[10] = (uint8_t)(nr >> 8);
   buf[11] = (uint8_t)nr;
-  memcpy(buf + 12, avps, len);
+  if (len > 0)
+    memcpy(buf + 12, avps, len);
   return l2tpsec_l2tp_input(r->ep, transport, buf, total, r->now);
 }
 

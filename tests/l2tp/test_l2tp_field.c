@@ -607,6 +607,78 @@ static void data_offset_and_length_honoured(void **state) {
   raw_stop(&r);
 }
 
+static void peer_window_limits_sends(void **state) {
+  uint8_t avps[256];
+  size_t n = sccrq_avps(avps, 9, "slow-peer");
+  l2tpsec__l2tp_msg msg;
+  uint16_t sid;
+  int total;
+
+  /* The peer advertises a Receive Window Size of 1. */
+  n += avp16(avps + n, 10, 1);
+  start_lns();
+  raw_send_ctl(&r, 1, 0, 0, 0, 0, avps, n);
+  assert_true(raw_find_out(&r, L2TP_MSG_SCCRP, &msg) >= 0);
+  r.tunnel = msg.assigned_tunnel_id;
+  n = avp16(avps, 0, L2TP_MSG_SCCCN);
+  raw_send_ctl(&r, 1, r.tunnel, 0, 1, 1, avps, n);
+  r.ns = 2;
+  r.nr = 1;
+  sid = open_raw_session();
+
+  /* Two SLIs queued: only the first goes out until it is acknowledged. */
+  total = r.out_total;
+  assert_int_equal(l2tpsec_l2tp_session_set_link_info(r.ep, r.tunnel, sid, 0,
+                                                      0, r.now),
+                   0);
+  assert_int_equal(l2tpsec_l2tp_session_set_link_info(r.ep, r.tunnel, sid, 1,
+                                                      1, r.now),
+                   0);
+  assert_int_equal(r.out_total, total + 1);
+  assert_int_equal(raw_out_type(&r, total, &msg), L2TP_MSG_SLI);
+  assert_int_equal(msg.accm_send, 0);
+
+  /* A ZLB acknowledging the first (Nr = its Ns + 1) releases the second. */
+  raw_send_ctl(&r, 1, r.tunnel, 0, r.ns, (uint16_t)(r.nr + 1), NULL, 0);
+  assert_int_equal(r.out_total, total + 2);
+  assert_int_equal(raw_out_type(&r, total + 1, &msg), L2TP_MSG_SLI);
+  assert_int_equal(msg.accm_send, 1);
+  raw_stop(&r);
+}
+
+static void out_of_order_messages_processed_in_order(void **state) {
+  uint8_t icrq[64], hello[8];
+  const uint8_t serial[4] = {0, 0, 0, 1};
+  size_t icrq_len, hello_len = avp16(hello, 0, L2TP_MSG_HELLO);
+  l2tpsec_l2tp_stats st;
+  l2tpsec__l2tp_msg msg;
+  int total;
+
+  icrq_len = avp16(icrq, 0, L2TP_MSG_ICRQ);
+  icrq_len += avp16(icrq + icrq_len, 14, 5);
+  icrq_len += avp(icrq + icrq_len, true, 15, serial, 4);
+  start_lns();
+  raw_establish(&r);
+  total = r.out_total;
+
+  /* HELLO (Ns 3) arrives before ICRQ (Ns 2): held, one ZLB with Nr 2. */
+  raw_send_ctl(&r, 1, r.tunnel, 0, 3, r.nr, hello, hello_len);
+  assert_int_equal(r.out_total, total + 1);
+  assert_int_equal(r.out[total].len, 12);
+  assert_int_equal(r.out[total].data[11], 2);
+  assert_int_equal(l2tpsec_l2tp_session_count(r.ep), 0);
+
+  /* ICRQ fills the gap: both run, and the last acknowledgement sent
+   * carries Nr 4. */
+  raw_send_ctl(&r, 1, r.tunnel, 0, 2, r.nr, icrq, icrq_len);
+  assert_int_equal(l2tpsec_l2tp_session_count(r.ep), 1);
+  assert_true(raw_find_out(&r, L2TP_MSG_ICRP, &msg) >= 0);
+  assert_int_equal(r.out[r.out_count - 1].data[11], 4);
+  l2tpsec_l2tp_get_stats(r.ep, &st);
+  assert_int_equal(st.rx_out_of_order, 1);
+  raw_stop(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nat_clients_get_two_tunnels),
@@ -631,6 +703,8 @@ int main(void) {
       cmocka_unit_test(ocrq_refused_with_cdn),
       cmocka_unit_test(unknown_mandatory_avp_ends_call),
       cmocka_unit_test(data_offset_and_length_honoured),
+      cmocka_unit_test(peer_window_limits_sends),
+      cmocka_unit_test(out_of_order_messages_processed_in_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
