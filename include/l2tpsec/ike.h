@@ -154,6 +154,13 @@ typedef struct l2tpsec_ike_settings {
   l2tpsec_duration retransmit_timeout;
   uint32_t retransmit_tries;
 
+  /* Dead peer detection (RFC 3706) with peers that sent its vendor ID:
+   * R-U-THERE after dpd_delay without a message from the peer, and the
+   * peer's SAs deleted when no ACK comes within dpd_timeout. A zero
+   * dpd_delay turns it off. Defaults: 30 s and 120 s. */
+  l2tpsec_duration dpd_delay;
+  l2tpsec_duration dpd_timeout;
+
   /* UDP port of L2TP in the quick mode proxy IDs. Default 1701. */
   uint16_t l2tp_port;
 } l2tpsec_ike_settings;
@@ -217,6 +224,14 @@ L2TPSEC_API int l2tpsec_ike_connect(l2tpsec_ike *ike,
                                     const l2tpsec_ike_endpoint *local,
                                     const l2tpsec_ike_endpoint *remote,
                                     l2tpsec_tstamp now, uint64_t *ike_sa_id);
+
+/*
+ * Ends the phase-1 SA ike_sa_id and its child SAs: sends a protected
+ * DELETE for each ESP SA and for the ISAKMP SA, then reports them down
+ * with L2TPSEC_IKE_DOWN_DELETED. Returns 0 or L2TPSEC_ERR_NOT_FOUND.
+ */
+L2TPSEC_API int l2tpsec_ike_close(l2tpsec_ike *ike, uint64_t ike_sa_id,
+                                  l2tpsec_tstamp now);
 
 /* Returns the earliest time handle_timeout must run, or
  * L2TPSEC_TSTAMP_NEVER. */

@@ -20,6 +20,8 @@ void l2tpsec_ike_settings_default(l2tpsec_ike_settings *s) {
   s->half_open_timeout = 30 * L2TPSEC_SECONDS;
   s->retransmit_timeout = 1 * L2TPSEC_SECONDS;
   s->retransmit_tries = 5;
+  s->dpd_delay = 30 * L2TPSEC_SECONDS;
+  s->dpd_timeout = 120 * L2TPSEC_SECONDS;
   s->l2tp_port = 1701;
 }
 
@@ -299,9 +301,9 @@ static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     if (sa->state != IKE_ESTABLISHED)
       break;
     return l2tpsec__ike_qm_input(ike, sa, rx);
+  case ISAKMP_XCHG_INFO:
+    return l2tpsec__ike_info_input(ike, sa, rx);
   default:
-    /* TODO: informational exchanges (DELETE, DPD, INITIAL-CONTACT) and
-     * aggressive mode are not implemented yet; they are dropped here. */
     break;
   }
   l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, rx->now,
@@ -374,6 +376,27 @@ int l2tpsec_ike_connect(l2tpsec_ike *ike, const l2tpsec_ike_endpoint *local,
   return 0;
 }
 
+int l2tpsec_ike_close(l2tpsec_ike *ike, uint64_t ike_sa_id,
+                      l2tpsec_tstamp now) {
+  ike_sa *sa = ike->sas;
+
+  while (sa != NULL && sa->id != ike_sa_id)
+    sa = sa->next;
+  if (sa == NULL)
+    return L2TPSEC_ERR_NOT_FOUND;
+
+  if (sa->state == IKE_ESTABLISHED) {
+    for (size_t i = 0; i < IKE_QM_MAX; i++) {
+      if (sa->qm[i].state == QM_R_DONE || sa->qm[i].state == QM_I_DONE)
+        (void)l2tpsec__ike_send_delete_esp(ike, sa, sa->qm[i].spi_in);
+    }
+    (void)l2tpsec__ike_send_delete_isakmp(ike, sa);
+  }
+  (void)now;
+  l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_DELETED);
+  return 0;
+}
+
 /* ---- Timers ------------------------------------------------------------- */
 
 static l2tpsec_tstamp sa_deadline(const l2tpsec_ike *ike, const ike_sa *sa) {
@@ -382,6 +405,9 @@ static l2tpsec_tstamp sa_deadline(const l2tpsec_ike *ike, const ike_sa *sa) {
 
   if (!sa->initiator && sa->state != IKE_ESTABLISHED && half_open_end < t)
     t = half_open_end;
+  l2tpsec_tstamp dpd = l2tpsec__ike_dpd_deadline(ike, sa);
+  if (dpd < t)
+    t = dpd;
 
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     if (sa->qm[i].state != QM_FREE && sa->qm[i].deadline < t)
@@ -437,6 +463,8 @@ static bool sa_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
     if (sa->initiator && sa->state != IKE_ESTABLISHED)
       return retransmit_mm(ike, sa, now);
   }
+  if (sa->state == IKE_ESTABLISHED && !l2tpsec__ike_dpd_timeout(ike, sa, now))
+    return false;
   if (sa->state == IKE_ESTABLISHED)
     l2tpsec__ike_qm_timeout(ike, sa, now);
   return true;

@@ -114,8 +114,12 @@ typedef struct ike_sa {
   l2tpsec_duration interval;
   uint32_t tries;
   l2tpsec_tstamp created;
-  l2tpsec_tstamp expires; /* phase-1 lifetime, once established */
-  bool want_qm;           /* initiator: start quick mode when established */
+  l2tpsec_tstamp expires;    /* phase-1 lifetime, once established */
+  bool want_qm;              /* initiator: start quick mode when established */
+  l2tpsec_tstamp last_heard; /* last authenticated message from the peer */
+  uint32_t dpd_seq;          /* last R-U-THERE sequence number sent */
+  bool dpd_pending;          /* R-U-THERE sent, no ACK yet */
+  l2tpsec_tstamp dpd_sent;
 
   ike_qm qm[IKE_QM_MAX];
 } ike_sa;
@@ -227,6 +231,19 @@ int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 void l2tpsec__ike_qm_free(ike_qm *qm);
+
+/* ---- info.c: informational exchanges and DPD ---------------------------- */
+
+int l2tpsec__ike_info_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
+/* Deletes the other SAs of the same peer endpoint (INITIAL-CONTACT). */
+void l2tpsec__ike_initial_contact(l2tpsec_ike *ike, ike_sa *sa);
+int l2tpsec__ike_send_delete_esp(l2tpsec_ike *ike, ike_sa *sa, uint32_t spi_in);
+int l2tpsec__ike_send_delete_isakmp(l2tpsec_ike *ike, ike_sa *sa);
+/* When the DPD timer of sa fires next, or L2TPSEC_TSTAMP_NEVER. */
+l2tpsec_tstamp l2tpsec__ike_dpd_deadline(const l2tpsec_ike *ike,
+                                         const ike_sa *sa);
+/* Sends R-U-THERE or declares the peer dead; false when sa was freed. */
+bool l2tpsec__ike_dpd_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 
 /* ---- notify.c ----------------------------------------------------------- */
 

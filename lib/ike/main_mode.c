@@ -184,6 +184,7 @@ static void establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
     ike->stats.half_open--;
   sa->state = IKE_ESTABLISHED;
   sa->deadline = L2TPSEC_TSTAMP_NEVER;
+  sa->last_heard = now;
   sa->expires = now + (l2tpsec_duration)life * L2TPSEC_SECONDS;
   ike->stats.ike_sas_established++;
   L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
@@ -409,6 +410,13 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   if (err != 0)
     return err == L2TPSEC_ERR_NOMEM ? err : 0;
   establish(ike, sa, rx->now);
+
+  /* Windows sends INITIAL-CONTACT inside MM5. */
+  for (size_t i = 0; i < msg->n_notify; i++) {
+    const isakmp_payload *n = &msg->notify[i];
+    if (n->len >= 8 && isakmp_get16(n->body + 6) == ISAKMP_N_INITIAL_CONTACT)
+      l2tpsec__ike_initial_contact(ike, sa);
+  }
   return 0;
 }
 

@@ -42,7 +42,10 @@ networkmanager="(1=7,14=256,2=2,3=1,4=20) (1=7,14=128,2=2,3=1,4=19)
 check() {
   name=$1 preset=$2 expected=$3 list=$4
   shift 4
-  "$responder" 0 30 "$preset" >"$out_file" 2>/dev/null &
+  # Empty the file here, not in the background job, so the loop below
+  # never reads the previous responder's port.
+  : >"$out_file"
+  "$responder" 0 30 "$preset" >>"$out_file" 2>/dev/null &
   pid=$!
   port=""
   for _ in 1 2 3 4 5 6 7 8 9 10; do

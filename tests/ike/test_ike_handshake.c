@@ -45,6 +45,8 @@ typedef struct side {
   l2tpsec_ike_child_sa children[MAX_CHILDREN];
   int ike_up;
   int ike_down;
+  int children_down;
+  enum l2tpsec_ike_down_reason last_reason;
 } side;
 
 typedef struct net {
@@ -57,7 +59,8 @@ typedef struct net {
   uint64_t dup_mask;  /* bit i: deliver datagram i twice */
   l2tpsec_tstamp now;
   l2tpsec_rand_test_state rand_state[2];
-  FILE *pcap; /* when set, every datagram sent is recorded */
+  FILE *pcap;     /* when set, every datagram sent is recorded */
+  bool blackhole; /* when set, every datagram is lost */
 } net;
 
 /* Appends one datagram as a raw IPv4/UDP packet (link type 101). */
@@ -122,7 +125,7 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
   unsigned index = n->sent++;
   l2tpsec_ike_endpoint from = *local, to = *remote;
 
-  if (index < 64 && (n->drop_mask >> index) & 1)
+  if (n->blackhole || (index < 64 && (n->drop_mask >> index) & 1))
     return 0;
   if (n->nat && s->is_client) {
     memcpy(from.addr, nat_public, 4);
@@ -158,6 +161,17 @@ static void on_ike_down(void *user_data, uint64_t id,
                         enum l2tpsec_ike_down_reason reason) {
   side *s = user_data;
   s->ike_down++;
+  s->last_reason = reason;
+}
+
+static void on_child_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
+                          enum l2tpsec_ike_down_reason reason) {
+  side *s = user_data;
+
+  assert_true(s->n_children > 0);
+  assert_int_equal(spi_in, s->children[0].spi_in);
+  assert_int_equal(spi_out, s->children[0].spi_out);
+  s->children_down++;
 }
 
 static const l2tpsec_ike_callbacks callbacks = {
@@ -165,6 +179,7 @@ static const l2tpsec_ike_callbacks callbacks = {
     .child_sa_up = on_child_up,
     .ike_sa_up = on_ike_up,
     .ike_sa_down = on_ike_down,
+    .child_sa_down = on_child_down,
 };
 
 static void base_settings(l2tpsec_ike_settings *s, net *n, int which) {
@@ -174,6 +189,7 @@ static void base_settings(l2tpsec_ike_settings *s, net *n, int which) {
   s->rand = l2tpsec_rand_test(&n->rand_state[which], 1000 + which);
   s->psk = psk;
   s->psk_len = sizeof(psk) - 1;
+  s->dpd_delay = 0; /* the DPD tests turn it on */
 }
 
 static void make_side(net *n, side *s, const l2tpsec_ike_settings *settings,
@@ -672,6 +688,136 @@ static void tshark_decodes_every_message(void **state) {
   net_free(&n);
 }
 
+/* ---- Informational exchanges, DPD and expiry ---------------------------- */
+
+static void establish_pair(net *n, l2tpsec_ike_settings *cs,
+                           l2tpsec_ike_settings *ss, bool nat) {
+  net_init(n, cs, ss, nat);
+  connect_client(n);
+  run(n, 5 * L2TPSEC_SECONDS);
+  expect_matching_children(n);
+}
+
+static void dpd_keeps_live_peer(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  cs.dpd_delay = ss.dpd_delay = 10 * L2TPSEC_SECONDS;
+  establish_pair(&n, &cs, &ss, true);
+  unsigned before = n.sent;
+  run(&n, 100 * L2TPSEC_SECONDS);
+
+  /* R-U-THERE and ACK went both ways, and nothing went down. */
+  assert_true(n.sent >= before + 4 * 4);
+  assert_int_equal(n.client.ike_down, 0);
+  assert_int_equal(n.server.ike_down, 0);
+  assert_int_equal(stats_of(&n.client).drop_integrity, 0);
+  assert_int_equal(stats_of(&n.server).drop_integrity, 0);
+  net_free(&n);
+}
+
+static void dpd_detects_dead_peer(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  cs.dpd_delay = 10 * L2TPSEC_SECONDS;
+  cs.dpd_timeout = 30 * L2TPSEC_SECONDS;
+  establish_pair(&n, &cs, &ss, false);
+  n.blackhole = true;
+  l2tpsec_tstamp established = n.now;
+
+  /* R-U-THERE goes out 10 s after the last message; the peer counts as
+   * dead 30 s later, not before. */
+  run(&n, 39 * L2TPSEC_SECONDS);
+  assert_int_equal(n.client.ike_down, 0);
+  assert_int_equal(n.now, established + 10 * L2TPSEC_SECONDS);
+  run(&n, 31 * L2TPSEC_SECONDS);
+  assert_int_equal(n.now, established + 40 * L2TPSEC_SECONDS);
+
+  assert_int_equal(n.client.ike_down, 1);
+  assert_int_equal(n.client.last_reason, L2TPSEC_IKE_DOWN_TIMEOUT);
+  assert_int_equal(n.client.children_down, 1);
+  net_free(&n);
+}
+
+static void close_deletes_both_sides(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  uint64_t id;
+  l2tpsec_ike_endpoint server = server_addr;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  net_init(&n, &cs, &ss, true);
+  assert_int_equal(
+      l2tpsec_ike_connect(n.client.ike, &client_private, &server, n.now, &id),
+      0);
+  run(&n, 5 * L2TPSEC_SECONDS);
+  expect_matching_children(&n);
+
+  assert_int_equal(l2tpsec_ike_close(n.client.ike, id, n.now), 0);
+  assert_int_equal(l2tpsec_ike_close(n.client.ike, id, n.now),
+                   L2TPSEC_ERR_NOT_FOUND);
+  run(&n, 1 * L2TPSEC_SECONDS);
+  assert_int_equal(n.client.children_down, 1);
+  assert_int_equal(n.server.children_down, 1);
+  assert_int_equal(stats_of(&n.server).ike_sas, 0);
+  assert_int_equal(stats_of(&n.client).ike_sas, 0);
+  net_free(&n);
+}
+
+static void phase1_expiry_keeps_child(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  /* A short ISAKMP lifetime must not end a healthy ESP SA. */
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  ss.ike_lifetime = 60;
+  cs.ike_lifetime = 60;
+  establish_pair(&n, &cs, &ss, false);
+  run(&n, 61 * L2TPSEC_SECONDS);
+
+  assert_int_equal(n.server.ike_down, 1);
+  assert_int_equal(n.server.last_reason, L2TPSEC_IKE_DOWN_EXPIRED);
+  assert_int_equal(n.client.ike_down, 1);
+  assert_int_equal(n.server.children_down, 0);
+  assert_int_equal(n.client.children_down, 0);
+  net_free(&n);
+}
+
+static void initial_contact_spares_nat_neighbour(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  establish_pair(&n, &cs, &ss, true);
+
+  /* A second client behind the same NAT: same public address, other
+   * port. Its INITIAL-CONTACT must leave the first client alone. */
+  ike_sa *first = n.server.ike->sas;
+  ike_sa *second = l2tpsec__ike_sa_new(n.server.ike, false, &first->local,
+                                       &first->remote, n.now);
+  second->state = IKE_ESTABLISHED;
+  n.server.ike->stats.half_open--;
+  second->remote.port = 1024;
+  l2tpsec__ike_initial_contact(n.server.ike, second);
+  assert_int_equal(stats_of(&n.server).ike_sas, 2);
+  assert_int_equal(n.server.children_down, 0);
+
+  /* The same client again (same address and port) replaces it. */
+  second->remote.port = first->remote.port;
+  l2tpsec__ike_initial_contact(n.server.ike, second);
+  assert_int_equal(stats_of(&n.server).ike_sas, 1);
+  assert_int_equal(n.server.children_down, 1);
+  net_free(&n);
+}
+
 static void settings_rejected(void **state) {
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike = NULL;
@@ -705,6 +851,11 @@ int main(void) {
       cmocka_unit_test(malformed_captures_counted),
       cmocka_unit_test(settings_rejected),
       cmocka_unit_test(tshark_decodes_every_message),
+      cmocka_unit_test(dpd_keeps_live_peer),
+      cmocka_unit_test(dpd_detects_dead_peer),
+      cmocka_unit_test(close_deletes_both_sides),
+      cmocka_unit_test(phase1_expiry_keeps_child),
+      cmocka_unit_test(initial_contact_spares_nat_neighbour),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
