@@ -148,6 +148,7 @@ static int control_input(l2tpsec_l2tp *ep, uint64_t transport,
   }
 
   rc = l2tpsec__l2tp_ctl_receive(t, h, avps, len, now);
+  l2tpsec__l2tp_ctl_check_overflow(t);
   /* Section 5.7: our StopCCN is acknowledged, nothing more to do. */
   if (t->state == L2TP_TUNNEL_CLOSING && l2tpsec__l2tp_ctl_idle(&t->ctl))
     l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_LOCAL, 0, 0, NULL);

@@ -9,6 +9,10 @@
 #include "l2tpsec/l2tp.h"
 
 #define L2TP_WINDOW_MAX 64
+/* Unacknowledged control messages a tunnel keeps before it gives up on
+ * the peer: far more than any exchange needs, few enough to bound the
+ * memory a peer that never acknowledges can make us hold. */
+#define L2TP_TX_QUEUE_MAX 256
 #define L2TP_HOST_NAME_MAX 255
 /* Maximum error message length kept for events and logs; longer ones
  * are cut. */
@@ -61,6 +65,8 @@ typedef struct l2tpsec__l2tp_ctl {
   l2tpsec_tstamp rtx_deadline; /* TSTAMP_NEVER when nothing in flight */
   l2tpsec_duration rtx_timeout;
   unsigned retries;
+  unsigned tx_count; /* messages in tx_head */
+  bool tx_overflow;  /* a message was dropped: L2TP_TX_QUEUE_MAX hit */
   bool ack_pending;
 } l2tpsec__l2tp_ctl;
 
@@ -153,6 +159,8 @@ void l2tpsec__l2tp_ctl_flush_ack(l2tpsec__l2tp_tunnel *t, l2tpsec_tstamp now);
 /* Retransmits or gives up; returns false when the tunnel timed out. */
 bool l2tpsec__l2tp_ctl_timeout(l2tpsec__l2tp_tunnel *t, l2tpsec_tstamp now);
 bool l2tpsec__l2tp_ctl_idle(const l2tpsec__l2tp_ctl *ctl);
+/* Closes the tunnel when a message had to be dropped from a full queue. */
+void l2tpsec__l2tp_ctl_check_overflow(l2tpsec__l2tp_tunnel *t);
 /* Hands a finished datagram to the send callback with headroom. */
 void l2tpsec__l2tp_transmit(l2tpsec_l2tp *ep, uint64_t transport,
                             const uint8_t *data, size_t len);

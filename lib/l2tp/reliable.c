@@ -33,6 +33,7 @@ void l2tpsec__l2tp_ctl_free(l2tpsec__l2tp_ctl *ctl) {
     free(m);
   }
   ctl->tx_tail = NULL;
+  ctl->tx_count = 0;
   ctl->rx_ahead_count = 0;
 }
 
@@ -86,6 +87,14 @@ void l2tpsec__l2tp_ctl_queue(l2tpsec__l2tp_tunnel *t, l2tpsec__l2tp_txmsg *m,
                              l2tpsec_tstamp now) {
   l2tpsec__l2tp_ctl *ctl = &t->ctl;
 
+  /* The caller may be in the middle of a handler, so the tunnel is
+   * closed later, by l2tpsec__l2tp_ctl_check_overflow. */
+  if (ctl->tx_count >= L2TP_TX_QUEUE_MAX) {
+    ctl->tx_overflow = true;
+    free(m);
+    return;
+  }
+  ctl->tx_count++;
   m->ns = ctl->ns_next++;
   l2tp_put16(m->data + 8, m->ns);
   m->next = NULL;
@@ -125,6 +134,7 @@ static int acknowledge(l2tpsec__l2tp_tunnel *t, uint16_t nr,
   for (int i = 0; i < acked; i++) {
     l2tpsec__l2tp_txmsg *m = ctl->tx_head;
     ctl->tx_head = m->next;
+    ctl->tx_count--;
     free(m);
   }
   if (ctl->tx_head == NULL)
@@ -280,4 +290,15 @@ bool l2tpsec__l2tp_ctl_timeout(l2tpsec__l2tp_tunnel *t, l2tpsec_tstamp now) {
   ctl->rtx_timeout = ctl->rtx_timeout * 2 > cap ? cap : ctl->rtx_timeout * 2;
   ctl->rtx_deadline = now + ctl->rtx_timeout;
   return true;
+}
+
+void l2tpsec__l2tp_ctl_check_overflow(l2tpsec__l2tp_tunnel *t) {
+  if (!t->ctl.tx_overflow || t->state == L2TP_TUNNEL_DEAD)
+    return;
+  L2TP_LOG(t->ep, L2TPSEC_LOG_WARNING,
+           "tunnel %u (peer %u): %u control messages unacknowledged; "
+           "closing the tunnel",
+           t->id, t->peer_id, t->ctl.tx_count);
+  l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_PROTOCOL, 0, 0,
+                            "peer stopped acknowledging control messages");
 }

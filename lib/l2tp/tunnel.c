@@ -159,6 +159,7 @@ void l2tpsec__l2tp_tunnel_closed_by_peer(l2tpsec__l2tp_tunnel *t,
     free(m);
   }
   ctl->tx_tail = NULL;
+  ctl->tx_count = 0;
   ctl->rtx_deadline = L2TPSEC_TSTAMP_NEVER;
   t->state = L2TP_TUNNEL_CLOSED;
   t->linger_until = now + retransmit_cycle(t);
@@ -196,6 +197,9 @@ static void send_hello(l2tpsec__l2tp_tunnel *t, l2tpsec_tstamp now) {
 
 void l2tpsec__l2tp_tunnel_timeout(l2tpsec__l2tp_tunnel *t,
                                   l2tpsec_tstamp now) {
+  l2tpsec__l2tp_ctl_check_overflow(t);
+  if (t->state == L2TP_TUNNEL_DEAD)
+    return;
   if (t->state == L2TP_TUNNEL_CLOSED) {
     if (now >= t->linger_until)
       l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_PEER, 0, 0, NULL);

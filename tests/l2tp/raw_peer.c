@@ -27,8 +27,9 @@ static int capture_send(void *user_data, uint64_t transport,
 static void capture_event(void *user_data, const l2tpsec_l2tp_event *ev) {
   struct raw *r = user_data;
 
+  /* When full, the newest event replaces the last one kept. */
   if (r->event_count >= RAW_MAX_EVENTS)
-    return;
+    r->event_count = RAW_MAX_EVENTS - 1;
   r->events[r->event_count] = *ev;
   snprintf(r->messages[r->event_count], sizeof(r->messages[0]), "%s",
            ev->message);

@@ -679,6 +679,31 @@ static void out_of_order_messages_processed_in_order(void **state) {
   raw_stop(&r);
 }
 
+static void unacknowledging_peer_bounded(void **state) {
+  uint8_t avps[64];
+  uint8_t serial[4] = {0, 0, 0, 0};
+  l2tpsec_l2tp_stats st;
+
+  start_lns();
+  raw_establish(&r);
+  /* ICRQs whose ICRPs are never acknowledged (Nr stays put). */
+  for (int i = 0; i < 300; i++) {
+    size_t n = avp16(avps, 0, L2TP_MSG_ICRQ);
+
+    n += avp16(avps + n, 14, (uint16_t)(i + 1));
+    serial[3] = (uint8_t)i;
+    n += avp(avps + n, true, 15, serial, 4);
+    raw_send_next(&r, 0, avps, n);
+  }
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 0);
+  assert_int_equal(last_event(L2TPSEC_L2TP_TUNNEL_DOWN)->reason,
+                   L2TPSEC_L2TP_REASON_PROTOCOL);
+  assert_true(raw_logged(&r, "256 control messages unacknowledged"));
+  l2tpsec_l2tp_get_stats(r.ep, &st);
+  assert_true(st.tx_control <= 256 + 2);
+  raw_stop(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nat_clients_get_two_tunnels),
@@ -705,6 +730,7 @@ int main(void) {
       cmocka_unit_test(data_offset_and_length_honoured),
       cmocka_unit_test(peer_window_limits_sends),
       cmocka_unit_test(out_of_order_messages_processed_in_order),
+      cmocka_unit_test(unacknowledging_peer_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
