@@ -12,7 +12,7 @@
  *   per CPU second, beside openssl_derive_per_s from `openssl speed`
  *   (ffdh2048, ecdhp256, ecdhx25519) measured in the same run;
  * - dh_keygen_per_s: our key pair generations per CPU second.
- * Then bytes_per_ike_sa: heap bytes a responder holds per established
+ * Then bytes_per_ike_sa: heap bytes a responder uses per established
  * phase-1 SA with one child SA record (glibc mallinfo2).
  */
 #include <malloc.h>

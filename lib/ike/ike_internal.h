@@ -231,6 +231,13 @@ int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 void l2tpsec__ike_qm_free(ike_qm *qm);
+/*
+ * Decodes a NAT-OA payload (RFC 3947 5.2): ID type 1 or 5 and the
+ * address. Non-zero reserved bytes, which some gateways send, are
+ * accepted and reported through *reserved_set.
+ */
+bool l2tpsec__ike_natoa_parse(const isakmp_payload *p, l2tpsec_ike_endpoint *ep,
+                              bool *reserved_set);
 
 /* ---- info.c: informational exchanges and DPD ---------------------------- */
 

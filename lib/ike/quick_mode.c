@@ -228,12 +228,8 @@ static void put_natoa_pair(ike_writer *w, const ike_sa *sa,
   put_natoa(w, sa, responder);
 }
 
-/*
- * Reads one NAT-OA payload. Non-zero reserved bytes are logged and
- * tolerated, as some gateways send them.
- */
-static bool parse_natoa(l2tpsec_ike *ike, const isakmp_payload *p,
-                        l2tpsec_ike_endpoint *ep, l2tpsec_tstamp now) {
+bool l2tpsec__ike_natoa_parse(const isakmp_payload *p, l2tpsec_ike_endpoint *ep,
+                              bool *reserved_set) {
   if (p->len < NATOA_FIXED)
     return false;
 
@@ -243,14 +239,24 @@ static bool parse_natoa(l2tpsec_ike *ike, const isakmp_payload *p,
                                              : 0;
   if (alen == 0 || p->len != NATOA_FIXED + alen)
     return false;
-  if (p->body[1] != 0 || p->body[2] != 0 || p->body[3] != 0)
-    l2tpsec__log_limited(&ike->settings.log, &ike->log_limit, now,
-                         L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
-                         "NAT-OA with non-zero reserved bytes accepted");
-
+  *reserved_set = p->body[1] != 0 || p->body[2] != 0 || p->body[3] != 0;
   memset(ep, 0, sizeof(*ep));
   ep->family = alen == 4 ? 4 : 6;
   memcpy(ep->addr, p->body + NATOA_FIXED, alen);
+  return true;
+}
+
+/* Reads one NAT-OA payload, logging non-zero reserved bytes. */
+static bool parse_natoa(l2tpsec_ike *ike, const isakmp_payload *p,
+                        l2tpsec_ike_endpoint *ep, l2tpsec_tstamp now) {
+  bool reserved_set;
+
+  if (!l2tpsec__ike_natoa_parse(p, ep, &reserved_set))
+    return false;
+  if (reserved_set)
+    l2tpsec__log_limited(&ike->settings.log, &ike->log_limit, now,
+                         L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
+                         "NAT-OA with non-zero reserved bytes accepted");
   return true;
 }
 

@@ -818,6 +818,33 @@ static void initial_contact_spares_nat_neighbour(void **state) {
   net_free(&n);
 }
 
+static void natoa_reserved_bytes_tolerated(void **state) {
+  /* Two NAT-OA payloads as a Meraki gateway sends them: ID type 1,
+   * RESERVED 00, RESERVED2 11 94, then the address. */
+  static const uint8_t first[] = {1, 0, 0x11, 0x94, 192, 0, 2, 10};
+  static const uint8_t second[] = {1, 0, 0x11, 0x94, 198, 51, 100, 1};
+  static const uint8_t clean[] = {1, 0, 0, 0, 198, 51, 100, 1};
+  static const uint8_t bad_type[] = {4, 0, 0, 0, 198, 51, 100, 1};
+  l2tpsec_ike_endpoint ep;
+  bool reserved;
+
+  assert_true(
+      l2tpsec__ike_natoa_parse(&(isakmp_payload){first, 8}, &ep, &reserved));
+  assert_true(reserved);
+  assert_int_equal(ep.family, 4);
+  assert_memory_equal(ep.addr, client_private.addr, 4);
+  assert_true(
+      l2tpsec__ike_natoa_parse(&(isakmp_payload){second, 8}, &ep, &reserved));
+  assert_memory_equal(ep.addr, server_addr.addr, 4);
+  assert_true(
+      l2tpsec__ike_natoa_parse(&(isakmp_payload){clean, 8}, &ep, &reserved));
+  assert_false(reserved);
+  assert_false(
+      l2tpsec__ike_natoa_parse(&(isakmp_payload){bad_type, 8}, &ep, &reserved));
+  assert_false(
+      l2tpsec__ike_natoa_parse(&(isakmp_payload){clean, 7}, &ep, &reserved));
+}
+
 static void settings_rejected(void **state) {
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike = NULL;
@@ -850,6 +877,7 @@ int main(void) {
       cmocka_unit_test(half_open_bounded),
       cmocka_unit_test(malformed_captures_counted),
       cmocka_unit_test(settings_rejected),
+      cmocka_unit_test(natoa_reserved_bytes_tolerated),
       cmocka_unit_test(tshark_decodes_every_message),
       cmocka_unit_test(dpd_keeps_live_peer),
       cmocka_unit_test(dpd_detects_dead_peer),
