@@ -155,8 +155,9 @@ typedef struct l2tpsec_ike_settings {
   uint32_t retransmit_tries;
 
   /* Dead peer detection (RFC 3706) with peers that sent its vendor ID:
-   * R-U-THERE after dpd_delay without a message from the peer, and the
-   * peer's SAs deleted when no ACK comes within dpd_timeout. A zero
+   * R-U-THERE after dpd_delay without a message from the peer, repeated
+   * every dpd_delay, and the peer's SAs deleted when no ACK comes within
+   * dpd_timeout of the first. A zero
    * dpd_delay turns it off. Defaults: 30 s and 120 s. */
   l2tpsec_duration dpd_delay;
   l2tpsec_duration dpd_timeout;

@@ -118,8 +118,10 @@ typedef struct ike_sa {
   bool want_qm;              /* initiator: start quick mode when established */
   l2tpsec_tstamp last_heard; /* last authenticated message from the peer */
   uint32_t dpd_seq;          /* last R-U-THERE sequence number sent */
+  uint32_t dpd_first_seq;    /* first R-U-THERE of the current probe */
   bool dpd_pending;          /* R-U-THERE sent, no ACK yet */
-  l2tpsec_tstamp dpd_sent;
+  l2tpsec_tstamp dpd_sent;   /* first R-U-THERE of the current probe */
+  l2tpsec_tstamp dpd_retry;  /* next repeat while no ACK has come */
 
   ike_qm qm[IKE_QM_MAX];
 } ike_sa;

@@ -171,7 +171,7 @@ static void handle_notify(l2tpsec_ike *ike, ike_sa *sa, const isakmp_payload *n,
   if (type == ISAKMP_N_DPD_R_U_THERE && has_seq) {
     (void)send_dpd(ike, sa, ISAKMP_N_DPD_R_U_THERE_ACK, seq);
   } else if (type == ISAKMP_N_DPD_R_U_THERE_ACK && has_seq &&
-             seq == sa->dpd_seq) {
+             seq - sa->dpd_first_seq <= sa->dpd_seq - sa->dpd_first_seq) {
     sa->dpd_pending = false;
   } else if (type == ISAKMP_N_INITIAL_CONTACT) {
     l2tpsec__ike_initial_contact(ike, sa);
@@ -220,8 +220,10 @@ l2tpsec_tstamp l2tpsec__ike_dpd_deadline(const l2tpsec_ike *ike,
   if (ike->settings.dpd_delay == 0 || !sa->caps.dpd ||
       sa->state != IKE_ESTABLISHED)
     return L2TPSEC_TSTAMP_NEVER;
-  if (sa->dpd_pending)
-    return sa->dpd_sent + ike->settings.dpd_timeout;
+  if (sa->dpd_pending) {
+    l2tpsec_tstamp dead = sa->dpd_sent + ike->settings.dpd_timeout;
+    return sa->dpd_retry < dead ? sa->dpd_retry : dead;
+  }
   return sa->last_heard + ike->settings.dpd_delay;
 }
 
@@ -230,7 +232,8 @@ bool l2tpsec__ike_dpd_timeout(l2tpsec_ike *ike, ike_sa *sa,
   if (now < l2tpsec__ike_dpd_deadline(ike, sa))
     return true;
 
-  if (sa->dpd_pending) {
+  bool dead = now >= sa->dpd_sent + ike->settings.dpd_timeout;
+  if (sa->dpd_pending && dead) {
     L2TPSEC_LOG(
         &ike->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
         "IKE SA %llu: no R-U-THERE-ACK within %llu s; deleting the "
@@ -240,11 +243,15 @@ bool l2tpsec__ike_dpd_timeout(l2tpsec_ike *ike, ike_sa *sa,
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_TIMEOUT);
     return false;
   }
-  /* TODO: repeat R-U-THERE within the timeout, so that one lost
-   * datagram does not end the SA. */
+  /* Each repeat gets the next sequence number (RFC 3706 5.5); an ACK for
+   * any R-U-THERE of this probe counts. */
+  if (!sa->dpd_pending) {
+    sa->dpd_pending = true;
+    sa->dpd_sent = now;
+    sa->dpd_first_seq = sa->dpd_seq + 1;
+  }
   sa->dpd_seq++;
-  sa->dpd_pending = true;
-  sa->dpd_sent = now;
+  sa->dpd_retry = now + ike->settings.dpd_delay;
   (void)send_dpd(ike, sa, ISAKMP_N_DPD_R_U_THERE, sa->dpd_seq);
   return true;
 }

@@ -729,17 +729,20 @@ static void dpd_detects_dead_peer(void **state) {
   establish_pair(&n, &cs, &ss, false);
   n.blackhole = true;
   l2tpsec_tstamp established = n.now;
+  unsigned sent_before = n.sent;
 
-  /* R-U-THERE goes out 10 s after the last message; the peer counts as
-   * dead 30 s later, not before. */
+  /* R-U-THERE goes out 10 s after the last message and is repeated every
+   * 10 s; the peer counts as dead 30 s after the first, not before. */
   run(&n, 39 * L2TPSEC_SECONDS);
   assert_int_equal(n.client.ike_down, 0);
-  assert_int_equal(n.now, established + 10 * L2TPSEC_SECONDS);
-  run(&n, 31 * L2TPSEC_SECONDS);
+  assert_int_equal(n.now, established + 30 * L2TPSEC_SECONDS);
+  run(&n, 11 * L2TPSEC_SECONDS);
   assert_int_equal(n.now, established + 40 * L2TPSEC_SECONDS);
 
   assert_int_equal(n.client.ike_down, 1);
   assert_int_equal(n.client.last_reason, L2TPSEC_IKE_DOWN_TIMEOUT);
+  /* R-U-THERE at 10, 20 and 30 s, each with a new sequence number. */
+  assert_int_equal(n.sent, sent_before + 3);
   assert_int_equal(n.client.children_down, 1);
   net_free(&n);
 }
