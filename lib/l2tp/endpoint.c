@@ -142,6 +142,8 @@ static int control_input(l2tpsec_l2tp *ep, uint64_t transport,
                 h->tunnel_id);
     return L2TPSEC_ERR_NOT_FOUND;
   }
+  /* NOTE: a tunnel stays bound to the transport it began on, so a peer
+   * whose NAT mapping changes loses the tunnel. */
   if (t->transport != transport) {
     ep->stats.rx_wrong_transport++;
     return L2TPSEC_ERR_NOT_FOUND;
