@@ -275,6 +275,7 @@ typedef struct l2tpsec_radius_stats {
   uint64_t dae_acked;
   uint64_t dae_naked;
   uint64_t dae_dropped;
+  uint64_t dae_duplicates; /* retransmissions answered from the cache */
 } l2tpsec_radius_stats;
 
 /*

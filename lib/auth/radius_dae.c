@@ -81,32 +81,65 @@ static bool read_selection(struct dae_selection *d, const uint8_t *pkt,
   return ok;
 }
 
-static int send_reply(l2tpsec_radius_client *c,
-                      const struct radius_dae_peer *peer,
-                      const struct sockaddr *to, socklen_t to_len,
-                      const uint8_t *request, uint32_t error_cause) {
+/* Builds the Disconnect-ACK (error_cause 0) or -NAK into buf. */
+static int build_reply(const struct radius_dae_peer *peer,
+                       const uint8_t *request, uint32_t error_cause,
+                       uint8_t buf[64]) {
   uint8_t code =
       error_cause == 0 ? RADIUS_DISCONNECT_ACK : RADIUS_DISCONNECT_NAK;
-  uint8_t buf[64];
   l2tpsec__radius_writer w;
-  int len;
 
-  l2tpsec__radius_begin(&w, buf, sizeof(buf), code, request[1], request + 4);
+  l2tpsec__radius_begin(&w, buf, 64, code, request[1], request + 4);
   l2tpsec__radius_add_message_authenticator(&w);
   if (error_cause != 0)
     l2tpsec__radius_add_u32(&w, RADIUS_ERROR_CAUSE, error_cause);
-  len = l2tpsec__radius_finish_response(&w, request + 4, peer->secret,
-                                        peer->secret_len);
-  if (len < 0)
-    return len;
+  return l2tpsec__radius_finish_response(&w, request + 4, peer->secret,
+                                         peer->secret_len);
+}
 
-  if (error_cause == 0)
-    c->stats.dae_acked++;
-  else
-    c->stats.dae_naked++;
-  c->callbacks.send(c->user_data, L2TPSEC_RADIUS_CHANNEL_DAE, to, to_len, buf,
-                    (size_t)len);
-  return 0;
+static bool same_sender(const struct sockaddr *a, socklen_t a_len,
+                        const struct sockaddr_storage *b) {
+  if (!same_address(a, a_len, b))
+    return false;
+  if (a->sa_family == AF_INET)
+    return ((const struct sockaddr_in *)a)->sin_port ==
+           ((const struct sockaddr_in *)b)->sin_port;
+  return ((const struct sockaddr_in6 *)a)->sin6_port ==
+         ((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+/* Finds a remembered request with the same sender, id and authenticator. */
+static const struct radius_dae_recent *
+find_recent(const l2tpsec_radius_client *c, const struct sockaddr *from,
+            socklen_t from_len, const uint8_t *request, l2tpsec_tstamp now) {
+  for (size_t i = 0; i < RADIUS_DAE_RECENT; i++) {
+    const struct radius_dae_recent *r = &c->dae_recent[i];
+
+    if (r->reply_len > 0 && now - r->at < RADIUS_DAE_RECENT_TIME &&
+        r->id == request[1] &&
+        memcmp(r->auth, request + 4, RADIUS_AUTH_LEN) == 0 &&
+        same_sender(from, from_len, &r->from))
+      return r;
+  }
+  return NULL;
+}
+
+static void remember(l2tpsec_radius_client *c, const struct sockaddr *from,
+                     socklen_t from_len, const uint8_t *request,
+                     const uint8_t *reply, size_t reply_len,
+                     l2tpsec_tstamp now) {
+  struct radius_dae_recent *r = &c->dae_recent[c->dae_recent_next];
+
+  c->dae_recent_next = (c->dae_recent_next + 1) % RADIUS_DAE_RECENT;
+  memset(&r->from, 0, sizeof(r->from));
+  memcpy(&r->from, from,
+         from_len < (socklen_t)sizeof(r->from) ? (size_t)from_len
+                                               : sizeof(r->from));
+  r->id = request[1];
+  memcpy(r->auth, request + 4, RADIUS_AUTH_LEN);
+  memcpy(r->reply, reply, reply_len);
+  r->reply_len = reply_len;
+  r->at = now;
 }
 
 /* Decides the Error-Cause for a verified request; 0 means ACK. */
@@ -147,8 +180,12 @@ int l2tpsec_radius_client_dae_input(l2tpsec_radius_client *c,
                                     const struct sockaddr *from,
                                     socklen_t from_len, const uint8_t *data,
                                     size_t len, l2tpsec_tstamp now) {
+  const struct radius_dae_recent *recent;
   const struct radius_dae_peer *peer;
   enum radius_check check;
+  uint32_t error_cause;
+  uint8_t reply[64];
+  int reply_len;
   size_t pkt_len;
 
   if (c == NULL || from == NULL || (data == NULL && len > 0))
@@ -176,7 +213,27 @@ int l2tpsec_radius_client_dae_input(l2tpsec_radius_client *c,
     return drop(c, now, L2TPSEC_ERR_INTEGRITY,
                 l2tpsec__radius_check_name(check));
 
-  /* TODO: duplicate detection (RFC 5176 section 2.3) and Event-Timestamp
-   * checks; a replayed request currently ends matching sessions again. */
-  return send_reply(c, peer, from, from_len, data, apply(c, data, pkt_len));
+  recent = find_recent(c, from, from_len, data, now);
+  if (recent != NULL) {
+    c->stats.dae_duplicates++;
+    c->callbacks.send(c->user_data, L2TPSEC_RADIUS_CHANNEL_DAE, from, from_len,
+                      recent->reply, recent->reply_len);
+    return 0;
+  }
+
+  /* TODO: Event-Timestamp checks (RFC 5176 section 3.5) need a wall
+   * clock; a request replayed after RADIUS_DAE_RECENT_TIME is acted on. */
+  error_cause = apply(c, data, pkt_len);
+  reply_len = build_reply(peer, data, error_cause, reply);
+  if (reply_len < 0)
+    return reply_len;
+
+  remember(c, from, from_len, data, reply, (size_t)reply_len, now);
+  if (error_cause == 0)
+    c->stats.dae_acked++;
+  else
+    c->stats.dae_naked++;
+  c->callbacks.send(c->user_data, L2TPSEC_RADIUS_CHANNEL_DAE, from, from_len,
+                    reply, (size_t)reply_len);
+  return 0;
 }

@@ -71,6 +71,24 @@ struct radius_request {
   char session_id[L2TPSEC_RADIUS_VALUE_MAX + 1];
 };
 
+/*
+ * How many recent Disconnect-Requests are remembered, and for how long,
+ * so a retransmitted one gets the same reply without ending sessions
+ * again (RFC 5080 section 2.2.2 describes this duplicate detection).
+ */
+#define RADIUS_DAE_RECENT 16
+#define RADIUS_DAE_RECENT_TIME (30 * L2TPSEC_SECONDS)
+
+/* A recent Disconnect-Request and the reply sent to it. */
+struct radius_dae_recent {
+  struct sockaddr_storage from; /* address and port of the sender */
+  uint8_t id;
+  uint8_t auth[RADIUS_AUTH_LEN];
+  uint8_t reply[64];
+  size_t reply_len; /* 0: unused slot */
+  l2tpsec_tstamp at;
+};
+
 struct l2tpsec_radius_client {
   l2tpsec_radius_settings settings; /* pointers cleared; copies below */
   char nas_identifier[L2TPSEC_RADIUS_VALUE_MAX + 1];
@@ -88,6 +106,9 @@ struct l2tpsec_radius_client {
   size_t auth_count;
   size_t acct_in_flight;
   uint64_t next_number;
+
+  struct radius_dae_recent dae_recent[RADIUS_DAE_RECENT];
+  size_t dae_recent_next;
 
   l2tpsec__ratelimit drop_log;
   l2tpsec_radius_stats stats;

@@ -373,6 +373,43 @@ static void disconnect_without_selection_naked(void **state) {
   harness_stop(&h);
 }
 
+static void disconnect_retransmission_answered_once(void **state) {
+  struct harness h;
+  uint8_t buf[RADIUS_PACKET_MAX];
+  l2tpsec_radius_stats stats;
+  size_t len;
+
+  start_with_dae(&h);
+  len = disconnect_request(buf, "alice", dae_secret, true);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  assert_int_equal(h.disconnects, 1);
+  assert_int_equal(h.sent_count, 2);
+  assert_int_equal(h.sent[1].len, h.sent[0].len);
+  assert_memory_equal(h.sent[1].data, h.sent[0].data, h.sent[0].len);
+  l2tpsec_radius_client_stats(h.client, &stats);
+  assert_int_equal(stats.dae_duplicates, 1);
+  assert_int_equal(stats.dae_acked, 1);
+
+  /* Different contents make another request. */
+  len = disconnect_request(buf, "bob", dae_secret, true);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  assert_int_equal(h.disconnects, 2);
+
+  /* After 30 s the same bytes are acted on again. */
+  {
+    struct sockaddr_in from = harness_server_addr(2, 0);
+
+    from.sin_port = htons(40000);
+    assert_int_equal(
+        l2tpsec_radius_client_dae_input(h.client, (struct sockaddr *)&from,
+                                        sizeof(from), buf, len, T0 + 31 * SEC),
+        0);
+  }
+  assert_int_equal(h.disconnects, 3);
+  harness_stop(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(stop_record_attributes),
@@ -386,6 +423,7 @@ int main(void) {
       cmocka_unit_test(disconnect_for_unknown_session_naked),
       cmocka_unit_test(disconnect_from_unauthorised_sources_dropped),
       cmocka_unit_test(disconnect_without_selection_naked),
+      cmocka_unit_test(disconnect_retransmission_answered_once),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
