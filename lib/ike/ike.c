@@ -454,7 +454,8 @@ static bool sa_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
     return false;
   }
   if (now >= sa->expires) {
-    /* TODO: rekey phase 1 before expiry (make-before-break). */
+    /* TODO: rekey both phases before expiry, make-before-break; today
+     * the ESP SAs run to their lifetime and a new connect is needed. */
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_EXPIRED);
     return false;
   }

@@ -19,6 +19,8 @@
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
+/* TODO: RSA and ECDSA signatures over X.509 (ID types, CERT, CERTREQ,
+ * SIG) and IKE fragmentation (payload 132) for certificate messages. */
 static const uint16_t psk_method[] = {IKE_AUTH_PSK};
 
 static int random_bytes(l2tpsec_ike *ike, uint8_t *out, size_t n) {

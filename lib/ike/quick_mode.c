@@ -104,7 +104,8 @@ static bool encap_is_udp(uint16_t encap) {
 }
 
 /* The one encapsulation mode we accept and offer for L2TP: transport,
- * UDP-encapsulated behind a NAT with the negotiated method's number. */
+ * UDP-encapsulated behind a NAT with the negotiated method's number.
+ * TODO: tunnel mode (1, 3 and 61443) for peers that need it. */
 static uint16_t wanted_encap(const ike_sa *sa) {
   if (sa->natt == IKE_NATT_NONE || !(sa->nat_local || sa->nat_remote))
     return IPSEC_ENCAP_TRANSPORT;
