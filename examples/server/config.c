@@ -295,11 +295,13 @@ static int p_ca(struct parse_state *st, const char *v) {
 }
 
 static int p_proposals(struct parse_state *st, const char *v) {
-  if (strcmp(v, "compatible") != 0 && strcmp(v, "strong") != 0)
+  if (strcmp(v, "compatible") != 0 && strcmp(v, "strict") != 0 &&
+      strcmp(v, "legacy") != 0)
     return bad(st,
-               "invalid proposals '%s': expected compatible (accepts the "
-               "built-in clients of Windows, macOS, iOS and Android) or "
-               "strong (AES-GCM/SHA-2 and MODP-2048 or better only)",
+               "invalid proposals '%s': expected compatible (AES with SHA-1 "
+               "or SHA-2, MODP-2048 or better: current Windows, macOS, iOS "
+               "and Linux clients), strict (SHA-2 only) or legacy "
+               "(also MODP-1024, 3DES and MD5 for Android 11 and older)",
                v);
   return copy_string(st, v, st->config->proposals,
                      sizeof(st->config->proposals));

@@ -275,6 +275,12 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->l2tp_port = c->l2tp_port;
   s->psk = c->psk;
   s->psk_len = c->psk_len;
+  if (strcmp(c->proposals, "strict") == 0)
+    s->ike_preset = L2TPSEC_IKE_PRESET_STRICT;
+  else if (strcmp(c->proposals, "legacy") == 0)
+    s->ike_preset = L2TPSEC_IKE_PRESET_LEGACY;
+  else
+    s->ike_preset = L2TPSEC_IKE_PRESET_COMPATIBLE;
   s->pool_ranges = ranges;
   s->pool_range_count = c->ranges.count;
   s->local_address = c->local_address;

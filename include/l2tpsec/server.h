@@ -12,6 +12,7 @@
 
 #include "l2tpsec/auth.h"
 #include "l2tpsec/common.h"
+#include "l2tpsec/ike.h"
 #include "l2tpsec/log.h"
 #include "l2tpsec/rand.h"
 
@@ -40,6 +41,8 @@ typedef struct l2tpsec_server_settings {
   /* Pre-shared key of IKE main mode; copied and wiped on delete. */
   const uint8_t *psk;
   size_t psk_len;
+  /* Algorithms IKE and ESP accept: L2TPSEC_IKE_PRESET_COMPATIBLE. */
+  enum l2tpsec_ike_preset ike_preset;
 
   /* Client addresses: "a.b.c.d-e.f.g.h", "a.b.c.d/nn" or one address. */
   const char *const *pool_ranges;

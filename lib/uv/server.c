@@ -172,6 +172,8 @@ static int copy_settings(l2tpsec_server *server,
   server->rand = s->rand;
   server->allow_plain_l2tp = s->allow_plain_l2tp;
   server->l2tp_port = s->l2tp_port;
+  server->natt_port = s->natt_port;
+  server->ike_preset = s->ike_preset;
   server->tun_fd = -1;
   server->tun_mtu = s->tun_mtu;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);

@@ -330,10 +330,7 @@ void l2tpsec__server_on_outer(void *user_data, enum l2tpsec__rx_kind kind,
     break;
   default:
     server->stats.ike_received++;
-    /* TODO: hand IKE messages to the IKE responder once it is on main;
-     * until then SAs come only from l2tpsec__server_add_conn. */
-    drop(server, &server->stats.dropped_unhandled, peer,
-         "this build has no IKE responder yet");
+    l2tpsec__server_ike_input(server, endpoint, peer, data, len);
     break;
   }
 }
@@ -347,10 +344,12 @@ static void on_sa_event(void *user_data, l2tpsec_esp_sa *sa,
   /* The table deletes a hard-expired SA right after this event. */
   if (event != L2TPSEC_ESP_EVENT_HARD_EXPIRED)
     return;
-  if (conn->in == sa)
-    conn->in = NULL;
-  if (conn->out == sa)
-    conn->out = NULL;
+  for (size_t i = 0; i < conn->pair_count; i++) {
+    if (conn->in[i] == sa)
+      conn->in[i] = NULL;
+    if (conn->out[i] == sa)
+      conn->out[i] = NULL;
+  }
 }
 
 static int add_sa(l2tpsec_server *server, l2tpsec__conn *conn,
@@ -376,14 +375,85 @@ static int add_sa(l2tpsec_server *server, l2tpsec__conn *conn,
   return 0;
 }
 
+static void delete_sa(l2tpsec_server *server, l2tpsec_esp_sa *sa) {
+  if (sa != NULL && l2tpsec_esp_table_remove(server->esp, sa) == 0)
+    l2tpsec_esp_sa_del(sa);
+}
+
 static void free_conn(l2tpsec_server *server, l2tpsec__conn *conn) {
   l2tpsec__keymap_remove(&server->conns, conn->id);
-  if (conn->in != NULL && l2tpsec_esp_table_remove(server->esp, conn->in) == 0)
-    l2tpsec_esp_sa_del(conn->in);
-  if (conn->out != NULL &&
-      l2tpsec_esp_table_remove(server->esp, conn->out) == 0)
-    l2tpsec_esp_sa_del(conn->out);
+  for (size_t i = 0; i < conn->pair_count; i++) {
+    delete_sa(server, conn->in[i]);
+    delete_sa(server, conn->out[i]);
+  }
   free(conn);
+}
+
+int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
+                             const l2tpsec_esp_sa_settings *in,
+                             const l2tpsec_esp_sa_settings *out) {
+  size_t i = conn->pair_count;
+  int rv;
+
+  if (i == L2TPSEC__CONN_MAX_PAIRS)
+    return L2TPSEC_ERR_LIMIT;
+  rv = add_sa(server, conn, in, &conn->in[i]);
+  if (rv != 0)
+    return rv;
+  rv = add_sa(server, conn, out, &conn->out[i]);
+  if (rv != 0) {
+    delete_sa(server, conn->in[i]);
+    conn->in[i] = NULL;
+    return rv;
+  }
+  conn->pair_count++;
+  l2tpsec__server_refresh_timers(server);
+  return 0;
+}
+
+struct spi_search {
+  uint32_t spi;
+  size_t index;
+};
+
+static int holds_spi(void *ctx, uint64_t key, void *value) {
+  struct spi_search *search = ctx;
+  l2tpsec__conn *conn = value;
+
+  for (size_t i = 0; i < conn->pair_count; i++) {
+    if (conn->in[i] != NULL && l2tpsec_esp_sa_spi(conn->in[i]) == search->spi) {
+      search->index = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in) {
+  struct spi_search search = {spi_in, 0};
+  l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, spi_in);
+  l2tpsec__conn *conn = in ? l2tpsec_esp_sa_user_data(in) : NULL;
+  size_t i;
+
+  if (conn == NULL)
+    conn = l2tpsec__keymap_find(&server->conns, holds_spi, &search);
+  else
+    holds_spi(&search, 0, conn);
+  if (conn == NULL)
+    return L2TPSEC_ERR_NOT_FOUND;
+  if (conn->pair_count == 1)
+    return l2tpsec__server_remove_conn(server, conn->id);
+
+  i = search.index;
+  delete_sa(server, conn->in[i]);
+  delete_sa(server, conn->out[i]);
+  for (; i + 1 < conn->pair_count; i++) {
+    conn->in[i] = conn->in[i + 1];
+    conn->out[i] = conn->out[i + 1];
+  }
+  conn->pair_count--;
+  l2tpsec__server_refresh_timers(server);
+  return 0;
 }
 
 int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
@@ -407,15 +477,12 @@ int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
     free(conn);
     return rv;
   }
-  rv = add_sa(server, conn, in, &conn->in);
-  if (rv == 0)
-    rv = add_sa(server, conn, out, &conn->out);
+  rv = l2tpsec__server_add_pair(server, conn, in, out);
   if (rv != 0) {
     free_conn(server, conn);
     return rv;
   }
   *conn_id = conn->id;
-  l2tpsec__server_refresh_timers(server);
   return 0;
 }
 
@@ -463,6 +530,9 @@ void l2tpsec__server_refresh_timers(l2tpsec_server *server) {
                           l2tpsec_l2tp_next_deadline(server->l2tp));
   l2tpsec__loop_timer_set(&server->timer, &server->esp_timer,
                           l2tpsec_esp_table_next_deadline(server->esp));
+  if (server->ike != NULL)
+    l2tpsec__loop_timer_set(&server->timer, &server->ike_timer,
+                            l2tpsec_ike_next_deadline(server->ike));
 }
 
 int l2tpsec__server_layers_init(l2tpsec_server *server) {
@@ -488,7 +558,10 @@ int l2tpsec__server_layers_init(l2tpsec_server *server) {
   ls.role = L2TPSEC_L2TP_LNS;
   ls.rand = server->rand;
   ls.log = server->log;
-  return l2tpsec_l2tp_new(&server->l2tp, &ls, &lc, server);
+  rv = l2tpsec_l2tp_new(&server->l2tp, &ls, &lc, server);
+  if (rv != 0)
+    return rv;
+  return l2tpsec__server_ike_init(server);
 }
 
 static int free_each_conn(void *ctx, uint64_t key, void *value) {
@@ -497,6 +570,9 @@ static int free_each_conn(void *ctx, uint64_t key, void *value) {
 }
 
 void l2tpsec__server_layers_free(l2tpsec_server *server) {
+  /* Deleting IKE reports nothing, so it goes first and calls nobody. */
+  l2tpsec_ike_del(server->ike);
+  server->ike = NULL;
   /* Deleting the L2TP endpoint sends nothing and reports nothing, so the
    * sessions are freed here directly. */
   l2tpsec_l2tp_del(server->l2tp);

@@ -6,6 +6,7 @@
 
 #include "core/ratelimit.h"
 #include "l2tpsec/esp.h"
+#include "l2tpsec/ike.h"
 #include "l2tpsec/l2tp.h"
 #include "l2tpsec/ppp.h"
 #include "l2tpsec/server.h"
@@ -16,6 +17,9 @@
 
 /* Tunnels one connection (one ESP SA pair or plain peer) may carry. */
 #define L2TPSEC__CONN_MAX_TUNNELS 4
+
+/* SA pairs a connection holds at once: the current one and rekeys. */
+#define L2TPSEC__CONN_MAX_PAIRS 4
 
 /*
  * One client as the outer layers see it: an ESP SA pair with its outer
@@ -30,7 +34,12 @@ typedef struct l2tpsec__conn {
   bool natt;                    /* ESP in UDP (RFC 3948), else raw ESP */
   bool plain;                   /* L2TP over plain UDP, no SA */
   uint16_t l2tp_peer_port;      /* inner UDP source port of the client */
-  l2tpsec_esp_sa *in, *out;     /* owned by the SA table; NULL when gone */
+  /* SA pairs, oldest first, owned by the SA table; an entry is NULL
+   * once the table deleted a hard-expired SA. */
+  l2tpsec_esp_sa *in[L2TPSEC__CONN_MAX_PAIRS];
+  l2tpsec_esp_sa *out[L2TPSEC__CONN_MAX_PAIRS];
+  size_t pair_count;
+  uint64_t ike_sa_id; /* the IKE SA that negotiated the pairs; 0: none */
   uint16_t tunnels[L2TPSEC__CONN_MAX_TUNNELS];
   size_t tunnel_count;
 } l2tpsec__conn;
@@ -60,6 +69,7 @@ struct l2tpsec_server {
   size_t psk_len;
   bool allow_plain_l2tp;
   uint16_t l2tp_port;
+  uint16_t natt_port;
 
   l2tpsec__transport *transport;
   l2tpsec__addr_pool *pool;
@@ -68,6 +78,9 @@ struct l2tpsec_server {
 
   l2tpsec_esp_table *esp;
   l2tpsec_l2tp *l2tp;
+  l2tpsec_ike *ike;
+  enum l2tpsec_ike_preset ike_preset;
+  l2tpsec__timer ike_timer;
   l2tpsec__keymap conns;    /* conn id -> l2tpsec__conn */
   l2tpsec__keymap sessions; /* tunnel id << 16 | session id -> session */
   l2tpsec__keymap inner;    /* inner IPv4 address -> session */
@@ -122,6 +135,23 @@ int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
                              uint64_t *conn_id);
 
 /*
+ * Adds an SA pair to an existing connection, as a quick-mode rekey does;
+ * the newest outbound SA is used from then on. Returns
+ * L2TPSEC_ERR_LIMIT when the connection holds L2TPSEC__CONN_MAX_PAIRS,
+ * or the ESP layer's error.
+ */
+int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
+                             const l2tpsec_esp_sa_settings *in,
+                             const l2tpsec_esp_sa_settings *out);
+
+/*
+ * Removes the SA pair whose inbound SPI is `spi_in`; the connection goes
+ * with its last pair, as l2tpsec__server_remove_conn. Returns
+ * L2TPSEC_ERR_NOT_FOUND when no connection holds that SPI.
+ */
+int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in);
+
+/*
  * Tears a connection down: StopCCN on its tunnels (which ends their
  * sessions, PPP and addresses), then removes its SAs. Returns
  * L2TPSEC_ERR_NOT_FOUND for an unknown id.
@@ -148,6 +178,15 @@ void l2tpsec__server_ppp_input(l2tpsec_server *server, uint16_t tunnel_id,
 
 /* Sends an IP packet read from the TUN device to its session. */
 void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt);
+
+/* Creates the IKE responder; l2tpsec__server_layers_init calls it. */
+int l2tpsec__server_ike_init(l2tpsec_server *server);
+
+/* Feeds an IKE message (non-ESP marker already removed) to IKE. */
+void l2tpsec__server_ike_input(l2tpsec_server *server,
+                               const l2tpsec__endpoint *endpoint,
+                               const struct sockaddr *peer, const uint8_t *data,
+                               size_t len);
 
 /* Frees every session at server deletion, without reports. */
 void l2tpsec__server_free_sessions(l2tpsec_server *server);

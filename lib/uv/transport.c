@@ -424,3 +424,12 @@ const l2tpsec__transport_stats *
 l2tpsec__transport_stats_get(const l2tpsec__transport *t) {
   return &t->stats;
 }
+
+const struct sockaddr *l2tpsec__transport_local(const l2tpsec__transport *t,
+                                                int endpoint_index) {
+  if (endpoint_index < 0 || (size_t)endpoint_index >= t->listener_count)
+    return NULL;
+  return (const struct sockaddr *)&t->listeners[endpoint_index]
+      .socks[ROLE_RAW]
+      .endpoint.local;
+}

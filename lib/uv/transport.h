@@ -97,6 +97,11 @@ int l2tpsec__transport_send(l2tpsec__transport *transport,
 /* Returns the number of listen addresses (endpoint indexes 0 to n-1). */
 size_t l2tpsec__transport_endpoint_count(const l2tpsec__transport *transport);
 
+/* Returns the listen address of an endpoint (port 0), or NULL. */
+const struct sockaddr *
+l2tpsec__transport_local(const l2tpsec__transport *transport,
+                         int endpoint_index);
+
 /* Returns whether the endpoint has a working raw ESP socket. */
 bool l2tpsec__transport_has_raw_esp(const l2tpsec__transport *transport,
                                     int endpoint_index);

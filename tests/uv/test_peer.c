@@ -50,6 +50,15 @@ static int send_datagram(void *user_data, uint64_t transport,
   udp[5] = (uint8_t)len;
   udp[6] = udp[7] = 0;
   assert_int_equal(l2tpsec_esp_encrypt(p->out, pkt, 17, l2tpsec__now()), 0);
+  if (p->raw_fd >= 0) {
+    struct sockaddr_in to = {.sin_family = AF_INET};
+
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    return sendto(p->raw_fd, pkt->data, pkt->len, 0, (struct sockaddr *)&to,
+                  sizeof(to)) == (ssize_t)pkt->len
+               ? 0
+               : L2TPSEC_ERR_IO;
+  }
   return send(p->fd, pkt->data, pkt->len, 0) == (ssize_t)pkt->len
              ? 0
              : L2TPSEC_ERR_IO;
@@ -148,6 +157,7 @@ void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
   l2tpsec_l2tp_settings ls;
 
   memset(p, 0, sizeof(*p));
+  p->ike_fd = p->raw_fd = -1;
   p->password = password;
   p->inner_dst_port = 1701;
   inet_pton(AF_INET, local, &self.sin_addr);
@@ -165,12 +175,141 @@ void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
   assert_int_equal(l2tpsec_l2tp_new(&p->lac, &ls, &cb, p), 0);
 }
 
+static int ike_send(void *user_data, const uint8_t *data, size_t len,
+                    const l2tpsec_ike_endpoint *local,
+                    const l2tpsec_ike_endpoint *remote) {
+  struct test_peer *p = user_data;
+  struct sockaddr_in to = {.sin_family = AF_INET,
+                           .sin_port = htons(remote->port)};
+
+  memcpy(&to.sin_addr, remote->addr, 4);
+  return sendto(p->ike_fd, data, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
+                 (ssize_t)len
+             ? 0
+             : L2TPSEC_ERR_IO;
+}
+
+static void child_settings(const l2tpsec_ike_child_sa *c, bool inbound,
+                           l2tpsec_esp_sa_settings *s) {
+  l2tpsec_esp_sa_settings_default(s);
+  s->spi = inbound ? c->spi_in : c->spi_out;
+  s->direction = inbound ? L2TPSEC_ESP_INBOUND : L2TPSEC_ESP_OUTBOUND;
+  s->encr = (enum l2tpsec_esp_encr)c->esp_transform;
+  memcpy(s->encr_key, inbound ? c->encr_key_in : c->encr_key_out,
+         c->encr_key_len);
+  s->encr_key_len = c->encr_key_len;
+  s->integ = (enum l2tpsec_esp_integ)c->integ;
+  memcpy(s->integ_key, inbound ? c->integ_key_in : c->integ_key_out,
+         c->integ_key_len);
+  s->integ_key_len = c->integ_key_len;
+  s->created = l2tpsec__now();
+}
+
+static int ike_child_up(void *user_data, const l2tpsec_ike_child_sa *c) {
+  struct test_peer *p = user_data;
+  l2tpsec_esp_sa_settings in, out;
+
+  child_settings(c, true, &in);
+  child_settings(c, false, &out);
+  assert_int_equal(l2tpsec_esp_sa_new(&p->in, &in, NULL, p), 0);
+  assert_int_equal(l2tpsec_esp_sa_new(&p->out, &out, NULL, p), 0);
+  p->child_up = true;
+  test_peer_connect(p);
+  return 0;
+}
+
+void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
+                        const char *psk, const char *password) {
+  struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(500)};
+  const l2tpsec_ike_callbacks icb = {ike_send, ike_child_up, NULL, NULL, NULL};
+  const l2tpsec_l2tp_callbacks lcb = {send_datagram, on_l2tp_recv,
+                                      on_l2tp_event};
+  l2tpsec_ike_settings is;
+  l2tpsec_l2tp_settings ls;
+
+  memset(p, 0, sizeof(*p));
+  p->fd = -1;
+  p->password = password;
+  p->inner_dst_port = 1701;
+  inet_pton(AF_INET, local, &self.sin_addr);
+  p->ike_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  assert_int_equal(bind(p->ike_fd, (struct sockaddr *)&self, sizeof(self)), 0);
+  p->raw_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, 50);
+  self.sin_port = 0;
+  assert_int_equal(bind(p->raw_fd, (struct sockaddr *)&self, sizeof(self)), 0);
+
+  p->ike_local = (l2tpsec_ike_endpoint){.family = 4, .port = 500};
+  memcpy(p->ike_local.addr, &self.sin_addr, 4);
+  p->ike_remote = (l2tpsec_ike_endpoint){.family = 4, .port = 500};
+  inet_pton(AF_INET, "127.0.0.1", p->ike_remote.addr);
+
+  l2tpsec_ike_settings_default(&is);
+  is.rand = l2tpsec_rand_test(&p->rand_state, seed);
+  is.psk = (const uint8_t *)psk;
+  is.psk_len = strlen(psk);
+  assert_int_equal(l2tpsec_ike_new(&p->ike, &is, &icb, p), 0);
+
+  l2tpsec_l2tp_settings_default(&ls);
+  ls.role = L2TPSEC_L2TP_LAC;
+  ls.rand = is.rand;
+  assert_int_equal(l2tpsec_l2tp_new(&p->lac, &ls, &lcb, p), 0);
+  assert_int_equal(l2tpsec_ike_connect(p->ike, &p->ike_local, &p->ike_remote,
+                                       l2tpsec__now(), NULL),
+                   0);
+}
+
+static void poll_ike(struct test_peer *p, l2tpsec_tstamp now) {
+  uint8_t buf[4096];
+  struct sockaddr_in from;
+  socklen_t from_len = sizeof(from);
+  ssize_t n;
+
+  while ((n = recvfrom(p->ike_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+                       &from_len)) > 0) {
+    l2tpsec_ike_endpoint remote = {.family = 4, .port = ntohs(from.sin_port)};
+
+    memcpy(remote.addr, &from.sin_addr, 4);
+    l2tpsec_ike_input(p->ike, buf, (size_t)n, &p->ike_local, &remote, now);
+    from_len = sizeof(from);
+  }
+  l2tpsec_ike_handle_timeout(p->ike, now);
+}
+
+/* Raw IPv4 sockets return the IP header in front of ESP. */
+static void poll_raw(struct test_peer *p, l2tpsec_tstamp now) {
+  uint8_t storage[4096];
+  ssize_t n;
+
+  for (;;) {
+    l2tpsec_pkt pkt;
+    uint8_t next_header;
+    size_t ihl;
+
+    l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 64);
+    n = recv(p->raw_fd, pkt.data, 4000, 0);
+    if (n <= 0)
+      break;
+    ihl = (size_t)(pkt.data[0] & 0x0f) * 4;
+    pkt.len = (size_t)n;
+    if (p->in == NULL || l2tpsec_pkt_pull(&pkt, ihl) == NULL ||
+        l2tpsec_esp_decrypt(p->in, &pkt, now, &next_header) != 0 || pkt.len < 8)
+      continue;
+    l2tpsec_l2tp_input(p->lac, 1, pkt.data + 8, pkt.len - 8, now);
+  }
+}
+
 void test_peer_close(struct test_peer *p) {
+  l2tpsec_ike_del(p->ike);
+  if (p->ike_fd >= 0)
+    close(p->ike_fd);
+  if (p->raw_fd >= 0)
+    close(p->raw_fd);
   l2tpsec_ppp_del(p->ppp);
   l2tpsec_l2tp_del(p->lac);
   l2tpsec_esp_sa_del(p->in);
   l2tpsec_esp_sa_del(p->out);
-  close(p->fd);
+  if (p->fd >= 0)
+    close(p->fd);
 }
 
 void test_peer_connect(struct test_peer *p) {
@@ -182,7 +321,11 @@ void test_peer_poll(struct test_peer *p) {
   uint8_t storage[4096];
   l2tpsec_tstamp now = l2tpsec__now();
 
-  for (;;) {
+  if (p->ike != NULL) {
+    poll_ike(p, now);
+    poll_raw(p, now);
+  }
+  for (; p->fd >= 0;) {
     l2tpsec_pkt pkt;
     uint8_t next_header;
     ssize_t n;

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "l2tpsec/esp.h"
+#include "l2tpsec/ike.h"
 #include "l2tpsec/l2tp.h"
 #include "l2tpsec/ppp.h"
 
@@ -27,7 +28,11 @@ struct test_peer {
   uint8_t address4[4]; /* from IPCP */
   const char *password;
   enum l2tpsec_auth_method method; /* the only one offered; 0: defaults */
-  int echo_replies;                /* ICMP echo replies received through PPP */
+  l2tpsec_ike *ike;                /* NULL: fixed SAs over UDP encapsulation */
+  int ike_fd, raw_fd;
+  l2tpsec_ike_endpoint ike_local, ike_remote;
+  bool child_up;
+  int echo_replies; /* ICMP echo replies received through PPP */
 };
 
 /*
@@ -46,6 +51,14 @@ void test_peer_sa_settings(int index, l2tpsec_esp_sa_settings *server_in,
 void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
                     uint16_t natt_port, int index, uint64_t seed,
                     const char *password);
+
+/*
+ * Like test_peer_open, but IKE main and quick mode with `psk` negotiate
+ * the SAs, from `local`:500 to 127.0.0.1:500. Without a NAT in between,
+ * ESP then runs as raw IP protocol 50. L2TP starts once the SAs are up.
+ */
+void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
+                        const char *psk, const char *password);
 
 void test_peer_close(struct test_peer *p);
 

@@ -438,6 +438,47 @@ static void path_cycles_release_everything(void **state) {
   stop_server(&f);
 }
 
+/*
+ * IKE main mode and quick mode with the PSK, then ESP as raw IP protocol
+ * 50 (no NAT between 127.0.0.2 and 127.0.0.1), L2TP, PPP and a ping.
+ */
+static void path_ike_psk_to_ping(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  test_peer_open_ike(&a, "127.0.0.2", 5, "unused until IKE", "secret");
+  pump(&f, peers, 1, all_ipcp_up);
+  if (!a.ipcp_up)
+    fprintf(stderr, "server log:\n%s", log_text);
+  assert_true(a.child_up);
+  assert_true(a.ipcp_up);
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  pump(&f, peers, 1, all_replied);
+  assert_int_equal(a.echo_replies, 1);
+  assert_non_null(strstr(log_text, "installed"));
+
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.connections, 1);
+  assert_int_equal(st.sessions, 1);
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
+static void path_ike_wrong_psk_logged(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+
+  start_server(&f);
+  test_peer_open_ike(&a, "127.0.0.2", 6, "not the server's key", "secret");
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_false(a.child_up);
+  assert_non_null(strstr(log_text, "a wrong pre-shared key looks like this"));
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(path_carries_ping),
@@ -446,6 +487,8 @@ int main(void) {
       cmocka_unit_test(path_checks_selectors),
       cmocka_unit_test(path_totp_every_method),
       cmocka_unit_test(path_totp_failures_logged),
+      cmocka_unit_test(path_ike_psk_to_ping),
+      cmocka_unit_test(path_ike_wrong_psk_logged),
       cmocka_unit_test(path_cycles_release_everything),
   };
 
