@@ -19,6 +19,8 @@ test_pkgs="$test_pkgs python3-cryptography"
 # RADIUS and PAM authenticators: real servers and modules for the tests.
 build_pkgs="$build_pkgs libpam0g-dev"
 test_pkgs="$test_pkgs freeradius freeradius-utils libpam-google-authenticator"
+# The client/server end-to-end test pings through the tunnel.
+test_pkgs="$test_pkgs iputils-ping"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then

@@ -20,5 +20,6 @@
 #include "l2tpsec/radius_uv.h"
 #include "l2tpsec/rand.h"
 #include "l2tpsec/server.h"
+#include "l2tpsec/client.h"
 
 #endif

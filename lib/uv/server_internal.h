@@ -55,6 +55,7 @@ typedef struct l2tpsec__session {
   char user[L2TPSEC_AUTH_NAME_MAX + 1];
   l2tpsec_tstamp started;
   uint64_t packets_in, bytes_in, packets_out, bytes_out;
+  bool end_logged; /* the reason it ended is in the log already */
   bool dead; /* waiting in the reap list to be freed */
   struct l2tpsec__session *reap_next;
 } l2tpsec__session;

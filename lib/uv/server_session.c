@@ -179,6 +179,7 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
                 "session %u/%u of user '%s' ended: %s", s->tunnel_id,
                 s->session_id, s->user,
                 l2tpsec_ppp_down_reason_name(ev->down_reason));
+    s->end_logged = true;
     /* Closing the L2TP session reports SESSION_DOWN, which reaps. */
     l2tpsec_l2tp_session_close(server->l2tp, s->tunnel_id, s->session_id, 3,
                                l2tpsec__now());
@@ -269,8 +270,16 @@ void l2tpsec__server_session_down(l2tpsec_server *server,
   l2tpsec__session *s = l2tpsec__keymap_get(
       &server->sessions, session_key(ev->tunnel_id, ev->session_id));
 
-  if (s != NULL)
-    schedule_reap(s);
+  if (s == NULL)
+    return;
+  if (!s->end_logged)
+    L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_PPP,
+                "session %u/%u of user '%s' ended: its L2TP session "
+                "closed%s%s",
+                s->tunnel_id, s->session_id, s->user,
+                ev->message[0] ? ": " : "", ev->message);
+  s->end_logged = true;
+  schedule_reap(s);
 }
 
 void l2tpsec__server_ppp_input(l2tpsec_server *server, uint16_t tunnel_id,

@@ -17,6 +17,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/server_conn.c
   ${CMAKE_CURRENT_LIST_DIR}/server_session.c
   ${CMAKE_CURRENT_LIST_DIR}/server_ike.c
+  ${CMAKE_CURRENT_LIST_DIR}/client.c
   ${CMAKE_CURRENT_LIST_DIR}/keymap.c)
 list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
 # The pkg-config file is written by the top-level CMakeLists.txt.

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/ipv6.h>
+#include <net/route.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -128,4 +129,29 @@ int l2tpsec__tun_up(const char *name) {
     return rv;
   ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
   return if_ioctl(AF_INET, SIOCSIFFLAGS, &ifr);
+}
+
+int l2tpsec__tun_set_peer(const char *name, uint32_t addr) {
+  struct ifreq ifr;
+
+  if (copy_name(&ifr, name) != 0)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+  set_sin(&ifr.ifr_dstaddr, addr);
+  return if_ioctl(AF_INET, SIOCSIFDSTADDR, &ifr);
+}
+
+int l2tpsec__tun_add_route(const char *name, uint32_t net, unsigned prefix) {
+  struct rtentry rt;
+  char dev[IFNAMSIZ];
+  uint32_t mask = prefix == 0 ? 0 : htonl(~(uint32_t)0 << (32 - prefix));
+
+  if (prefix > 32 || strlen(name) >= IFNAMSIZ)
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+  memset(&rt, 0, sizeof(rt));
+  strcpy(dev, name);
+  set_sin(&rt.rt_dst, net & mask);
+  set_sin(&rt.rt_genmask, mask);
+  rt.rt_flags = RTF_UP;
+  rt.rt_dev = dev;
+  return if_ioctl(AF_INET, SIOCADDRT, &rt);
 }

@@ -35,4 +35,12 @@ int l2tpsec__tun_add_ipv6(const char *name, const uint8_t addr[16],
 /* Sets the interface up. Returns 0 or L2TPSEC_ERR_IO (errno set). */
 int l2tpsec__tun_up(const char *name);
 
+/* Sets the point-to-point peer address (network byte order). Returns 0
+ * or L2TPSEC_ERR_IO (errno set). */
+int l2tpsec__tun_set_peer(const char *name, uint32_t addr);
+
+/* Routes net/prefix (network byte order) through the interface. Returns
+ * 0 or L2TPSEC_ERR_IO (errno set). */
+int l2tpsec__tun_add_route(const char *name, uint32_t net, unsigned prefix);
+
 #endif

@@ -1,0 +1,344 @@
+/*
+ * l2tpsec-client: connects to an L2TP/IPsec server (IKEv1 with a
+ * pre-shared key) entirely in user space and brings up a TUN device
+ * with the address the server assigns. SIGINT or SIGTERM disconnects.
+ *
+ *   l2tpsec-client --server 198.51.100.1 --psk-file psk --user alice \
+ *       --otp-command 'oathtool --totp -b SECRET'
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "l2tpsec/client.h"
+#include "l2tpsec/errors.h"
+#include "l2tpsec/mem.h"
+
+#define SECRET_MAX 256
+#define ROUTES_MAX 16
+
+struct options {
+  const char *server, *local, *user, *psk_file, *otp_command, *tun;
+  char psk[SECRET_MAX], password[SECRET_MAX];
+  const char *routes[ROUTES_MAX];
+  size_t route_count;
+  unsigned ike_port, natt_port;
+  bool verbose;
+};
+
+struct app {
+  struct options o;
+  uv_loop_t loop;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t deadline;
+  l2tpsec_client *client;
+  int status;
+  bool stopping;
+  bool disconnecting; /* a signal asked for the disconnect */
+};
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: l2tpsec-client --server ADDRESS --user NAME "
+          "(--psk KEY | --psk-file FILE) [options]\n"
+          "  --password PASSWORD   PPP password (prompted when missing)\n"
+          "  --otp-command CMD     run CMD and append its first output line\n"
+          "                        to the password (e.g. oathtool --totp)\n"
+          "  --local ADDRESS       local IPv4 address to send from\n"
+          "  --tun NAME            TUN device name (default: kernel's "
+          "choice)\n"
+          "  --route PREFIX        route a.b.c.d/nn through the tunnel; "
+          "repeatable\n"
+          "  --ike-port N, --natt-port N   UDP ports on both sides "
+          "(500, 4500)\n"
+          "  -v, --verbose         log every layer's debug messages\n");
+}
+
+static void log_stderr(void *user_data, enum l2tpsec_log_level level,
+                       enum l2tpsec_log_category category,
+                       const char *message) {
+  fprintf(stderr, "%s %s: %s\n", l2tpsec_log_level_name(level),
+          l2tpsec_log_category_name(category), message);
+}
+
+/* Reads a line from the terminal without echo, as passwords are typed. */
+static int prompt_secret(const char *prompt, char *out, size_t cap) {
+  struct termios saved, quiet;
+  bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+
+  fputs(prompt, stderr);
+  if (tty) {
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  if (fgets(out, (int)cap, stdin) == NULL)
+    out[0] = '\0';
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    fputc('\n', stderr);
+  }
+  out[strcspn(out, "\r\n")] = '\0';
+  return out[0] != '\0' ? 0 : -1;
+}
+
+static int read_first_line(FILE *f, char *out, size_t cap) {
+  if (f == NULL || fgets(out, (int)cap, f) == NULL)
+    return -1;
+  out[strcspn(out, "\r\n")] = '\0';
+  return 0;
+}
+
+/* Appends the one-time code, from --otp-command or a prompt. */
+static int append_code(struct options *o) {
+  char code[64] = "";
+  size_t len = strlen(o->password);
+
+  if (o->otp_command != NULL) {
+    FILE *p = popen(o->otp_command, "r");
+    int rv = read_first_line(p, code, sizeof(code));
+
+    if (p != NULL && pclose(p) != 0)
+      rv = -1;
+    if (rv != 0) {
+      fprintf(stderr,
+              "l2tpsec-client: --otp-command '%s' failed or printed "
+              "nothing\n",
+              o->otp_command);
+      return -1;
+    }
+  } else if (isatty(STDIN_FILENO)) {
+    prompt_secret("One-time code (empty for none): ", code, sizeof(code));
+  }
+  if (len + strlen(code) >= sizeof(o->password)) {
+    fprintf(stderr, "l2tpsec-client: password and code are too long\n");
+    return -1;
+  }
+  strcat(o->password, code);
+  l2tpsec_wipe(code, sizeof(code));
+  return 0;
+}
+
+static int load_psk(struct options *o) {
+  FILE *f;
+  int rv;
+
+  if (o->psk[0] != '\0')
+    return 0;
+  if (o->psk_file == NULL) {
+    fprintf(stderr, "l2tpsec-client: missing --psk or --psk-file\n");
+    return -1;
+  }
+  f = fopen(o->psk_file, "r");
+  rv = read_first_line(f, o->psk, sizeof(o->psk));
+  if (f != NULL)
+    fclose(f);
+  if (rv != 0 || o->psk[0] == '\0')
+    fprintf(stderr,
+            "l2tpsec-client: cannot read a key from --psk-file "
+            "'%s'\n",
+            o->psk_file);
+  return rv != 0 || o->psk[0] == '\0' ? -1 : 0;
+}
+
+static int copy_secret(char *out, const char *value) {
+  if (strlen(value) >= SECRET_MAX)
+    return -1;
+  strcpy(out, value);
+  return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+  static const struct option longs[] = {
+      {"server", required_argument, NULL, 's'},
+      {"local", required_argument, NULL, 'l'},
+      {"user", required_argument, NULL, 'u'},
+      {"password", required_argument, NULL, 'p'},
+      {"psk", required_argument, NULL, 'k'},
+      {"psk-file", required_argument, NULL, 'K'},
+      {"otp-command", required_argument, NULL, 'o'},
+      {"tun", required_argument, NULL, 't'},
+      {"route", required_argument, NULL, 'r'},
+      {"ike-port", required_argument, NULL, 'I'},
+      {"natt-port", required_argument, NULL, 'N'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  int opt;
+
+  o->local = "0.0.0.0";
+  o->tun = "";
+  o->ike_port = 500;
+  o->natt_port = 4500;
+  while ((opt = getopt_long(argc, argv, "vh", longs, NULL)) != -1) {
+    switch (opt) {
+    case 's':
+      o->server = optarg;
+      break;
+    case 'l':
+      o->local = optarg;
+      break;
+    case 'u':
+      o->user = optarg;
+      break;
+    case 'p':
+      if (copy_secret(o->password, optarg) != 0)
+        return -1;
+      break;
+    case 'k':
+      if (copy_secret(o->psk, optarg) != 0)
+        return -1;
+      break;
+    case 'K':
+      o->psk_file = optarg;
+      break;
+    case 'o':
+      o->otp_command = optarg;
+      break;
+    case 't':
+      o->tun = optarg;
+      break;
+    case 'r':
+      if (o->route_count == ROUTES_MAX)
+        return -1;
+      o->routes[o->route_count++] = optarg;
+      break;
+    case 'I':
+      o->ike_port = (unsigned)atoi(optarg);
+      break;
+    case 'N':
+      o->natt_port = (unsigned)atoi(optarg);
+      break;
+    case 'v':
+      o->verbose = true;
+      break;
+    case 'h':
+      usage(stdout);
+      exit(0);
+    default:
+      usage(stderr);
+      return -1;
+    }
+  }
+  if (o->server == NULL || o->user == NULL) {
+    usage(stderr);
+    return -1;
+  }
+  return 0;
+}
+
+static void stop(struct app *app) {
+  if (app->stopping)
+    return;
+  app->stopping = true;
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
+  uv_close((uv_handle_t *)&app->deadline, NULL);
+  l2tpsec_client_del(app->client);
+  app->client = NULL;
+}
+
+static void add_routes(struct app *app, const char *tun) {
+  for (size_t i = 0; i < app->o.route_count; i++) {
+    if (l2tpsec_client_add_route(app->client, app->o.routes[i]) != 0)
+      fprintf(stderr, "l2tpsec-client: cannot add route %s via %s\n",
+              app->o.routes[i], tun);
+  }
+}
+
+/* Stops after DOWN, or when a disconnect got no answer within 5 s. */
+static void on_deadline(uv_timer_t *timer) {
+  stop(timer->data);
+}
+
+static void on_event(void *user_data, const l2tpsec_client_event *ev) {
+  struct app *app = user_data;
+  char addr[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN];
+
+  if (ev->type == L2TPSEC_CLIENT_DOWN) {
+    fprintf(stderr, "l2tpsec-client: disconnected: %s\n", ev->reason);
+    app->status = app->disconnecting ? 0 : 1;
+    /* The client may not be deleted inside its own callback. */
+    uv_timer_start(&app->deadline, on_deadline, 0, 0);
+    return;
+  }
+  inet_ntop(AF_INET, ev->address, addr, sizeof(addr));
+  inet_ntop(AF_INET, ev->peer_address, peer, sizeof(peer));
+  inet_ntop(AF_INET, ev->dns[0], dns, sizeof(dns));
+  printf("connected: address %s, server %s, DNS %s, TUN %s\n", addr, peer, dns,
+         ev->tun_name);
+  fflush(stdout);
+  add_routes(app, ev->tun_name);
+}
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  struct app *app = handle->data;
+
+  app->disconnecting = true;
+  if (app->client == NULL || l2tpsec_client_disconnect(app->client) != 0) {
+    stop(app);
+    return;
+  }
+  fprintf(stderr, "l2tpsec-client: disconnecting\n");
+  uv_timer_start(&app->deadline, on_deadline, 5000, 0);
+}
+
+static int run(struct app *app) {
+  const l2tpsec_client_callbacks cb = {on_event};
+  l2tpsec_client_settings s;
+  int rv;
+
+  uv_loop_init(&app->loop);
+  uv_signal_init(&app->loop, &app->sigint);
+  uv_signal_init(&app->loop, &app->sigterm);
+  uv_timer_init(&app->loop, &app->deadline);
+  app->sigint.data = app->sigterm.data = app->deadline.data = app;
+  uv_signal_start(&app->sigint, on_signal, SIGINT);
+  uv_signal_start(&app->sigterm, on_signal, SIGTERM);
+
+  l2tpsec_client_settings_default(&s);
+  s.server = app->o.server;
+  s.local_address = app->o.local;
+  s.ike_port = (uint16_t)app->o.ike_port;
+  s.natt_port = (uint16_t)app->o.natt_port;
+  s.psk = (const uint8_t *)app->o.psk;
+  s.psk_len = strlen(app->o.psk);
+  s.user = app->o.user;
+  s.password = app->o.password;
+  s.tun_name = app->o.tun;
+  s.log =
+      (l2tpsec_log){log_stderr, NULL,
+                    app->o.verbose ? L2TPSEC_LOG_DEBUG : L2TPSEC_LOG_NOTICE};
+  rv = l2tpsec_client_new(&app->client, &app->loop, &s, &cb, app);
+  if (rv != 0) {
+    fprintf(stderr, "l2tpsec-client: cannot start: %s\n", l2tpsec_strerror(rv));
+    app->status = 1;
+    stop(app);
+  }
+  uv_run(&app->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&app->loop);
+  return app->status;
+}
+
+int main(int argc, char **argv) {
+  static struct app app;
+  int status;
+
+  if (parse_options(argc, argv, &app.o) != 0)
+    return 2;
+  if (load_psk(&app.o) != 0)
+    return 2;
+  if (app.o.password[0] == '\0' &&
+      prompt_secret("Password: ", app.o.password, sizeof(app.o.password)) != 0)
+    return 2;
+  if (append_code(&app.o) != 0)
+    return 2;
+  status = run(&app);
+  l2tpsec_wipe(&app.o, sizeof(app.o));
+  return status;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# l2tpsec-client against l2tpsec-server through network namespaces this
+# script creates: directly over a veth pair (raw ESP), and through a
+# third namespace that masquerades like a home router (ESP in UDP after
+# NAT-T). Each time the client logs in with password + TOTP code from
+# oathtool, pings the server's end of the link and disconnects.
+#
+#   client_server.sh PATH-TO-l2tpsec-server PATH-TO-l2tpsec-client
+set -eu
+server=$1
+client=$2
+srv=e2e$$srv
+cli=e2e$$cli
+nat=e2e$$nat
+work=$(mktemp -d)
+spid=""
+cpid=""
+secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+# A TOTP code works once, so the second login is another user.
+secret2=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in server client; do
+    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
+  done
+  exit 1
+}
+
+cleanup() {
+  [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  sleep 0.2
+  for n in "$srv" "$cli" "$nat"; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
+for tool in oathtool iptables ping; do
+  command -v $tool >/dev/null || fail "$tool is missing; scripts/install-deps.sh installs it"
+done
+
+wait_for() { # FILE PATTERN
+  for _ in $(seq 100); do
+    grep -q "$2" "$1" && return 0
+    sleep 0.1
+  done
+  fail "never saw '$2' in $1"
+}
+
+for n in "$srv" "$cli" "$nat"; do
+  ip netns add "$n"
+  ip -n "$n" link set lo up
+done
+
+cat >"$work/server.ini" <<INI
+[server]
+listen = 198.51.100.1
+control_socket = $work/control.sock
+[ipsec]
+psk = e2e-test-pre-shared-key
+[pool]
+range = 192.0.2.10-192.0.2.20
+local_address = 192.0.2.1
+dns = 192.0.2.53
+[tun]
+name = e2esrv0
+[auth]
+require_code = yes
+[user alice]
+password = secret
+totp_secret = $secret
+[user bob]
+password = secret2
+totp_secret = $secret2
+[log]
+level = info
+INI
+
+# Server: 198.51.100.1 on two links, one to the client, one to the NAT.
+ip link add e2e$$s1 netns "$srv" type veth peer name e2e$$c1 netns "$cli"
+ip -n "$srv" addr add 198.51.100.1/25 dev e2e$$s1
+ip -n "$srv" link set e2e$$s1 up
+ip -n "$cli" addr add 198.51.100.2/25 dev e2e$$c1
+ip -n "$cli" link set e2e$$c1 up
+
+ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
+spid=$!
+wait_for "$work/server.log" "ready;"
+
+# Connects from namespace $1 with local address $2 as user $3 with
+# password $4 and TOTP secret $5, pings, disconnects.
+connect_and_ping() {
+  : >"$work/client.log"
+  ip netns exec "$1" "$client" --server 198.51.100.1 --local "$2" \
+    --psk e2e-test-pre-shared-key --user "$3" --password "$4" \
+    --otp-command "oathtool --totp -b $5" --tun e2ecli0 \
+    >"$work/client.log" 2>&1 &
+  cpid=$!
+  wait_for "$work/client.log" "connected: address 192.0.2.1[0-9]"
+  ip netns exec "$1" ping -c 3 -W 2 192.0.2.1 >"$work/ping.log" ||
+    fail "no ping through the tunnel from $1: $(cat "$work/ping.log")"
+  ip netns exec "$srv" "$server" -c "$work/server.ini" --status >"$work/status"
+  grep -q "$3 " "$work/status" || fail "--status lists no $3: $(cat "$work/status")"
+  kill -INT "$cpid"
+  wait "$cpid" || fail "the client exited with status $?"
+  cpid=""
+  wait_for "$work/server.log" "ended"
+}
+
+# 1. Directly: no NAT, so ESP runs as raw IP protocol 50.
+connect_and_ping "$cli" 198.51.100.2 alice secret $secret
+grep -q "ESP SA pair .* installed: transform" "$work/server.log" ||
+  fail "the server logged no ESP SA"
+
+# 2. Through a masquerading NAT: IKE floats to 4500, ESP goes in UDP.
+ip link add e2e$$s2 netns "$srv" type veth peer name e2e$$n1 netns "$nat"
+ip -n "$srv" addr add 198.51.100.129/25 dev e2e$$s2
+ip -n "$srv" link set e2e$$s2 up
+ip -n "$nat" addr add 198.51.100.130/25 dev e2e$$n1
+ip -n "$nat" link set e2e$$n1 up
+ip link add e2e$$n2 netns "$nat" type veth peer name e2e$$c2 netns "$cli"
+ip -n "$nat" addr add 203.0.113.1/24 dev e2e$$n2
+ip -n "$nat" link set e2e$$n2 up
+ip -n "$cli" addr add 203.0.113.2/24 dev e2e$$c2
+ip -n "$cli" link set e2e$$c2 up
+ip -n "$cli" link set e2e$$c1 down
+ip -n "$cli" route add 198.51.100.0/25 via 203.0.113.1
+ip -n "$nat" route add 198.51.100.0/25 via 198.51.100.129
+ip netns exec "$nat" sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec "$nat" iptables -t nat -A POSTROUTING -o e2e$$n1 -j MASQUERADE
+connect_and_ping "$cli" 203.0.113.2 bob secret2 $secret2
+grep -q "UDP-encapsulated" "$work/server.log" ||
+  fail "behind the NAT the SA was not UDP-encapsulated"
+
+kill -TERM "$spid"
+wait "$spid" || fail "the server exited with status $?"
+spid=""
+echo "client_server: all checks passed"
