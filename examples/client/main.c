@@ -251,7 +251,7 @@ static void add_routes(struct app *app, const char *tun) {
   }
 }
 
-/* Stops after DOWN, or when a disconnect got no answer within 5 s. */
+/* Stops after DOWN, or 5 s after a disconnect request without DOWN. */
 static void on_deadline(uv_timer_t *timer) {
   stop(timer->data);
 }

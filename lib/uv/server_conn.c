@@ -570,7 +570,7 @@ static int free_each_conn(void *ctx, uint64_t key, void *value) {
 }
 
 void l2tpsec__server_layers_free(l2tpsec_server *server) {
-  /* Deleting IKE reports nothing, so it goes first and calls nobody. */
+  /* Deleting IKE invokes no callback, so it can go first. */
   l2tpsec_ike_del(server->ike);
   server->ike = NULL;
   /* Deleting the L2TP endpoint sends nothing and reports nothing, so the

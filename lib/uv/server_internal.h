@@ -18,7 +18,7 @@
 /* Tunnels one connection (one ESP SA pair or plain peer) may carry. */
 #define L2TPSEC__CONN_MAX_TUNNELS 4
 
-/* SA pairs a connection holds at once: the current one and rekeys. */
+/* Maximum SA pairs of one connection: the current one and its rekeys. */
 #define L2TPSEC__CONN_MAX_PAIRS 4
 
 /*
@@ -56,7 +56,7 @@ typedef struct l2tpsec__session {
   l2tpsec_tstamp started;
   uint64_t packets_in, bytes_in, packets_out, bytes_out;
   bool end_logged; /* the reason it ended is in the log already */
-  bool dead; /* waiting in the reap list to be freed */
+  bool dead;       /* waiting in the reap list to be freed */
   struct l2tpsec__session *reap_next;
 } l2tpsec__session;
 
@@ -138,7 +138,7 @@ int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
 /*
  * Adds an SA pair to an existing connection, as a quick-mode rekey does;
  * the newest outbound SA is used from then on. Returns
- * L2TPSEC_ERR_LIMIT when the connection holds L2TPSEC__CONN_MAX_PAIRS,
+ * L2TPSEC_ERR_LIMIT when the connection has L2TPSEC__CONN_MAX_PAIRS pairs,
  * or the ESP layer's error.
  */
 int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
@@ -148,7 +148,7 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
 /*
  * Removes the SA pair whose inbound SPI is `spi_in`; the connection goes
  * with its last pair, as l2tpsec__server_remove_conn. Returns
- * L2TPSEC_ERR_NOT_FOUND when no connection holds that SPI.
+ * L2TPSEC_ERR_NOT_FOUND when no connection has that SPI.
  */
 int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in);
 

@@ -14,7 +14,7 @@
 
 #include "l2tpsec/log.h"
 
-/* What a received datagram carries, decided by port and demultiplexing. */
+/* Content of a received datagram, by port and RFC 3948 demultiplexing. */
 enum l2tpsec__rx_kind {
   L2TPSEC__RX_IKE,      /* an IKE message, non-ESP marker removed */
   L2TPSEC__RX_ESP_UDP,  /* ESP encapsulated in UDP (RFC 3948) */

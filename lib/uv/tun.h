@@ -13,7 +13,7 @@
  * Opens /dev/net/tun and creates or attaches the interface `name` (an
  * empty name lets the kernel pick "tunN"). Stores the interface name in
  * `name_out` and returns a non-blocking, close-on-exec descriptor, or
- * L2TPSEC_ERR_IO (errno tells why: ENOENT without the tun module, EPERM
+ * L2TPSEC_ERR_IO (errno gives the reason: ENOENT without the tun module, EPERM
  * without CAP_NET_ADMIN) or L2TPSEC_ERR_INVALID_ARGUMENT for a name of
  * IFNAMSIZ bytes or more.
  */
