@@ -241,6 +241,58 @@ static void invalid_records_rejected(void **state) {
   harness_stop(&h);
 }
 
+/* Recomputes a reply's Response Authenticator for request authenticator
+ * `req_auth` after a test changed its bytes. */
+static void resign(uint8_t *reply, size_t len, const uint8_t *req_auth) {
+  uint8_t digest[16];
+  l2tpsec__iovec parts[4] = {
+      {reply, 4}, {req_auth, 16}, {reply + 20, len - 20}, {"secret0", 7}};
+
+  assert_int_equal(l2tpsec__hash(L2TPSEC_HASH_MD5, parts, 4, digest), 0);
+  memcpy(reply + 4, digest, 16);
+}
+
+/*
+ * FreeRADIUS 3.2 computes an Accounting-Response's Message-Authenticator
+ * over a zero authenticator field. That form is accepted, and a wrong
+ * Message-Authenticator is not.
+ */
+static void acct_response_ma_over_zero_field(void **state) {
+  static const uint8_t zero[16];
+  l2tpsec_radius_acct_record rec = stop_record();
+  const struct sent_datagram *req;
+  struct harness h;
+  uint8_t reply[RADIUS_PACKET_MAX];
+  l2tpsec__radius_writer w;
+  l2tpsec_radius_stats stats;
+  int len;
+
+  start_with_accounting(&h, 1);
+  assert_int_equal(l2tpsec_radius_client_acct(h.client, &rec, T0), 0);
+  req = &h.sent[0];
+
+  /* The signed-request form computes the MA over a zero field. */
+  l2tpsec__radius_begin(&w, reply, sizeof(reply), RADIUS_ACCOUNTING_RESPONSE,
+                        req->data[1], zero);
+  l2tpsec__radius_add_message_authenticator(&w);
+  len =
+      l2tpsec__radius_finish_signed_request(&w, (const uint8_t *)"secret0", 7);
+  assert_true(len > 0);
+
+  reply[22] ^= 1;
+  resign(reply, (size_t)len, req->data + 4);
+  assert_int_equal(harness_deliver(&h, 0, 1, reply, (size_t)len, T0 + SEC),
+                   L2TPSEC_ERR_INTEGRITY);
+  reply[22] ^= 1;
+  resign(reply, (size_t)len, req->data + 4);
+  assert_int_equal(harness_deliver(&h, 0, 1, reply, (size_t)len, T0 + SEC), 0);
+
+  l2tpsec_radius_client_stats(h.client, &stats);
+  assert_int_equal(stats.replies_accepted, 1);
+  assert_int_equal(stats.dropped_bad_message_authenticator, 1);
+  harness_stop(&h);
+}
+
 /* --- Disconnect-Request ------------------------------------------------ */
 
 static const char dae_secret[] = "dae-secret";
@@ -419,6 +471,7 @@ int main(void) {
       cmocka_unit_test(record_rides_out_outage),
       cmocka_unit_test(old_record_dropped_and_reported),
       cmocka_unit_test(invalid_records_rejected),
+      cmocka_unit_test(acct_response_ma_over_zero_field),
       cmocka_unit_test(disconnect_request_ends_session),
       cmocka_unit_test(disconnect_for_unknown_session_naked),
       cmocka_unit_test(disconnect_from_unauthorised_sources_dropped),

@@ -770,6 +770,88 @@ static void settings_rejected(void **state) {
   l2tpsec_radius_client_del(NULL);
 }
 
+struct ipv6_capture {
+  uint8_t request[RADIUS_PACKET_MAX];
+  size_t len;
+  struct sockaddr_in6 to;
+  int done;
+  enum l2tpsec_radius_outcome outcome;
+};
+
+static int capture_ipv6_send(void *user_data,
+                             enum l2tpsec_radius_channel channel,
+                             const struct sockaddr *to, socklen_t to_len,
+                             const uint8_t *data, size_t len) {
+  struct ipv6_capture *cap = user_data;
+
+  assert_int_equal(to_len, sizeof(struct sockaddr_in6));
+  memcpy(&cap->to, to, sizeof(cap->to));
+  memcpy(cap->request, data, len);
+  cap->len = len;
+  return 0;
+}
+
+static void capture_ipv6_done(void *user_data, uint64_t login,
+                              const l2tpsec_radius_auth_result *r) {
+  struct ipv6_capture *cap = user_data;
+
+  cap->done++;
+  cap->outcome = r->outcome;
+}
+
+/* An IPv6 server gets the request and its reply is matched by port. */
+static void ipv6_server_round_trip(void **state) {
+  l2tpsec_radius_callbacks cb = {capture_ipv6_send, capture_ipv6_done, NULL,
+                                 NULL};
+  l2tpsec_radius_auth_request r = harness_pap_request("pw");
+  struct ipv6_capture cap = {0};
+  l2tpsec_rand_test_state rng;
+  l2tpsec_radius_settings s;
+  l2tpsec_radius_client *c = NULL;
+  struct sockaddr_in6 *server;
+  struct sockaddr_in6 from;
+  uint8_t reply[RADIUS_PACKET_MAX];
+  l2tpsec__radius_writer w;
+  uint64_t login;
+  int len;
+
+  l2tpsec_radius_settings_default(&s);
+  s.rand = l2tpsec_rand_test(&rng, 3);
+  server = (struct sockaddr_in6 *)&s.servers[0].addr;
+  server->sin6_family = AF_INET6;
+  server->sin6_addr = in6addr_loopback;
+  s.servers[0].auth_port = 21900;
+  s.servers[0].secret = (const uint8_t *)"v6-secret";
+  s.servers[0].secret_len = 9;
+  s.server_count = 1;
+  assert_int_equal(l2tpsec_radius_client_new(&c, &s, &cb, &cap), 0);
+  assert_int_equal(l2tpsec_radius_client_auth(c, &r, T0, &login), 0);
+  assert_int_equal(ntohs(cap.to.sin6_port), 21900);
+  assert_memory_equal(&cap.to.sin6_addr, &in6addr_loopback, 16);
+
+  l2tpsec__radius_begin(&w, reply, sizeof(reply), RADIUS_ACCESS_ACCEPT,
+                        cap.request[1], cap.request + 4);
+  l2tpsec__radius_add_message_authenticator(&w);
+  len = l2tpsec__radius_finish_response(&w, cap.request + 4,
+                                        (const uint8_t *)"v6-secret", 9);
+  memset(&from, 0, sizeof(from));
+  from.sin6_family = AF_INET6;
+  from.sin6_addr = in6addr_loopback;
+  from.sin6_port = htons(21901);
+  assert_int_equal(l2tpsec_radius_client_input(c, (struct sockaddr *)&from,
+                                               sizeof(from), reply, (size_t)len,
+                                               T0 + SEC),
+                   L2TPSEC_ERR_NOT_FOUND);
+  from.sin6_port = htons(21900);
+  assert_int_equal(l2tpsec_radius_client_input(c, (struct sockaddr *)&from,
+                                               sizeof(from), reply, (size_t)len,
+                                               T0 + SEC),
+                   0);
+  assert_int_equal(cap.done, 1);
+  assert_int_equal(cap.outcome, L2TPSEC_RADIUS_ACCEPT);
+  l2tpsec_radius_client_del(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pap_request_carries_attributes),
@@ -798,6 +880,7 @@ int main(void) {
       cmocka_unit_test(pending_login_limit),
       cmocka_unit_test(invalid_requests_rejected),
       cmocka_unit_test(settings_rejected),
+      cmocka_unit_test(ipv6_server_round_trip),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
