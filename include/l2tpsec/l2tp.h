@@ -114,6 +114,11 @@ enum l2tpsec_l2tp_event_type {
   L2TPSEC_L2TP_SESSION_DOWN, /* session closed */
   L2TPSEC_L2TP_LINK_INFO,    /* SLI received: accm_send, accm_recv set */
   L2TPSEC_L2TP_WAN_ERROR,    /* WEN received: call_errors set */
+  /* The tunnel's state is freed, after TUNNEL_DOWN and after the linger
+   * that acknowledges a resent StopCCN (RFC 2661 section 5.7). It sends
+   * nothing more on its transport, so a transport kept only for this
+   * tunnel may be released now, and not at TUNNEL_DOWN. */
+  L2TPSEC_L2TP_TUNNEL_FREED,
 };
 
 /* The cause of a tunnel or session going down. */

@@ -165,9 +165,16 @@ static void on_tunnel_event(l2tpsec_server *server,
               "L2TP tunnel %u %s, peer %s host '%s' tunnel %u%s%s",
               ev->tunnel_id, up ? "up" : "down", text, ev->peer_host_name,
               ev->peer_tunnel_id, up ? "" : ": ", up ? "" : ev->message);
+}
 
-  /* A plain peer exists only for its tunnels. */
-  if (!up && conn != NULL && conn->plain && conn->tunnel_count == 0)
+/* A plain peer exists only for its tunnels. It is freed when the last
+ * one is freed, not at TUNNEL_DOWN, because a closed tunnel still
+ * acknowledges a resent StopCCN for a while. */
+static void on_tunnel_freed(l2tpsec_server *server,
+                            const l2tpsec_l2tp_event *ev) {
+  l2tpsec__conn *conn = l2tpsec__keymap_get(&server->conns, ev->transport);
+
+  if (conn != NULL && conn->plain && conn->tunnel_count == 0)
     free_conn(server, conn);
 }
 
@@ -178,6 +185,9 @@ static void on_l2tp_event(void *user_data, const l2tpsec_l2tp_event *ev) {
   case L2TPSEC_L2TP_TUNNEL_UP:
   case L2TPSEC_L2TP_TUNNEL_DOWN:
     on_tunnel_event(server, ev);
+    break;
+  case L2TPSEC_L2TP_TUNNEL_FREED:
+    on_tunnel_freed(server, ev);
     break;
   case L2TPSEC_L2TP_SESSION_UP:
     l2tpsec__server_session_up(server, ev);
@@ -277,8 +287,8 @@ static int match_plain(void *ctx, uint64_t key, void *value) {
 }
 
 /*
- * A plain peer lives while L2TP holds a tunnel for it: TUNNEL_DOWN, also
- * for a tunnel that never came up, frees it. A datagram L2TP rejects
+ * A plain peer lives while L2TP holds a tunnel for it: TUNNEL_FREED,
+ * also for a tunnel that never came up, frees it. A datagram L2TP rejects
  * leaves nothing behind, so a flood costs no memory.
  * NOTE: plain peers are found by a scan of all connections, which is
  * fine for the few routers that need plain L2TP, not for thousands.

@@ -15,6 +15,8 @@ static int capture_send(void *user_data, uint64_t transport,
   struct raw *r = user_data;
   struct raw_out *o = &r->out[r->out_count % RAW_MAX_OUT];
 
+  if (r->transport_released && transport == 1)
+    return -1;
   o->transport = transport;
   o->at = r->now;
   o->len = pkt->len < sizeof(o->data) ? pkt->len : sizeof(o->data);
@@ -27,6 +29,15 @@ static int capture_send(void *user_data, uint64_t transport,
 static void capture_event(void *user_data, const l2tpsec_l2tp_event *ev) {
   struct raw *r = user_data;
 
+  /* Counted apart, so that tests reading the last events find the
+   * TUNNEL_DOWN that comes just before. */
+  if (ev->type == L2TPSEC_L2TP_TUNNEL_FREED) {
+    r->freed_count++;
+    if (r->release_transport && ev->transport == 1 &&
+        l2tpsec_l2tp_tunnel_count(r->ep) == 0)
+      r->transport_released = true;
+    return;
+  }
   /* When full, the newest event replaces the last one kept. */
   if (r->event_count >= RAW_MAX_EVENTS)
     r->event_count = RAW_MAX_EVENTS - 1;

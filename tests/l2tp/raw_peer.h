@@ -39,6 +39,11 @@ struct raw {
   uint16_t tunnel;      /* endpoint's id */
   uint16_t peer_tunnel; /* ours, as the raw peer */
   uint16_t ns, nr;      /* raw peer's next Ns and expected Nr */
+  /* Like a server's plain-UDP peer, transport 1 is released when the
+   * endpoint frees its last tunnel; sends to it then fail. */
+  bool release_transport;
+  bool transport_released;
+  int freed_count; /* TUNNEL_FREED events, which events[] leaves out */
 };
 
 /* Settings for the endpoint: LNS role, test random source, log capture. */

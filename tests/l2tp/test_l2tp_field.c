@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
+#include "l2tp/bytes.h"
 #include "l2tp/internal.h"
 #include "l2tpsec/errors.h"
 #include "raw_peer.h"
@@ -110,6 +111,40 @@ static void stopccn_without_error_code(void **state) {
   assert_int_equal(r.out_total, total + 2);
   raw_advance(&r, r.now + 60 * L2TPSEC_SECONDS);
   assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 0);
+  raw_stop(&r);
+}
+
+/* A server releases a plain peer's transport once no tunnel needs it;
+ * the tunnel must keep acknowledging the StopCCN until then. */
+static void stopccn_acked_until_freed(void **state) {
+  const uint8_t result[] = {0, 1};
+  uint8_t avps[64];
+  size_t n = stopccn(avps, result, sizeof(result));
+  uint16_t stop_ns;
+  int total;
+
+  start_lns();
+  r.release_transport = true;
+  raw_establish(&r);
+  stop_ns = r.ns;
+  total = r.out_total;
+  assert_int_equal(raw_send_next(&r, 0, avps, n), 0);
+  assert_int_equal(r.out_total, total + 1);
+  assert_int_equal(r.out[total].len, 12);
+  assert_int_equal(l2tp_get16(r.out[total].data + 10), stop_ns + 1);
+  assert_false(r.transport_released);
+
+  /* The peer missed the ZLB and resends the StopCCN 8 s later. */
+  r.now += 8 * L2TPSEC_SECONDS;
+  raw_advance(&r, r.now);
+  raw_send_ctl(&r, 1, r.tunnel, 0, stop_ns, r.nr, avps, n);
+  assert_int_equal(r.out_total, total + 2);
+  assert_int_equal(r.out[total + 1].len, 12);
+  assert_int_equal(l2tp_get16(r.out[total + 1].data + 10), stop_ns + 1);
+
+  raw_advance(&r, r.now + 60 * L2TPSEC_SECONDS);
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 0);
+  assert_true(r.transport_released);
   raw_stop(&r);
 }
 
@@ -708,6 +743,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nat_clients_get_two_tunnels),
       cmocka_unit_test(stopccn_without_error_code),
+      cmocka_unit_test(stopccn_acked_until_freed),
       cmocka_unit_test(stopccn_apple_byte_order),
       cmocka_unit_test(stopccn_result_of_seven_bytes),
       cmocka_unit_test(stopccn_long_message_truncated),
