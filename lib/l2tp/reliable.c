@@ -219,14 +219,17 @@ static int receive_ahead(l2tpsec__l2tp_tunnel *t,
 
   if ((uint16_t)distance >= t->ep->settings.receive_window) {
     t->ep->stats.rx_outside_window++;
-    return L2TPSEC_ERR_LIMIT;
+    rc = L2TPSEC_ERR_LIMIT;
+  } else {
+    rc = hold_ahead(t, h, avps, len);
+    if (rc == 0)
+      t->ep->stats.rx_out_of_order++;
+    else if (rc == L2TPSEC_ERR_REPLAY)
+      t->ep->stats.rx_duplicate++;
   }
-  rc = hold_ahead(t, h, avps, len);
-  if (rc == 0)
-    t->ep->stats.rx_out_of_order++;
-  else if (rc == L2TPSEC_ERR_REPLAY)
-    t->ep->stats.rx_duplicate++;
-  /* One ZLB gives the peer the Ns we still wait for. */
+  /* One ZLB gives the peer the Ns we still wait for, also when the
+   * message lies beyond our window and is dropped. Only non-empty
+   * messages get here, so two peers cannot echo ZLBs at each other. */
   t->ctl.ack_pending = true;
   l2tpsec__l2tp_ctl_flush_ack(t, now);
   return rc;

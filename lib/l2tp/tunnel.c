@@ -231,7 +231,7 @@ void l2tpsec__l2tp_reap(l2tpsec_l2tp *ep) {
     ep->dead = t->next_dead;
     l2tpsec__idmap_remove(&ep->tunnels, t->id);
     /* Told before the free, because the event reads the tunnel, and
-     * after the removal, so the application sees it gone. */
+     * after the removal, so that a tunnel count excludes it. */
     l2tpsec__l2tp_tunnel_event(t, L2TPSEC_L2TP_TUNNEL_FREED,
                                L2TPSEC_L2TP_REASON_NONE, 0, 0, NULL);
     l2tpsec__l2tp_ctl_free(&t->ctl);

@@ -714,6 +714,31 @@ static void out_of_order_messages_processed_in_order(void **state) {
   raw_stop(&r);
 }
 
+/* HELLO with Ns 7 ahead, beyond the receive window of 4: dropped, but
+ * one ZLB tells the peer which Ns is expected. */
+static void out_of_window_message_acked(void **state) {
+  uint8_t avps[16];
+  size_t n = avp16(avps, 0, L2TP_MSG_HELLO);
+  l2tpsec_l2tp_stats st;
+  int total;
+
+  start_lns();
+  raw_establish(&r);
+  total = r.out_total;
+  raw_send_ctl(&r, 1, r.tunnel, 0, (uint16_t)(r.ns + 7), r.nr, avps, n);
+  assert_int_equal(r.out_total, total + 1);
+  assert_int_equal(r.out[total].len, 12);
+  assert_int_equal(l2tp_get16(r.out[total].data + 10), r.ns);
+  l2tpsec_l2tp_get_stats(r.ep, &st);
+  assert_int_equal(st.rx_outside_window, 1);
+
+  /* The message in sequence is still taken and acknowledged. */
+  assert_int_equal(raw_send_next(&r, 0, avps, n), 0);
+  assert_int_equal(r.out_total, total + 2);
+  assert_int_equal(l2tp_get16(r.out[total + 1].data + 10), r.ns);
+  raw_stop(&r);
+}
+
 static void unacknowledging_peer_bounded(void **state) {
   uint8_t avps[64];
   uint8_t serial[4] = {0, 0, 0, 0};
@@ -766,6 +791,7 @@ int main(void) {
       cmocka_unit_test(data_offset_and_length_honoured),
       cmocka_unit_test(peer_window_limits_sends),
       cmocka_unit_test(out_of_order_messages_processed_in_order),
+      cmocka_unit_test(out_of_window_message_acked),
       cmocka_unit_test(unacknowledging_peer_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
