@@ -81,9 +81,10 @@ int l2tpsec_l2tp_new(l2tpsec_l2tp **pl2tp,
   }
   l->cb = *callbacks;
   l->user_data = user_data;
-  /* At most 10 receive-path log lines and 10 stateless replies per
-   * second, whatever a flood sends. */
-  l2tpsec__ratelimit_init(&l->log_limit, L2TPSEC_SECONDS, 10);
+  /* At most 10 receive-path log lines of each kind and 10 stateless
+   * replies per second, whatever a flood sends. */
+  for (int i = 0; i < L2TP_RX_LOG_KINDS; i++)
+    l2tpsec__ratelimit_init(&l->rx_log[i], L2TPSEC_SECONDS, 10);
   l2tpsec__ratelimit_init(&l->reply_limit, L2TPSEC_SECONDS, 10);
   *pl2tp = l;
   return 0;
@@ -114,12 +115,12 @@ void l2tpsec_l2tp_del(l2tpsec_l2tp *l2tp) {
 static void count_header_error(l2tpsec_l2tp *ep, int rc, l2tpsec_tstamp now) {
   if (rc == L2TPSEC_ERR_UNSUPPORTED) {
     ep->stats.rx_bad_version++;
-    L2TP_LOG_RX(ep, now, L2TPSEC_LOG_INFO,
+    L2TP_LOG_RX(ep, L2TP_RX_LOG_VERSION, now, L2TPSEC_LOG_INFO,
                 "datagram with an L2TP version other than 2 dropped");
     return;
   }
   ep->stats.rx_malformed++;
-  L2TP_LOG_RX(ep, now, L2TPSEC_LOG_INFO,
+  L2TP_LOG_RX(ep, L2TP_RX_LOG_HEADER, now, L2TPSEC_LOG_INFO,
               "malformed L2TP header dropped (%s)", l2tpsec_strerror(rc));
 }
 
@@ -137,7 +138,7 @@ static int control_input(l2tpsec_l2tp *ep, uint64_t transport,
   t = l2tpsec__idmap_get(&ep->tunnels, h->tunnel_id);
   if (t == NULL || t->state == L2TP_TUNNEL_DEAD) {
     ep->stats.rx_unknown_tunnel++;
-    L2TP_LOG_RX(ep, now, L2TPSEC_LOG_INFO,
+    L2TP_LOG_RX(ep, L2TP_RX_LOG_UNKNOWN_TUNNEL, now, L2TPSEC_LOG_INFO,
                 "control message for unknown tunnel %u dropped",
                 h->tunnel_id);
     return L2TPSEC_ERR_NOT_FOUND;
@@ -178,7 +179,7 @@ int l2tpsec_l2tp_input(l2tpsec_l2tp *l2tp, uint64_t transport,
 }
 
 l2tpsec_tstamp l2tpsec_l2tp_next_deadline(const l2tpsec_l2tp *l) {
-  l2tpsec_tstamp next = L2TPSEC_TSTAMP_NEVER;
+  l2tpsec_tstamp next = l2tpsec__l2tp_rx_log_deadline(l);
 
   /* TODO: a scan over every tunnel; a timer heap would make this
    * logarithmic for endpoints with many thousands of tunnels. */
@@ -202,6 +203,7 @@ int l2tpsec_l2tp_handle_timeout(l2tpsec_l2tp *l2tp, l2tpsec_tstamp now) {
       l2tpsec__l2tp_tunnel_timeout(t, now);
   }
   l2tpsec__l2tp_reap(l2tp);
+  l2tpsec__l2tp_rx_log_summary(l2tp, now);
   return 0;
 }
 

@@ -19,6 +19,21 @@
 #define L2TP_MESSAGE_MAX 128
 
 /* A parsed L2TP header (section 3.1). */
+/*
+ * Kinds of receive-path log line. Each has its own rate limiter, so a
+ * "suppressed" count always refers to lines of the same kind.
+ */
+enum l2tp_rx_log_kind {
+  L2TP_RX_LOG_VERSION,        /* L2TP version other than 2 */
+  L2TP_RX_LOG_HEADER,         /* malformed header */
+  L2TP_RX_LOG_UNKNOWN_TUNNEL, /* control message for no tunnel */
+  L2TP_RX_LOG_INVALID,        /* invalid AVPs in a control message */
+  L2TP_RX_LOG_UNEXPECTED,     /* message not valid in the tunnel state */
+  L2TP_RX_LOG_SESSION,        /* session message dropped or refused */
+  L2TP_RX_LOG_SCCRQ_REFUSED,  /* SCCRQ answered with StopCCN */
+  L2TP_RX_LOG_KINDS,
+};
+
 typedef struct l2tpsec__l2tp_header {
   uint16_t flags;
   uint16_t tunnel_id, session_id;
@@ -130,16 +145,19 @@ struct l2tpsec_l2tp {
   size_t session_count;
   uint32_t call_serial;
   l2tpsec_l2tp_stats stats;
-  l2tpsec__ratelimit log_limit;   /* receive-path log lines */
+  l2tpsec__ratelimit rx_log[L2TP_RX_LOG_KINDS]; /* receive-path lines */
   l2tpsec__ratelimit reply_limit; /* stateless StopCCN replies */
   l2tpsec__l2tp_tunnel *dead;     /* tunnels to free */
 };
 
 #define L2TP_LOG(ep, level, ...)                                               \
   L2TPSEC_LOG(&(ep)->settings.log, level, L2TPSEC_LOG_L2TP, __VA_ARGS__)
-#define L2TP_LOG_RX(ep, now, level, ...)                                       \
-  l2tpsec__log_limited(&(ep)->settings.log, &(ep)->log_limit, now, level,      \
+#define L2TP_LOG_RX(ep, kind, now, level, ...)                                 \
+  l2tpsec__log_limited(&(ep)->settings.log, &(ep)->rx_log[kind], now, level,   \
                        L2TPSEC_LOG_L2TP, __VA_ARGS__)
+
+void l2tpsec__l2tp_rx_log_summary(l2tpsec_l2tp *ep, l2tpsec_tstamp now);
+l2tpsec_tstamp l2tpsec__l2tp_rx_log_deadline(const l2tpsec_l2tp *ep);
 
 /* ---- control channel (reliable.c) ---- */
 void l2tpsec__l2tp_ctl_init(l2tpsec__l2tp_tunnel *t);

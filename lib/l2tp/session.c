@@ -252,7 +252,7 @@ static void dispatch(l2tpsec__l2tp_session *s, const l2tpsec__l2tp_msg *msg,
     on_link_report(s, msg);
   } else {
     t->ep->stats.rx_unexpected++;
-    L2TP_LOG_RX(t->ep, now, L2TPSEC_LOG_WARNING,
+    L2TP_LOG_RX(t->ep, L2TP_RX_LOG_SESSION, now, L2TPSEC_LOG_WARNING,
                 "tunnel %u session %u: %s not valid in state %d; ending the "
                 "session",
                 t->id, s->id, l2tpsec__l2tp_msg_name(msg->type), s->state);
@@ -282,7 +282,7 @@ void l2tpsec__l2tp_session_process(l2tpsec__l2tp_tunnel *t, uint16_t sid,
   if (s == NULL) {
     /* Often a CDN crossing ours; nothing is left to end. */
     t->ep->stats.rx_unknown_session++;
-    L2TP_LOG_RX(t->ep, now, L2TPSEC_LOG_INFO,
+    L2TP_LOG_RX(t->ep, L2TP_RX_LOG_SESSION, now, L2TPSEC_LOG_INFO,
                 "tunnel %u: %s for unknown session %u ignored", t->id,
                 l2tpsec__l2tp_msg_name(msg->type), sid);
     return;

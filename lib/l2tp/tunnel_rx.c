@@ -269,7 +269,7 @@ static bool is_session_message(uint16_t type) {
 static void unexpected(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
                        l2tpsec_tstamp now) {
   t->ep->stats.rx_unexpected++;
-  L2TP_LOG_RX(t->ep, now, L2TPSEC_LOG_WARNING,
+  L2TP_LOG_RX(t->ep, L2TP_RX_LOG_UNEXPECTED, now, L2TPSEC_LOG_WARNING,
               "tunnel %u: %s (type %u) not valid in state %d; closing the "
               "tunnel",
               t->id, l2tpsec__l2tp_msg_name(msg->type), msg->type, t->state);
@@ -291,7 +291,7 @@ static void count_parse_failure(l2tpsec_l2tp *ep, int rc,
 static void reject_message(l2tpsec__l2tp_tunnel *t, uint16_t sid, int rc,
                            const l2tpsec__l2tp_msg *msg, l2tpsec_tstamp now) {
   count_parse_failure(t->ep, rc, msg);
-  L2TP_LOG_RX(t->ep, now, L2TPSEC_LOG_WARNING,
+  L2TP_LOG_RX(t->ep, L2TP_RX_LOG_INVALID, now, L2TPSEC_LOG_WARNING,
               "tunnel %u: invalid %s: %s (attribute %u)", t->id,
               l2tpsec__l2tp_msg_name(msg->type), msg->fail_reason,
               msg->fail_attr);
@@ -363,7 +363,7 @@ static void refuse_sccrq(l2tpsec_l2tp *ep, uint64_t transport,
   l2tpsec__l2tp_writer w;
 
   ep->stats.tunnels_rejected++;
-  L2TP_LOG_RX(ep, now, L2TPSEC_LOG_WARNING,
+  L2TP_LOG_RX(ep, L2TP_RX_LOG_SCCRQ_REFUSED, now, L2TPSEC_LOG_WARNING,
               "SCCRQ from peer tunnel %u refused: %s", peer_tunnel, why);
   if (peer_tunnel == 0 || !l2tpsec__ratelimit_allow(&ep->reply_limit, now,
                                                     NULL))
@@ -512,7 +512,7 @@ int l2tpsec__l2tp_sccrq_input(l2tpsec_l2tp *ep, uint64_t transport,
                    msg.fail_reason, now);
   } else {
     count_parse_failure(ep, rc, &msg);
-    L2TP_LOG_RX(ep, now, L2TPSEC_LOG_WARNING,
+    L2TP_LOG_RX(ep, L2TP_RX_LOG_INVALID, now, L2TPSEC_LOG_WARNING,
                 "SCCRQ dropped: %s (attribute %u)", msg.fail_reason,
                 msg.fail_attr);
   }

@@ -416,9 +416,37 @@ static void garbage_creates_no_state(void **state) {
   assert_int_equal(st.rx_bad_version, 100000);
   assert_int_equal(st.rx_unknown_tunnel, 100000);
   assert_int_equal(st.rx_malformed, 100000);
-  /* Logging is rate-limited to 10 lines a second. */
-  assert_true(r.log_count <= 10 * 101);
+  /* Logging is rate-limited to 10 lines a second for each of the three
+   * kinds, plus one summary line per kind and second. */
+  assert_true(r.log_count <= 3 * 11 * 101);
   assert_true(raw_logged(&r, "suppressed"));
+  raw_stop(&r);
+}
+
+static const char *last_log(void) {
+  return r.log_count > 0 ? r.log[(r.log_count - 1) % RAW_MAX_LOG] : "";
+}
+
+/* A flood of one kind of drop is charged to that kind only, and its
+ * suppressed count is logged once the flood stops. */
+static void rx_log_counts_kept_per_kind(void **state) {
+  const uint8_t v3[] = {0xc8, 3, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0};
+  const uint8_t stray[] = {0xc8, 2, 0, 12, 0x77, 0x77, 0, 0, 0, 0, 0, 0};
+
+  start_lns();
+  for (int i = 0; i < 554; i++)
+    l2tpsec_l2tp_input(r.ep, 1, v3, sizeof(v3), r.now);
+  assert_int_equal(r.log_count, 10);
+
+  l2tpsec_l2tp_input(r.ep, 1, stray, sizeof(stray), r.now);
+  assert_int_equal(r.log_count, 11);
+  assert_non_null(strstr(last_log(), "unknown tunnel 30583"));
+  assert_null(strstr(last_log(), "suppressed"));
+
+  raw_advance(&r, r.now + 2 * L2TPSEC_SECONDS);
+  assert_int_equal(r.log_count, 12);
+  assert_non_null(strstr(last_log(), "544 wrong-version datagram log lines "
+                                     "suppressed"));
   raw_stop(&r);
 }
 
@@ -780,6 +808,7 @@ int main(void) {
       cmocka_unit_test(hidden_avp_with_padding),
       cmocka_unit_test(hidden_avp_without_vector),
       cmocka_unit_test(garbage_creates_no_state),
+      cmocka_unit_test(rx_log_counts_kept_per_kind),
       cmocka_unit_test(half_open_tunnel_expires),
       cmocka_unit_test(zlb_never_answered),
       cmocka_unit_test(hello_not_sent_while_data_flows),
