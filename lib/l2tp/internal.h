@@ -231,6 +231,9 @@ void l2tpsec__l2tp_tunnel_event(l2tpsec__l2tp_tunnel *t,
                                 uint16_t result, uint16_t error,
                                 const char *message);
 void l2tpsec__l2tp_reap(l2tpsec_l2tp *ep);
+void l2tpsec__l2tp_log_down(const l2tpsec__l2tp_tunnel *t, const char *how,
+                            uint16_t result, uint16_t error,
+                            const char *message);
 /* Challenge Response (section 4.2): MD5(type || secret || challenge). */
 int l2tpsec__l2tp_chap_response(const l2tpsec_l2tp *ep, uint8_t msg_type,
                                 const uint8_t *challenge, size_t len,

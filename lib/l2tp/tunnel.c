@@ -77,17 +77,25 @@ void l2tpsec__l2tp_tunnel_event(l2tpsec__l2tp_tunnel *t,
   ep->cb.event(ep->user_data, &ev);
 }
 
+void l2tpsec__l2tp_log_down(const l2tpsec__l2tp_tunnel *t, const char *how,
+                            uint16_t result, uint16_t error,
+                            const char *message) {
+  /* The transport names the peer even when no Host Name came yet. */
+  L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE,
+           "tunnel %u (transport %llu, peer tunnel %u, host \"%s\") %s: "
+           "result %u, error %u, \"%s\"",
+           t->id, (unsigned long long)t->transport, t->peer_id, t->peer_host,
+           how, result, error, message);
+}
+
 static void report_down(l2tpsec__l2tp_tunnel *t,
                         enum l2tpsec_l2tp_reason reason, uint16_t result,
                         uint16_t error, const char *message) {
   if (t->reported_down)
     return;
   t->reported_down = true;
-  L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE,
-           "tunnel %u (peer %u, host \"%s\") closed: result %u, error %u, "
-           "\"%s\"",
-           t->id, t->peer_id, t->peer_host, result, error,
-           message != NULL ? message : "");
+  l2tpsec__l2tp_log_down(t, "closed", result, error,
+                         message != NULL ? message : "");
   l2tpsec__l2tp_tunnel_event(t, L2TPSEC_L2TP_TUNNEL_DOWN, reason, result,
                              error, message);
 }
@@ -208,9 +216,10 @@ void l2tpsec__l2tp_tunnel_timeout(l2tpsec__l2tp_tunnel *t,
 
   if (!l2tpsec__l2tp_ctl_timeout(t, now)) {
     L2TP_LOG(t->ep, L2TPSEC_LOG_WARNING,
-             "tunnel %u (peer %u): no acknowledgement after %u "
-             "transmissions; closing the tunnel",
-             t->id, t->peer_id, t->ctl.retries);
+             "tunnel %u (transport %llu, peer tunnel %u): no "
+             "acknowledgement after %u transmissions; closing the tunnel",
+             t->id, (unsigned long long)t->transport, t->peer_id,
+             t->ctl.retries);
     l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_TIMEOUT, 0, 0,
                               "retransmissions exhausted");
     return;

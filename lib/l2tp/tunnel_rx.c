@@ -236,11 +236,8 @@ static void on_stopccn(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg,
      * event here and keep the state for retransmitted StopCCNs. */
     if (!t->reported_down) {
       t->reported_down = true;
-      L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE,
-               "tunnel %u (peer %u, host \"%s\") closed by peer: result %u, "
-               "error %u, \"%s\"",
-               t->id, t->peer_id, t->peer_host, msg->result_code,
-               msg->error_code, text);
+      l2tpsec__l2tp_log_down(t, "closed by peer", msg->result_code,
+                             msg->error_code, text);
       l2tpsec__l2tp_tunnel_event(t, L2TPSEC_L2TP_TUNNEL_DOWN,
                                  L2TPSEC_L2TP_REASON_PEER, msg->result_code,
                                  msg->error_code, text);

@@ -160,6 +160,9 @@ static void on_tunnel_event(l2tpsec_server *server,
     l2tpsec__sockaddr_text((const struct sockaddr *)&conn->peer, text,
                            sizeof(text));
     note_tunnel(conn, ev->tunnel_id, up);
+  } else {
+    snprintf(text, sizeof(text), "of removed connection %llu",
+             (unsigned long long)ev->transport);
   }
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_L2TP,
               "L2TP tunnel %u %s, peer %s host '%s' tunnel %u%s%s",

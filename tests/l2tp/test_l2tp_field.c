@@ -455,10 +455,13 @@ static void half_open_tunnel_expires(void **state) {
   size_t n = sccrq_avps(avps, 4, "half-open");
 
   start_lns();
-  raw_send_ctl(&r, 1, 0, 0, 0, 0, avps, n);
+  raw_send_ctl(&r, 5, 0, 0, 0, 0, avps, n);
   assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 1);
   raw_advance(&r, r.now + 30 * L2TPSEC_SECONDS);
   assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 0);
+  /* The down line names the peer by its transport. */
+  assert_true(raw_logged(&r, "(transport 5, peer tunnel 4, host "
+                             "\"half-open\") closed"));
   raw_stop(&r);
 }
 
