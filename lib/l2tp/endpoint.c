@@ -163,6 +163,7 @@ int l2tpsec_l2tp_input(l2tpsec_l2tp *l2tp, uint64_t transport,
   l2tpsec__l2tp_header h;
   int rc;
 
+  l2tp->now = now;
   l2tp->stats.rx_datagrams++;
   rc = l2tpsec__l2tp_header_parse(data, len, &h);
   if (rc != 0) {
@@ -196,6 +197,7 @@ l2tpsec_tstamp l2tpsec_l2tp_next_deadline(const l2tpsec_l2tp *l) {
 }
 
 int l2tpsec_l2tp_handle_timeout(l2tpsec_l2tp *l2tp, l2tpsec_tstamp now) {
+  l2tp->now = now;
   for (size_t i = 0; i < l2tp->tunnels.cap; i++) {
     l2tpsec__l2tp_tunnel *t = l2tp->tunnels.slots[i].value;
 
@@ -236,6 +238,7 @@ int l2tpsec_l2tp_tunnel_close(l2tpsec_l2tp *l2tp, uint16_t tunnel_id,
     return L2TPSEC_ERR_NOT_FOUND;
   if (t->state >= L2TP_TUNNEL_CLOSING)
     return L2TPSEC_ERR_STATE;
+  l2tp->now = now;
   l2tpsec__l2tp_tunnel_stop(t, result_code, 0, NULL,
                             L2TPSEC_L2TP_REASON_LOCAL, now);
   return 0;

@@ -31,6 +31,7 @@ enum l2tp_rx_log_kind {
   L2TP_RX_LOG_UNEXPECTED,     /* message not valid in the tunnel state */
   L2TP_RX_LOG_SESSION,        /* session message dropped or refused */
   L2TP_RX_LOG_SCCRQ_REFUSED,  /* SCCRQ answered with StopCCN */
+  L2TP_RX_LOG_HALF_OPEN,      /* end of a tunnel that never came up */
   L2TP_RX_LOG_KINDS,
 };
 
@@ -126,6 +127,7 @@ struct l2tpsec__l2tp_tunnel {
   bool sent_tie_breaker;
   char peer_host[64];
   bool reported_down; /* TUNNEL_DOWN already sent to the application */
+  bool established;   /* TUNNEL_UP was sent */
   /* Copies of the endpoint's settings that the API may change per
    * tunnel. */
   l2tpsec_duration hello_interval, retransmit_cap;
@@ -148,6 +150,7 @@ struct l2tpsec_l2tp {
   l2tpsec__ratelimit rx_log[L2TP_RX_LOG_KINDS]; /* receive-path lines */
   l2tpsec__ratelimit reply_limit; /* stateless StopCCN replies */
   l2tpsec__l2tp_tunnel *dead;     /* tunnels to free */
+  l2tpsec_tstamp now; /* time of the input or timeout call in progress */
 };
 
 #define L2TP_LOG(ep, level, ...)                                               \

@@ -12,6 +12,7 @@ static const char *const kind_names[L2TP_RX_LOG_KINDS] = {
     [L2TP_RX_LOG_UNEXPECTED] = "unexpected-message",
     [L2TP_RX_LOG_SESSION] = "session",
     [L2TP_RX_LOG_SCCRQ_REFUSED] = "refused-SCCRQ",
+    [L2TP_RX_LOG_HALF_OPEN] = "half-open tunnel",
 };
 
 /* When the window with suppressed lines ends, or NEVER without any. */

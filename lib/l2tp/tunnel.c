@@ -81,11 +81,21 @@ void l2tpsec__l2tp_log_down(const l2tpsec__l2tp_tunnel *t, const char *how,
                             uint16_t result, uint16_t error,
                             const char *message) {
   /* The transport names the peer even when no Host Name came yet. */
-  L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE,
-           "tunnel %u (transport %llu, peer tunnel %u, host \"%s\") %s: "
-           "result %u, error %u, \"%s\"",
-           t->id, (unsigned long long)t->transport, t->peer_id, t->peer_host,
-           how, result, error, message);
+  static const char fmt[] =
+      "tunnel %u (transport %llu, peer tunnel %u, host \"%s\") %s: "
+      "result %u, error %u, \"%s\"";
+  unsigned long long transport = t->transport;
+
+  if (t->established) {
+    L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE, fmt, t->id, transport, t->peer_id,
+             t->peer_host, how, result, error, message);
+    return;
+  }
+  /* A flood of SCCRQs leaves many tunnels that never come up and expire
+   * together, so their lines are rate-limited. */
+  L2TP_LOG_RX(t->ep, L2TP_RX_LOG_HALF_OPEN, t->ep->now, L2TPSEC_LOG_INFO, fmt,
+              t->id, transport, t->peer_id, t->peer_host, how, result, error,
+              message);
 }
 
 static void report_down(l2tpsec__l2tp_tunnel *t,
@@ -215,11 +225,13 @@ void l2tpsec__l2tp_tunnel_timeout(l2tpsec__l2tp_tunnel *t,
   }
 
   if (!l2tpsec__l2tp_ctl_timeout(t, now)) {
-    L2TP_LOG(t->ep, L2TPSEC_LOG_WARNING,
-             "tunnel %u (transport %llu, peer tunnel %u): no "
-             "acknowledgement after %u transmissions; closing the tunnel",
-             t->id, (unsigned long long)t->transport, t->peer_id,
-             t->ctl.retries);
+    /* The down line of a tunnel that never came up says enough. */
+    if (t->established)
+      L2TP_LOG(t->ep, L2TPSEC_LOG_WARNING,
+               "tunnel %u (transport %llu, peer tunnel %u): no "
+               "acknowledgement after %u transmissions; closing the tunnel",
+               t->id, (unsigned long long)t->transport, t->peer_id,
+               t->ctl.retries);
     l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_TIMEOUT, 0, 0,
                               "retransmissions exhausted");
     return;

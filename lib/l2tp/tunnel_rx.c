@@ -167,6 +167,7 @@ static void learn_peer(l2tpsec__l2tp_tunnel *t, const l2tpsec__l2tp_msg *msg) {
 
 static void establish(l2tpsec__l2tp_tunnel *t) {
   t->state = L2TP_TUNNEL_ESTABLISHED;
+  t->established = true;
   L2TP_LOG(t->ep, L2TPSEC_LOG_INFO,
            "tunnel %u established with host \"%s\" (peer tunnel %u)", t->id,
            t->peer_host, t->peer_id);

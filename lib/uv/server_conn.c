@@ -136,16 +136,18 @@ static int on_l2tp_send(void *user_data, uint64_t transport, l2tpsec_pkt *pkt) {
 
 /* ---- Tunnel bookkeeping from L2TP events ---- */
 
-static void note_tunnel(l2tpsec__conn *conn, uint16_t tunnel_id, bool up) {
+/* Adds or removes a tunnel; returns whether it was noted before. */
+static bool note_tunnel(l2tpsec__conn *conn, uint16_t tunnel_id, bool up) {
   for (size_t i = 0; i < conn->tunnel_count; i++) {
     if (conn->tunnels[i] != tunnel_id)
       continue;
     if (!up)
       conn->tunnels[i] = conn->tunnels[--conn->tunnel_count];
-    return;
+    return true;
   }
   if (up && conn->tunnel_count < L2TPSEC__CONN_MAX_TUNNELS)
     conn->tunnels[conn->tunnel_count++] = tunnel_id;
+  return false;
 }
 
 static void free_conn(l2tpsec_server *server, l2tpsec__conn *conn);
@@ -155,15 +157,20 @@ static void on_tunnel_event(l2tpsec_server *server,
   l2tpsec__conn *conn = l2tpsec__keymap_get(&server->conns, ev->transport);
   bool up = ev->type == L2TPSEC_L2TP_TUNNEL_UP;
   char text[64] = "?";
+  bool was_up = false;
 
   if (conn != NULL) {
     l2tpsec__sockaddr_text((const struct sockaddr *)&conn->peer, text,
                            sizeof(text));
-    note_tunnel(conn, ev->tunnel_id, up);
+    was_up = note_tunnel(conn, ev->tunnel_id, up);
   } else {
     snprintf(text, sizeof(text), "of removed connection %llu",
              (unsigned long long)ev->transport);
   }
+  /* The L2TP layer logs, rate-limited, the end of a tunnel that never
+   * came up; a flood of SCCRQs would make one line each here. */
+  if (!up && !was_up)
+    return;
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_L2TP,
               "L2TP tunnel %u %s, peer %s host '%s' tunnel %u%s%s",
               ev->tunnel_id, up ? "up" : "down", text, ev->peer_host_name,
@@ -177,6 +184,8 @@ static void on_tunnel_freed(l2tpsec_server *server,
                             const l2tpsec_l2tp_event *ev) {
   l2tpsec__conn *conn = l2tpsec__keymap_get(&server->conns, ev->transport);
 
+  /* NOTE: tunnel_count counts established tunnels only, so tunnels of
+   * this peer that never came up lose their transport here. */
   if (conn != NULL && conn->plain && conn->tunnel_count == 0)
     free_conn(server, conn);
 }

@@ -465,6 +465,41 @@ static void half_open_tunnel_expires(void **state) {
   raw_stop(&r);
 }
 
+/* 2,000 SCCRQs in 2 s whose tunnels never come up and expire about 23 s
+ * later: a bounded number of log lines, while an established tunnel
+ * still gets its notice line when it closes. */
+static void half_open_flood_logs_bounded(void **state) {
+  l2tpsec_l2tp_settings s;
+  uint8_t avps[128];
+  int before;
+
+  raw_settings(&r, &s);
+  s.log.max_level = L2TPSEC_LOG_INFO;
+  raw_start(&r, &s);
+  raw_establish(&r);
+  for (int i = 0; i < 2000; i++) {
+    size_t n = sccrq_avps(avps, (uint16_t)(100 + i), "flood");
+
+    r.now += L2TPSEC_MILLISECONDS;
+    raw_send_ctl(&r, 2, 0, 0, 0, 0, avps, n);
+  }
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 2001);
+
+  before = r.log_count;
+  raw_advance(&r, r.now + 40 * L2TPSEC_SECONDS);
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(r.ep), 1);
+  /* 10 lines a second over the 2 s the expiries spread across, plus
+   * one summary line of the suppressed count each second. */
+  assert_true(r.log_count - before <= 40);
+  assert_true(raw_logged(&r, "suppressed"));
+
+  before = r.log_count;
+  assert_int_equal(l2tpsec_l2tp_tunnel_close(r.ep, r.tunnel, 1, r.now), 0);
+  assert_int_equal(r.log_count, before + 1);
+  assert_non_null(strstr(last_log(), "(transport 1, peer tunnel 9"));
+  raw_stop(&r);
+}
+
 static void zlb_never_answered(void **state) {
   uint8_t zlb[12] = {0xc8, 2, 0, 12};
   uint8_t hello[8];
@@ -813,6 +848,7 @@ int main(void) {
       cmocka_unit_test(garbage_creates_no_state),
       cmocka_unit_test(rx_log_counts_kept_per_kind),
       cmocka_unit_test(half_open_tunnel_expires),
+      cmocka_unit_test(half_open_flood_logs_bounded),
       cmocka_unit_test(zlb_never_answered),
       cmocka_unit_test(hello_not_sent_while_data_flows),
       cmocka_unit_test(unanswered_hello_closes_on_schedule),
