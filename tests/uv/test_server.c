@@ -188,6 +188,80 @@ static void server_refuses_plain_l2tp(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Sends a datagram and returns what came back within 200 ms. */
+static ssize_t exchange(uv_loop_t *loop, int fd, const uint8_t *msg,
+                        size_t len, uint8_t *reply, size_t cap) {
+  assert_int_equal(send(fd, msg, len, 0), (ssize_t)len);
+  pump(loop, 200);
+  return recv(fd, reply, cap, MSG_DONTWAIT);
+}
+
+/* Value of a 2-byte AVP in an L2TP control message, or 0. */
+static uint16_t avp16_value(const uint8_t *msg, size_t len, uint16_t attr) {
+  size_t off = 12;
+
+  while (off + 6 <= len) {
+    size_t avp_len = ((msg[off] & 3) << 8) | msg[off + 1];
+
+    if (avp_len < 6 || off + avp_len > len)
+      return 0;
+    if (msg[off + 5] == attr && avp_len == 8)
+      return (uint16_t)(msg[off + 6] << 8 | msg[off + 7]);
+    off += avp_len;
+  }
+  return 0;
+}
+
+/* A plain-UDP peer's StopCCN is acknowledged with a ZLB, and so is its
+ * retransmission: the peer's transport outlives TUNNEL_DOWN. */
+static void server_acks_plain_stopccn(void **state) {
+  static const uint8_t sccrq[] = {
+      0xc8, 2, 0, 57, 0, 0, 0, 0, 0, 0, 0, 0,
+      0x80, 8, 0, 0, 0, 0, 0, 1,                   /* SCCRQ */
+      0x80, 8, 0, 0, 0, 2, 1, 0,                   /* protocol 1.0 */
+      0x80, 10, 0, 0, 0, 3, 0, 0, 0, 3,            /* framing */
+      0x80, 11, 0, 0, 0, 7, 'p', 'l', 'a', 'i', 'n', /* host name */
+      0x80, 8, 0, 0, 0, 9, 0, 9};                  /* our tunnel 9 */
+  uint8_t scccn[] = {0xc8, 2, 0, 20, 0, 0, 0, 0, 0, 1, 0, 1,
+                     0x80, 8, 0, 0, 0, 0, 0, 3};
+  uint8_t stopccn[] = {0xc8, 2, 0, 36, 0, 0, 0, 0, 0, 2, 0, 1,
+                       0x80, 8, 0, 0, 0, 0, 0, 4,
+                       0x80, 8, 0, 0, 0, 9, 0, 9,
+                       0x80, 8, 0, 0, 0, 1, 0, 1};
+  l2tpsec_server_settings s;
+  l2tpsec_server *server;
+  uv_loop_t loop;
+  uint8_t reply[1500];
+  uint16_t tunnel;
+  ssize_t n;
+  int fd;
+
+  uv_loop_init(&loop);
+  fill_settings(&s);
+  s.allow_plain_l2tp = true;
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL), 0);
+  fd = connected_udp("127.0.0.1", 1701);
+
+  n = exchange(&loop, fd, sccrq, sizeof(sccrq), reply, sizeof(reply));
+  assert_true(n > 12);
+  tunnel = avp16_value(reply, (size_t)n, 9);
+  assert_int_not_equal(tunnel, 0);
+  scccn[4] = stopccn[4] = (uint8_t)(tunnel >> 8);
+  scccn[5] = stopccn[5] = (uint8_t)tunnel;
+  n = exchange(&loop, fd, scccn, sizeof(scccn), reply, sizeof(reply));
+  assert_int_equal(n, 12);
+
+  for (int copy = 0; copy < 2; copy++) {
+    n = exchange(&loop, fd, stopccn, sizeof(stopccn), reply, sizeof(reply));
+    assert_int_equal(n, 12);
+    assert_int_equal(reply[10] << 8 | reply[11], 3); /* Nr = StopCCN Ns + 1 */
+  }
+  close(fd);
+  l2tpsec_server_del(server);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void server_rejects_bad_settings(void **state) {
   static const char *const bad_range[] = {"192.0.2.20-192.0.2.10"};
   l2tpsec_server_settings s;
@@ -228,6 +302,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(server_configures_tun_from_pool),
       cmocka_unit_test(server_refuses_plain_l2tp),
+      cmocka_unit_test(server_acks_plain_stopccn),
       cmocka_unit_test(server_rejects_bad_settings),
   };
 
