@@ -225,7 +225,7 @@ void l2tpsec__l2tp_tunnel_timeout(l2tpsec__l2tp_tunnel *t,
   }
 
   if (!l2tpsec__l2tp_ctl_timeout(t, now)) {
-    /* The down line of a tunnel that never came up says enough. */
+    /* A tunnel that never came up gets only its rate-limited down line. */
     if (t->established)
       L2TP_LOG(t->ep, L2TPSEC_LOG_WARNING,
                "tunnel %u (transport %llu, peer tunnel %u): no "

@@ -299,7 +299,7 @@ static int match_plain(void *ctx, uint64_t key, void *value) {
 }
 
 /*
- * A plain peer lives while L2TP holds a tunnel for it: TUNNEL_FREED,
+ * A plain peer lives while L2TP has a tunnel for it: TUNNEL_FREED,
  * also for a tunnel that never came up, frees it. A datagram L2TP rejects
  * leaves nothing behind, so a flood costs no memory.
  * NOTE: plain peers are found by a scan of all connections, which is

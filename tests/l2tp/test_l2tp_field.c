@@ -781,7 +781,7 @@ static void out_of_order_messages_processed_in_order(void **state) {
 }
 
 /* HELLO with Ns 7 ahead, beyond the receive window of 4: dropped, but
- * one ZLB tells the peer which Ns is expected. */
+ * one ZLB gives the peer the Ns we expect. */
 static void out_of_window_message_acked(void **state) {
   uint8_t avps[16];
   size_t n = avp16(avps, 0, L2TP_MSG_HELLO);
