@@ -200,7 +200,12 @@ int l2tpsec__pkey_sign_ike(const l2tpsec__pkey *key, const uint8_t *hash,
 /* A parsed X.509 certificate or chain. */
 typedef struct l2tpsec__x509 l2tpsec__x509;
 
-/* Adds one certificate (DER, or PEM with one or more) to a chain. */
+/*
+ * Adds one certificate (DER, or PEM with one or more) to a chain, which
+ * is created when *chain is NULL. Returns L2TPSEC_ERR_MALFORMED when a
+ * certificate does not parse; the other certificates of a PEM bundle
+ * may still have been added.
+ */
 int l2tpsec__x509_parse(l2tpsec__x509 **chain, const uint8_t *data, size_t len);
 void l2tpsec__x509_del(l2tpsec__x509 *chain);
 
