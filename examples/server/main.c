@@ -22,12 +22,14 @@
 #include "log_sink.h"
 
 #define DEFAULT_CONFIG "/etc/l2tpsec/server.ini"
+#define DEFAULT_CONTROL "/run/l2tpsec-server.sock"
 
 struct options {
   const char *config_path; /* NULL: DEFAULT_CONFIG when it exists */
   bool check_config;
   bool status;
   bool daemon;
+  const char *control_socket; /* overrides the configuration's */
 };
 
 struct app {
@@ -49,10 +51,12 @@ static void usage(FILE *out) {
           "                      it a first-run configuration on loopback)\n"
           "      --check-config  validate the configuration and exit\n"
           "      --status        print the running server's connections\n"
+          "      --control-socket PATH  Unix socket of --status (default\n"
+          "                      from the configuration, else %s)\n"
           "      --daemon        detach and log to syslog\n"
           "  -h, --help          show this help\n"
           "  -V, --version       print the library version\n",
-          DEFAULT_CONFIG);
+          DEFAULT_CONFIG, DEFAULT_CONTROL);
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
@@ -60,6 +64,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"config", required_argument, NULL, 'c'},
       {"check-config", no_argument, NULL, 'k'},
       {"status", no_argument, NULL, 's'},
+      {"control-socket", required_argument, NULL, 'S'},
       {"daemon", no_argument, NULL, 'd'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
@@ -76,6 +81,14 @@ static int parse_options(int argc, char **argv, struct options *o) {
       break;
     case 's':
       o->status = true;
+      break;
+    case 'S':
+      if (strlen(optarg) >=
+          sizeof(((struct server_config *)0)->control_socket)) {
+        fprintf(stderr, "l2tpsec-server: --control-socket path too long\n");
+        return -1;
+      }
+      o->control_socket = optarg;
       break;
     case 'd':
       o->daemon = true;
@@ -360,8 +373,10 @@ static int start(struct app *app) {
   if (app->options.check_config)
     return check_only(app, loaded);
   if (app->options.status)
-    return control_request_status(loaded == 1 ? "/run/l2tpsec-server.sock"
-                                              : app->config.control_socket);
+    return control_request_status(app->options.control_socket
+                                      ? app->options.control_socket
+                                  : loaded == 1 ? DEFAULT_CONTROL
+                                                : app->config.control_socket);
 
   if (loaded == 1) {
     if (first_run_config(&app->config) != 0) {
@@ -370,6 +385,9 @@ static int start(struct app *app) {
     }
     first_run_print(stdout, &app->config, DEFAULT_CONFIG);
   }
+  if (app->options.control_socket != NULL)
+    snprintf(app->config.control_socket, sizeof(app->config.control_socket),
+             "%s", app->options.control_socket);
   use_syslog = app->config.syslog == SYSLOG_ALWAYS ||
                (app->config.syslog == SYSLOG_AUTO && app->options.daemon);
   if (app->options.daemon && daemon(0, 0) != 0) {

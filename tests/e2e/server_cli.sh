@@ -72,7 +72,8 @@ done
 # First run: loopback only, fresh secrets, a usable TOTP secret.
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip netns exec "$ns" "$server" >"$work/out" 2>&1 &
+ip netns exec "$ns" "$server" --control-socket "$work/first.sock" \
+  >"$work/out" 2>&1 &
 pid=$!
 wait_for "ready;"
 grep -q "listens on 127.0.0.1 only" "$work/out" || fail "no loopback notice"
@@ -87,7 +88,8 @@ oathtool --totp -b "$secret" >/dev/null ||
   fail "oathtool rejects the printed TOTP secret"
 grep -q "▀" "$work/out" || fail "no QR code"
 
-ip netns exec "$ns" "$server" --status >"$work/status" ||
+ip netns exec "$ns" "$server" --control-socket "$work/first.sock" --status \
+  >"$work/status" ||
   fail "--status failed"
 grep -q "Listening on: 127.0.0.1 (IKE 500, NAT-T 4500); TUN l2tpsec0" \
   "$work/status" || fail "unexpected status: $(cat "$work/status")"
@@ -100,7 +102,7 @@ kill -TERM "$pid"
 wait "$pid" || fail "the server exited with status $?"
 pid=""
 grep -q "stopped" "$work/out" || fail "no 'stopped' line"
-[ ! -e /run/l2tpsec-server.sock ] || fail "the control socket was left"
+[ ! -e "$work/first.sock" ] || fail "the control socket was left"
 
 # A configuration file: reload keeps running, a broken reload says where.
 sed -e 's/^listen = .*/listen = 127.0.0.1/' \
