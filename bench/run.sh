@@ -27,5 +27,13 @@ for program in build-bench/bench/bench_*; do
   "$program" "$seconds" | tee -a "$results"
 done
 
+# bench_esp once more on the OpenSSL data-path backend, so every ESP
+# figure has a row per crypto backend.
+cmake -S . -B build-bench-openssl -DCMAKE_BUILD_TYPE=Release \
+  -DL2TPSEC_BENCH=ON -DL2TPSEC_TESTS=OFF -DL2TPSEC_EXAMPLES=OFF \
+  -DL2TPSEC_CRYPTO_BACKEND=openssl >/dev/null
+cmake --build build-bench-openssl -j "$(nproc)" --target bench_esp >/dev/null
+build-bench-openssl/bench/bench_esp "$seconds" | tee -a "$results"
+
 echo
 /usr/bin/python3 "$(dirname "$0")/table.py" <"$results"

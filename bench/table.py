@@ -4,9 +4,12 @@ import json
 import sys
 
 rows = []
+esp_rows = []
 for line in sys.stdin:
     record = json.loads(line)
-    if "case" in record:
+    if "raw_MBps" in record:
+        esp_rows.append(record)
+    elif "case" in record:
         rows.append(record)
     elif record.get("bench") == "host":
         print(f"host: {record['cpu']}; anchor: {record['openssl']}")
@@ -20,3 +23,15 @@ print(f"{'case':<30} {'bytes':>6} {'ours MB/s':>10} {'openssl MB/s':>13} "
 for r in rows:
     print(f"{r['case']:<30} {r['bytes']:>6} {r['ours_MBps']:>10.1f} "
           f"{r['openssl_MBps']:>13.1f} {r['ratio']:>6.3f}")
+
+if esp_rows:
+    print()
+    print("ESP: ours = through the ESP layer, raw = the backend's cipher and")
+    print("HMAC calls alone, overhead = raw rate / ESP rate - 1, ratio = ours")
+    print("/ openssl speed")
+    print(f"{'case':<44} {'bytes':>6} {'ours MB/s':>10} {'raw MB/s':>9} "
+          f"{'overhead':>8} {'openssl MB/s':>13} {'ratio':>6}")
+    for r in esp_rows:
+        print(f"{r['case']:<44} {r['bytes']:>6} {r['ours_MBps']:>10.1f} "
+              f"{r['raw_MBps']:>9.1f} {r['esp_overhead']:>8.1%} "
+              f"{r['openssl_MBps']:>13.1f} {r['ratio']:>6.3f}")
