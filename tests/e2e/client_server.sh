@@ -35,6 +35,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
+trap "exit 1" INT TERM
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
 for tool in oathtool iptables ping; do

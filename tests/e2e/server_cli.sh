@@ -24,6 +24,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
+trap "exit 1" INT TERM
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
 command -v oathtool >/dev/null || fail "oathtool is missing; scripts/install-deps.sh installs it"
