@@ -21,6 +21,8 @@ build_pkgs="$build_pkgs libpam0g-dev"
 test_pkgs="$test_pkgs freeradius freeradius-utils libpam-google-authenticator"
 # The client/server end-to-end test pings through the tunnel.
 test_pkgs="$test_pkgs iputils-ping"
+# The interop tests boot a Debian guest that they build with debootstrap.
+test_pkgs="$test_pkgs qemu-system-x86 debootstrap e2fsprogs util-linux"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then
