@@ -151,18 +151,21 @@ ppp_refuse_others() {
   done
 }
 
-# Mounts the side's config files over /etc and starts charon and xl2tpd.
-start_daemons() {
-  name=$1 dir=$2
-  mkdir -p "$LOGS"
-  side mkdir -p /run/xl2tpd
+# Mounts the side's strongSwan files over /etc and starts charon.
+start_charon() {
+  dir=$1
   side mount --bind "$dir/ipsec.conf" /etc/ipsec.conf
   side mount --bind "$dir/ipsec.secrets" /etc/ipsec.secrets
   side mount --bind "$dir/ipsec.d" /etc/ipsec.d
-  side mount --bind "$dir/xl2tpd.conf" /etc/xl2tpd/xl2tpd.conf
   side mount --bind "$dir/strongswan.conf" /etc/strongswan.conf
   side ipsec start >/dev/null 2>&1 || return 1
-  wait_until 30 "side ipsec statusall" || return 1
+  wait_until 30 "side ipsec statusall"
+}
+
+start_xl2tpd() {
+  name=$1 dir=$2
+  side mkdir -p /run/xl2tpd
+  side mount --bind "$dir/xl2tpd.conf" /etc/xl2tpd/xl2tpd.conf
   side sh -c "exec xl2tpd -D -c /etc/xl2tpd/xl2tpd.conf \
     -p /run/xl2tpd.pid >$LOGS/$name-xl2tpd.log 2>&1" &
   wait_until 10 "side test -p /run/xl2tpd/l2tp-control"
@@ -189,14 +192,33 @@ include strongswan.d/*.conf
 EOF
 }
 
+# Configures and starts one side: ROLE (client or server), NAME (its
+# folder and log prefix), SERVER (the server's address) and LOCAL (this
+# side's address). The client runs Libreswan when IPSEC_STACK=libreswan.
 setup_side() {
-  role=$1 name=$2 server=$3
+  role=$1 name=$2 server=$3 local_addr=$4
   dir=/run/scenario/$name
-  mkdir -p "$dir"
-  write_strongswan_conf "$role" "$dir" "$server"
-  write_strongswan_logging "$name" "$dir"
+  mkdir -p "$dir" "$LOGS"
   write_xl2tpd_conf "$role" "$dir" "$server"
-  start_daemons "$name" "$dir"
+  if [ "$role" = client ] && [ "${IPSEC_STACK:-strongswan}" = libreswan ]; then
+    write_libreswan_conf "$dir" "$local_addr" "$server"
+    start_libreswan "$dir" || return 1
+  else
+    write_strongswan_conf "$role" "$dir" "$server"
+    write_strongswan_logging "$name" "$dir"
+    start_charon "$dir" || return 1
+  fi
+  start_xl2tpd "$name" "$dir"
+}
+
+# Brings up the client's IKE and IPsec SAs; the daemon's output goes to LOG.
+ipsec_up() {
+  if [ "${IPSEC_STACK:-strongswan}" = libreswan ]; then
+    libreswan_up "$1"
+    return
+  fi
+  side timeout "${CONNECT_TIMEOUT:-90}" ipsec up l2tp >"$1" 2>&1 &&
+    grep -q "established successfully" "$1"
 }
 
 # Sets the in-guest server's PPP secret for PPP_USER to the password the
@@ -239,9 +261,7 @@ ppp_peer() {
 connect_client() {
   dir=/run/scenario/client
   start=$(now_ms)
-  if ! side timeout "${CONNECT_TIMEOUT:-90}" ipsec up l2tp \
-    >"$LOGS/client-ipsec-up.log" 2>&1 ||
-    ! grep -q "established successfully" "$LOGS/client-ipsec-up.log"; then
+  if ! ipsec_up "$LOGS/client-ipsec-up.log"; then
     fail ike "IKE/IPsec negotiation with $1 did not complete"
     return 1
   fi
@@ -284,8 +304,10 @@ connect_client() {
 # Records the negotiated algorithms (names only, never keys) and whether
 # ESP is sent in UDP (NAT-T) or as IP protocol 50.
 record_sa() {
-  result_str ike_proposal "$(side ipsec statusall |
-    sed -n 's/.*IKE proposal: //p' | head -n 1)"
+  if [ "${IPSEC_STACK:-strongswan}" = strongswan ]; then
+    result_str ike_proposal "$(side ipsec statusall |
+      sed -n 's/.*IKE proposal: //p' | head -n 1)"
+  fi
   result_str esp_algorithms "$(side ip xfrm state |
     awk '$1 == "enc" || $1 == "auth-trunc" || $1 == "aead" { print $2 }' |
     sort -u | tr '\n' ' ' | sed 's/ $//')"

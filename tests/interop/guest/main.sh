@@ -15,6 +15,7 @@
 cd /run/scenario || exit 1
 . ./lib.sh
 . ./l2tp-ipsec.sh
+. ./libreswan.sh
 . ./scenario.env
 . ./net.env
 
@@ -48,23 +49,24 @@ record_versions() {
   result_str strongswan "$(dpkg-query -W -f='${Version}' strongswan-charon)"
   result_str xl2tpd "$(dpkg-query -W -f='${Version}' xl2tpd)"
   result_str ppp "$(dpkg-query -W -f='${Version}' ppp)"
+  result_str ipsec_stack "${IPSEC_STACK:-strongswan}"
 }
 
 run_selftest() {
-  setup_side server server 203.0.113.1 ||
+  setup_side server server 203.0.113.1 203.0.113.1 ||
     { fail server "charon or xl2tpd did not start on the server side"; return; }
   iperf3 -s -D >/dev/null 2>&1
   make_side_namespace l2tpsec-client ||
     { fail namespace "the client namespace did not come up"; return; }
-  setup_side client client 203.0.113.1 ||
-    { fail client "charon or xl2tpd did not start on the client side"; return; }
+  setup_side client client 203.0.113.1 203.0.113.2 ||
+    { fail client "the IPsec daemon or xl2tpd did not start on the client side"; return; }
   SECRET_HOOK=set_server_secret
   connect_client 203.0.113.1 && measure_tunnel
 }
 
 run_client() {
-  setup_side client client "$SERVER_ADDR" ||
-    { fail client "charon or xl2tpd did not start"; return; }
+  setup_side client client "$SERVER_ADDR" "$GUEST_ADDR" ||
+    { fail client "the IPsec daemon or xl2tpd did not start"; return; }
   connect_client "$SERVER_ADDR" && measure_tunnel
 }
 
