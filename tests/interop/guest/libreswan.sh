@@ -17,7 +17,7 @@ write_libreswan_conf() {
   cat >"$dir/ipsec.conf" <<EOF
 config setup
   logfile=$LOGS/client-pluto.log
-  # Debian's Libreswan 4.10 rejects IKEv1 connections unless told so.
+  # Debian's Libreswan 4.10 rejects IKEv1 connections without this.
   ikev1-policy=accept
 conn l2tp
   ikev2=no
@@ -29,8 +29,8 @@ conn l2tp
   rightprotoport=17/1701
   ike=$LIBRESWAN_IKE
   phase2alg=$LIBRESWAN_ESP
-  # Native L2TP/IPsec clients use no PFS in quick mode, and Libreswan
-  # would otherwise add a DH group that the server's ESP list lacks.
+  # The in-guest server's ESP list has no DH group, and with PFS on
+  # Libreswan adds one to quick mode, which the server then rejects.
   pfs=no
   auto=add
 EOF
@@ -39,7 +39,7 @@ EOF
 }
 
 # Mounts Libreswan's tools and config, creates its NSS database and
-# starts pluto; returns 1 when pluto does not answer within 30 s.
+# starts pluto; returns 1 when pluto is not ready within 30 s.
 start_libreswan() {
   dir=$1
   mkdir -p /usr/libexec/ipsec
