@@ -11,26 +11,6 @@
 
 #include "esp_interop_util.h"
 
-void hex_encode(const uint8_t *in, size_t len, char *out) {
-  for (size_t i = 0; i < len; i++)
-    sprintf(out + 2 * i, "%02x", in[i]);
-  out[2 * len] = '\0';
-}
-
-long hex_decode(const char *hex, uint8_t *out, size_t cap) {
-  size_t n = 0;
-
-  while (hex[0] != '\0' && hex[1] != '\0' && hex[0] != ' ' && hex[0] != '\n') {
-    unsigned v;
-
-    if (n >= cap || sscanf(hex, "%2x", &v) != 1)
-      return -1;
-    out[n++] = (uint8_t)v;
-    hex += 2;
-  }
-  return (long)n;
-}
-
 char *run_with_input(const char *command, const char *input) {
   size_t line_len = strlen(command) + strlen(input) + 4;
   char *line = malloc(line_len);

@@ -5,12 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes len bytes as lowercase hex plus a terminating NUL into out. */
-void hex_encode(const uint8_t *in, size_t len, char *out);
-
-/* Decodes hex into out (cap bytes); returns the length or -1. */
-long hex_decode(const char *hex, uint8_t *out, size_t cap);
-
 /*
  * Runs command with stdin from the file `input` and returns its whole
  * output (malloc'ed, NUL-terminated), or NULL when it cannot run.

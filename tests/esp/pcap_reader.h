@@ -1,7 +1,6 @@
 /*
- * A minimal reader for classic pcap files with Ethernet frames, enough to
- * take ESP packets (IP protocol 50, or UDP port 4500 as RFC 3948 carries
- * them) out of the shared captures.
+ * Takes ESP packets (IP protocol 50, or UDP port 4500 as RFC 3948 carries
+ * them) out of the shared captures, read by tests/common/capture.c.
  */
 #ifndef PCAP_READER_H
 #define PCAP_READER_H
@@ -21,7 +20,7 @@ struct esp_frame {
 
 /*
  * Reads up to cap frames from path into frames and returns how many, or
- * -1 when the file cannot be read or is not an Ethernet pcap. Frames that
+ * -1 when the file cannot be read or is not a capture. Packets that
  * carry neither ESP nor UDP/4500 are skipped.
  */
 long pcap_read_esp(const char *path, struct esp_frame *frames, size_t cap);

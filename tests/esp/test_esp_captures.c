@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "esp_interop_util.h"
+#include "hex.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/esp.h"
 #include "pcap_reader.h"
@@ -93,12 +94,12 @@ static void read_sa(const char *name, int index, l2tpsec_esp_sa_settings *s) {
   s->spi = (uint32_t)strtoul(field[3], NULL, 16);
   s->encr = encr_of(field[4]);
   s->encr_key_len =
-      (size_t)hex_decode(field[5] + 2, s->encr_key, sizeof(s->encr_key));
+      (size_t)hex_parse(field[5] + 2, s->encr_key, sizeof(s->encr_key), 1);
   s->integ = integ_of(field[6]);
-  s->integ_key_len =
-      field[7][0] != '\0'
-          ? (size_t)hex_decode(field[7] + 2, s->integ_key, sizeof(s->integ_key))
-          : 0;
+  s->integ_key_len = field[7][0] != '\0'
+                         ? (size_t)hex_parse(field[7] + 2, s->integ_key,
+                                             sizeof(s->integ_key), 1)
+                         : 0;
 }
 
 static l2tpsec_esp_sa *sa_from_file(const char *name, int index) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "esp_interop_util.h"
+#include "hex.h"
 #include "esp_test_util.h"
 #include "l2tpsec/errors.h"
 
@@ -210,7 +211,7 @@ static void scapy_encrypts_we_decrypt(void **state) {
     l2tpsec_esp_sa *in;
     struct esp_test_pkt p;
     uint8_t esp[1024], want[600], nh = 0;
-    long len = hex_decode(next_answer(&cursor, i), esp, sizeof(esp));
+    long len = hex_parse(next_answer(&cursor, i), esp, sizeof(esp), 1);
     char name[96];
     int rv;
 
@@ -265,7 +266,7 @@ static void we_encrypt_scapy_decrypts(void **state) {
     const struct interop_case *c = &cases[i];
     uint8_t plain[1024];
     char *answer = next_answer(&cursor, i);
-    long len = hex_decode(answer, plain, sizeof(plain));
+    long len = hex_parse(answer, plain, sizeof(plain), 1);
     char name[96];
 
     describe(c, name, sizeof(name));

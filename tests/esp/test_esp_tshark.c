@@ -16,6 +16,7 @@
 
 #include "esp/esp_internal.h"
 #include "esp_interop_util.h"
+#include "hex.h"
 #include "esp_test_util.h"
 
 #define TSHARK "/usr/bin/tshark"

@@ -1,8 +1,7 @@
 /*
- * Minimal reader for the shared capture corpus: classic pcap (Ethernet,
- * DLT_NULL or raw IP link types) and pcapng enhanced packet blocks. It
- * returns the UDP payloads of IPv4 packets with their addresses, so
- * tests can feed real messages to the IKE codec.
+ * The UDP datagrams of a shared capture with their addresses, so tests
+ * can feed real messages to the IKE codec. tests/common/capture.c reads
+ * the file formats.
  */
 #ifndef L2TPSEC_TESTS_PCAP_READ_H
 #define L2TPSEC_TESTS_PCAP_READ_H
@@ -10,19 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture.h"
 #include "l2tpsec/ike.h"
 
 #define PCAP_MAX_DATAGRAMS 64
 
 typedef struct pcap_datagram {
   l2tpsec_ike_endpoint src, dst;
-  const uint8_t *data; /* points into pcap_file.buf */
+  const uint8_t *data; /* points into pcap_file.capture */
   size_t len;          /* captured UDP payload bytes (may be truncated) */
 } pcap_datagram;
 
 typedef struct pcap_file {
-  uint8_t *buf;
-  size_t buf_len;
+  capture capture;
   size_t n;
   pcap_datagram dg[PCAP_MAX_DATAGRAMS];
 } pcap_file;

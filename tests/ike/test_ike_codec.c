@@ -17,6 +17,7 @@
 #include "ike/sa_payload.h"
 #include "ike/vendor.h"
 #include "l2tpsec/errors.h"
+#include "hex.h"
 #include "pcap_read.h"
 
 /* Loads a capture and parses datagram `index` as a clear message. */
@@ -339,11 +340,6 @@ static void duplicate_sa_rejected(void **state) {
 
 /* ---- NAT discovery known values ----------------------------------------- */
 
-static void hex_to_bytes(const char *hex, uint8_t *out, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    sscanf(hex + 2 * i, "%2hhx", &out[i]);
-}
-
 static void natd_case(const char *path, size_t index, const uint8_t *addr,
                       uint16_t port, const char *expected_hex) {
   pcap_file f;
@@ -363,7 +359,7 @@ static void natd_case(const char *path, size_t index, const uint8_t *addr,
   assert_int_equal(
       l2tpsec__ike_natd_hash(alg, msg.hdr.icookie, msg.hdr.rcookie, &ep, out),
       0);
-  hex_to_bytes(expected_hex, expected, n);
+  assert_int_equal(unhex(expected_hex, expected, sizeof(expected)), n);
   assert_memory_equal(out, expected, n);
   pcap_free(&f);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "l2tpsec/l2tpsec.h"
 
 static l2tpsec_tstamp now;
@@ -43,8 +44,8 @@ static void on_event(void *user_data, const l2tpsec_ppp_event *ev) {
 
   (void)user_data;
   if (ev->type == L2TPSEC_PPP_EVENT_IPCP_UP)
-    printf("up %u.%u.%u.%u %u.%u.%u.%u\n", l[0], l[1], l[2], l[3], p[0],
-           p[1], p[2], p[3]);
+    printf("up %u.%u.%u.%u %u.%u.%u.%u\n", l[0], l[1], l[2], l[3], p[0], p[1],
+           p[2], p[3]);
 }
 
 static void on_auth(void *user_data, const l2tpsec_auth_request *req) {
@@ -74,24 +75,19 @@ static int on_address(void *user_data, const l2tpsec_ppp_address_request *req,
   return 0;
 }
 
-static size_t parse_hex(const char *in, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  unsigned v;
-
-  while (n < cap && sscanf(in + 2 * n, "%2x", &v) == 1)
-    out[n++] = (uint8_t)v;
-  return n;
-}
-
 static void feed(l2tpsec_ppp *ppp, const char *hex, bool as_ip) {
   uint8_t storage[128 + 2048];
   l2tpsec_pkt pkt;
-  size_t n;
+  long n;
   int rc;
 
   l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
-  n = parse_hex(hex, pkt.data, 2048);
-  l2tpsec_pkt_put(&pkt, n);
+  n = hex_parse(hex, pkt.data, 2048, 1);
+  if (n < 0) {
+    printf("error malformed hex frame\n");
+    return;
+  }
+  l2tpsec_pkt_put(&pkt, (size_t)n);
   rc = as_ip ? l2tpsec_ppp_send_ip(ppp, &pkt, now)
              : l2tpsec_ppp_input(ppp, &pkt, now);
   if (rc != 0)

@@ -14,6 +14,9 @@
 #include "l2tpsec/errors.h"
 #include "uv/mtu.h"
 
+/* Bytes; every vector below fits, and every buffer it goes to holds it. */
+#define VECTOR_MAX 128
+
 /* SYN, options NOP + MSS 1460 + SACK-permitted: MSS at an odd offset. */
 static const char syn_odd_in[] =
     "450000300001400040064e75c000020ac63364149c400050000003e800000000"
@@ -40,9 +43,9 @@ static const char synack_v6_out[] =
 
 static void check_clamp(const char *in_hex, const char *out_hex, uint16_t mss) {
   uint8_t pkt[128], want[128];
-  size_t len = hex_decode(in_hex, pkt);
+  size_t len = unhex(in_hex, pkt, VECTOR_MAX);
 
-  hex_decode(out_hex, want);
+  unhex(out_hex, want, VECTOR_MAX);
   assert_int_equal(l2tpsec__tcp_clamp_mss(pkt, len, mss), 1);
   assert_memory_equal(pkt, want, len);
 }
@@ -61,7 +64,7 @@ static void clamp_mss_ipv6_synack(void **state) {
 
 static void clamp_mss_keeps_smaller_value(void **state) {
   uint8_t pkt[128], orig[128];
-  size_t len = hex_decode(syn_odd_in, pkt);
+  size_t len = unhex(syn_odd_in, pkt, VECTOR_MAX);
 
   memcpy(orig, pkt, len);
   assert_int_equal(l2tpsec__tcp_clamp_mss(pkt, len, 1460), 0);
@@ -71,7 +74,7 @@ static void clamp_mss_keeps_smaller_value(void **state) {
 
 static void clamp_mss_ignores_non_syn(void **state) {
   uint8_t pkt[128];
-  size_t len = hex_decode(syn_odd_in, pkt);
+  size_t len = unhex(syn_odd_in, pkt, VECTOR_MAX);
 
   pkt[33] = 0x10; /* ACK only */
   assert_int_equal(l2tpsec__tcp_clamp_mss(pkt, len, 1000), 0);
@@ -80,7 +83,7 @@ static void clamp_mss_ignores_non_syn(void **state) {
 
 static void clamp_mss_rejects_bad_headers(void **state) {
   uint8_t pkt[128];
-  size_t len = hex_decode(syn_odd_in, pkt);
+  size_t len = unhex(syn_odd_in, pkt, VECTOR_MAX);
 
   assert_int_equal(l2tpsec__tcp_clamp_mss(pkt, len - 1, 1000),
                    L2TPSEC_ERR_TRUNCATED);
@@ -95,7 +98,7 @@ static void clamp_mss_rejects_bad_headers(void **state) {
 /* An option with length 0 or running past the header ends the walk. */
 static void clamp_mss_stops_at_bad_option(void **state) {
   uint8_t pkt[128];
-  size_t len = hex_decode(syn_odd_in, pkt);
+  size_t len = unhex(syn_odd_in, pkt, VECTOR_MAX);
 
   pkt[42] = 0; /* the MSS option's length */
   assert_int_equal(l2tpsec__tcp_clamp_mss(pkt, len, 1000), 0);
@@ -104,30 +107,31 @@ static void clamp_mss_stops_at_bad_option(void **state) {
 }
 
 static size_t big_ipv4(uint8_t *pkt) {
-  size_t n = hex_decode("450005dc00094000401148b6c000020ac633641403e807d0"
-                        "05c860b8",
-                        pkt);
+  size_t n = unhex("450005dc00094000401148b6c000020ac633641403e807d0"
+                   "05c860b8",
+                   pkt, VECTOR_MAX);
 
   memset(pkt + n, 'A', 1472);
   return n + 1472;
 }
 
 static size_t big_ipv6(uint8_t *pkt) {
-  size_t n = hex_decode("6000000005b4114020010db80000000000000000000000102001"
-                        "0db800010000000000000000002003e807d005b4a543",
-                        pkt);
+  size_t n = unhex("6000000005b4114020010db80000000000000000000000102001"
+                   "0db800010000000000000000002003e807d005b4a543",
+                   pkt, VECTOR_MAX);
 
   memset(pkt + n, 'B', 1452);
   return n + 1452;
 }
 
 static void icmp_frag_needed_ipv4(void **state) {
-  uint8_t pkt[1600], out[1600], want[64];
+  uint8_t pkt[1600], out[1600], want[VECTOR_MAX];
   const uint8_t from[4] = {192, 0, 2, 1};
   size_t len = big_ipv4(pkt);
   int n;
 
-  hex_decode("45000240000000004001f4b1c0000201c000020a03043f0500000578", want);
+  unhex("45000240000000004001f4b1c0000201c000020a03043f0500000578", want,
+        VECTOR_MAX);
   n = l2tpsec__icmp_too_big(pkt, len, 1400, from, out, sizeof(out));
   assert_int_equal(n, 576);
   assert_memory_equal(out, want, 28);
@@ -135,15 +139,15 @@ static void icmp_frag_needed_ipv4(void **state) {
 }
 
 static void icmp_packet_too_big_ipv6(void **state) {
-  uint8_t pkt[1600], out[1600], want[64];
+  uint8_t pkt[1600], out[1600], want[VECTOR_MAX];
   uint8_t from[16] = {0x20, 0x01, 0x0d, 0xb8};
   size_t len = big_ipv6(pkt);
   int n;
 
   from[15] = 1;
-  hex_decode("6000000004d83a4020010db8000000000000000000000001"
-             "20010db80000000000000000000000100200d57100000578",
-             want);
+  unhex("6000000004d83a4020010db8000000000000000000000001"
+        "20010db80000000000000000000000100200d57100000578",
+        want, VECTOR_MAX);
   n = l2tpsec__icmp_too_big(pkt, len, 1400, from, out, sizeof(out));
   assert_int_equal(n, 1280);
   assert_memory_equal(out, want, 48);
