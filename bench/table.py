@@ -5,9 +5,12 @@ import sys
 
 rows = []
 esp_rows = []
+path_rows = []
 for line in sys.stdin:
     record = json.loads(line)
-    if "raw_MBps" in record:
+    if record.get("bench") == "path":
+        path_rows.append(record)
+    elif "raw_MBps" in record:
         esp_rows.append(record)
     elif "case" in record:
         rows.append(record)
@@ -17,6 +20,24 @@ for line in sys.stdin:
         flags = ", ".join(f"{k}={v}" for k, v in record.items() if k != "bench")
         print(f"{record['bench']}: {flags}")
 
+if path_rows:
+    print()
+    print("path: iperf3 through the VPN; ratio = VPN rate / the anchor's")
+    print("rate (the same namespaces and veth pair without a VPN)")
+    print(f"{'vpn':<10} {'suite':<12} {'case':<8} {'Mbit/s':>9} "
+          f"{'packets/s':>10} {'anchor Mbit/s':>14} {'ratio':>7}")
+    for r in path_rows:
+        if "error" in r:
+            print(f"{r['vpn']:<10} {r['suite']:<12} {r['case']:<8} "
+                  f"failed: {r['error']}")
+            continue
+        pps = f"{r['pps']:>10}" if "pps" in r else f"{'':>10}"
+        print(f"{r['vpn']:<10} {r['suite']:<12} {r['case']:<8} "
+              f"{r['Mbps']:>9.1f} {pps} {r['anchor_Mbps']:>14.1f} "
+              f"{r['ratio']:>7.3f}")
+
+if not rows and not esp_rows:
+    sys.exit(0)
 print()
 print(f"{'case':<30} {'bytes':>6} {'ours MB/s':>10} {'openssl MB/s':>13} "
       f"{'ratio':>6}")

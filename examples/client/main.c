@@ -24,6 +24,7 @@
 
 struct options {
   const char *server, *local, *user, *psk_file, *otp_command, *tun;
+  const char *ike_proposals, *esp_proposals; /* NULL: the preset */
   char psk[SECRET_MAX], password[SECRET_MAX];
   const char *routes[ROUTES_MAX];
   size_t route_count;
@@ -56,6 +57,10 @@ static void usage(FILE *out) {
           "repeatable\n"
           "  --ike-port N, --natt-port N   UDP ports on both sides "
           "(500, 4500)\n"
+          "  --ike-proposals LIST  phase-1 proposals offered, e.g. "
+          "aes128-sha1-modp2048\n"
+          "  --esp-proposals LIST  ESP proposals offered, e.g. aes128gcm16 "
+          "or aes128-sha1\n"
           "  -v, --verbose         log every layer's debug messages\n");
 }
 
@@ -166,6 +171,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"route", required_argument, NULL, 'r'},
       {"ike-port", required_argument, NULL, 'I'},
       {"natt-port", required_argument, NULL, 'N'},
+      {"ike-proposals", required_argument, NULL, 'P'},
+      {"esp-proposals", required_argument, NULL, 'E'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -213,6 +220,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
       break;
     case 'N':
       o->natt_port = (unsigned)atoi(optarg);
+      break;
+    case 'P':
+      o->ike_proposals = optarg;
+      break;
+    case 'E':
+      o->esp_proposals = optarg;
       break;
     case 'v':
       o->verbose = true;
@@ -311,6 +324,8 @@ static int run(struct app *app) {
   s.user = app->o.user;
   s.password = app->o.password;
   s.tun_name = app->o.tun;
+  s.ike_proposals = app->o.ike_proposals;
+  s.esp_proposals = app->o.esp_proposals;
   s.log =
       (l2tpsec_log){log_stderr, NULL,
                     app->o.verbose ? L2TPSEC_LOG_DEBUG : L2TPSEC_LOG_NOTICE};

@@ -30,6 +30,12 @@ typedef struct l2tpsec_client_settings {
   const uint8_t *psk; /* IKE pre-shared key: required; copied */
   size_t psk_len;
   enum l2tpsec_ike_preset ike_preset; /* COMPATIBLE */
+  /* strongSwan-style proposals ("aes128-sha1-modp2048", "aes128gcm16")
+   * offered in place of the preset for phase 1 and for ESP; NULL keeps
+   * the preset. l2tpsec_client_new returns L2TPSEC_ERR_CONFIG for a
+   * string the IKE layer cannot parse. */
+  const char *ike_proposals;
+  const char *esp_proposals;
 
   const char *user;     /* PPP user name: required; copied */
   const char *password; /* password, with a TOTP code appended if the

@@ -478,6 +478,8 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   is.log = c->log;
   is.rand = c->rand;
   is.preset = s->ike_preset;
+  is.ike_proposals = s->ike_proposals;
+  is.esp_proposals = s->esp_proposals;
   is.psk = s->psk;
   is.psk_len = s->psk_len;
   rv = l2tpsec_ike_new(&c->ike, &is, &icb, c);

@@ -1,0 +1,183 @@
+#!/bin/sh
+# Throughput of the whole data path (TUN -> PPP -> L2TP -> ESP -> IP and
+# back) between l2tpsec-client and l2tpsec-server, measured with iperf3
+# in two network namespaces this script creates. The namespaces share a
+# veth pair (198.51.100.1 and .2) and have no default route, so no
+# packet can leave the machine.
+#
+#   bench/path.sh [SECONDS] [--no-softether] [--plot FILE.png]
+#
+# Every figure comes with its ratio to the anchor of the same run:
+# iperf3 over the bare veth pair between the same namespaces, with no
+# VPN, measured first and last. SoftEther VPN Server (Debian softether-vpnserver) runs as a
+# second VPN in the same server namespace when it is installed; see
+# bench/softether.sh. The output is one JSON object per line, then a
+# table (bench/table.py).
+#
+# The server side (VPN server and iperf3 server) is pinned to CPU 0 and
+# the client side to CPU 1, so each side has one core at most.
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+seconds=5
+softether=auto
+plot=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --no-softether) softether=no ;;
+  --plot)
+    shift
+    plot=$1
+    ;;
+  [0-9]*) seconds=$1 ;;
+  *)
+    echo "bench/path.sh: unknown argument '$1' (expected SECONDS," \
+      "--no-softether or --plot FILE)" >&2
+    exit 2
+    ;;
+  esac
+  shift
+done
+
+fail() {
+  echo "bench/path.sh: $*" >&2
+  exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces"
+command -v iperf3 >/dev/null ||
+  fail "iperf3 not found; run scripts/install-deps.sh"
+
+build=build-bench-path
+cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DL2TPSEC_TESTS=OFF \
+  -DL2TPSEC_EXAMPLES=ON >/dev/null
+cmake --build $build -j 2 --target l2tpsec-server l2tpsec-client >/dev/null
+server_bin=$root/$build/examples/server/l2tpsec-server
+client_bin=$root/$build/examples/client/l2tpsec-client
+
+srv=bp$$srv
+cli=bp$$cli
+work=$(mktemp -d /tmp/l2tpsec-path-XXXXXX)
+pids=""
+
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  if [ -f "$work/softether.pid" ]; then
+    # unshare ignores SIGTERM while it waits; SIGKILL takes down its
+    # PID namespace and with it every SoftEther process.
+    kill -KILL "$(cat "$work/softether.pid")" 2>/dev/null || true
+    sleep 0.5
+  fi
+  ip netns del "$srv" 2>/dev/null || true
+  ip netns del "$cli" 2>/dev/null || true
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+
+# Waits up to 20 s for PATTERN in FILE.
+wait_for() {
+  for _ in $(seq 200); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+ip netns add "$srv"
+ip netns add "$cli"
+ip -n "$srv" link set lo up
+ip -n "$cli" link set lo up
+ip link add bp$$s netns "$srv" type veth peer name bp$$c netns "$cli"
+ip -n "$srv" addr add 198.51.100.1/24 dev bp$$s
+ip -n "$cli" addr add 198.51.100.2/24 dev bp$$c
+ip -n "$srv" link set bp$$s up
+ip -n "$cli" link set bp$$c up
+
+ip netns exec "$srv" taskset -c 0 iperf3 -s >/dev/null 2>&1 &
+pids="$pids $!"
+sleep 0.5
+
+# Runs the three iperf3 measurements towards ADDRESS and stores each
+# report as $work/NAME-{tcp,udp1300,udp64}.json.
+measure() { # NAME ADDRESS
+  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
+    >"$work/$1-tcp.json" || true
+  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
+    -u -b 0 -l 1300 >"$work/$1-udp1300.json" || true
+  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
+    -u -b 0 -l 64 >"$work/$1-udp64.json" || true
+}
+
+measure anchor 198.51.100.1
+
+cat >"$work/server.ini" <<INI
+[server]
+listen = 198.51.100.1
+control_socket = $work/control.sock
+[ipsec]
+psk = bench-path-pre-shared-key
+[pool]
+range = 192.0.2.10-192.0.2.20
+local_address = 192.0.2.1
+[tun]
+name = bpsrv0
+[auth]
+require_code = no
+[user bench]
+password = bench-password
+[log]
+level = notice
+INI
+
+# Connects our client with ESP proposal $2 and measures as $1.
+measure_ours() { # NAME ESP-PROPOSAL
+  ip netns exec "$srv" taskset -c 0 "$server_bin" -c "$work/server.ini" \
+    >"$work/$1-server.log" 2>&1 &
+  spid=$!
+  wait_for "$work/$1-server.log" "ready;" ||
+    fail "l2tpsec-server did not start: $(cat "$work/$1-server.log")"
+  ip netns exec "$cli" taskset -c 1 "$client_bin" --server 198.51.100.1 \
+    --local 198.51.100.2 --psk bench-path-pre-shared-key --user bench \
+    --password bench-password --esp-proposals "$2" --tun bpcli0 \
+    >"$work/$1-client.log" 2>&1 &
+  cpid=$!
+  if wait_for "$work/$1-client.log" "connected: address"; then
+    measure "$1" 192.0.2.1
+  else
+    echo "bench/path.sh: $1: the client did not connect:" \
+      "$(cat "$work/$1-client.log")" >&2
+  fi
+  kill -INT "$cpid" 2>/dev/null || true
+  wait "$cpid" 2>/dev/null || true
+  kill -TERM "$spid" 2>/dev/null || true
+  wait "$spid" 2>/dev/null || true
+}
+
+measure_ours l2tpsec-aes128gcm16 aes128gcm16
+measure_ours l2tpsec-aes128-sha1 aes128-sha1
+
+if [ "$softether" != no ]; then
+  if command -v vpnserver >/dev/null && command -v vpncmd >/dev/null; then
+    . bench/softether.sh
+    (softether_measure) ||
+      echo "bench/path.sh: the SoftEther comparison failed (see above)" >&2
+  elif [ "$softether" = auto ]; then
+    echo "bench/path.sh: softether-vpnserver and softether-vpncmd are not" \
+      "installed; skipping the SoftEther comparison" >&2
+  fi
+fi
+
+# The anchor again, because other load on the machine changes during a
+# run; the ratios use the mean of both anchor measurements.
+measure anchorend 198.51.100.1
+
+results=$work/results.jsonl
+/usr/bin/python3 bench/path_report.py "$work" "$(nproc)" >"$results"
+cat "$results"
+echo
+/usr/bin/python3 bench/table.py <"$results"
+if [ -n "$plot" ]; then
+  /usr/bin/python3 bench/path_plot.py "$results" "$plot"
+fi

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Turn the iperf3 reports that bench/path.sh collects into JSON lines.
+
+Usage: path_report.py WORKDIR CORES
+
+WORKDIR holds one iperf3 -J report per setup and case, named
+SETUP-CASE.json, where SETUP is "anchor" or "anchorend" (no VPN, first
+and last) or VPN-SUITE. Each figure is printed with its ratio to the
+mean of the two anchor runs of the same case.
+"""
+import json
+import pathlib
+import sys
+
+CASES = ("tcp", "udp1300", "udp64")
+
+
+def received(report):
+    """Return (Mbit/s, packets/s) at the receiver, or an error text."""
+    if "error" in report:
+        return report["error"]
+    total = report["end"]["sum_received"]
+    seconds = total["seconds"] or 1.0
+    mbps = total["bits_per_second"] / 1e6
+    packets = total.get("packets")
+    if packets is None:
+        return mbps, None
+    return mbps, (packets - total.get("lost_packets", 0)) / seconds
+
+
+def load(path):
+    try:
+        return received(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError) as error:
+        return f"no usable iperf3 report in {path.name}: {error}"
+
+
+def anchor_mean(work, case):
+    """Return the mean of the first and last anchor runs that succeeded."""
+    runs = [load(work / f"{name}-{case}.json")
+            for name in ("anchor", "anchorend")
+            if (work / f"{name}-{case}.json").exists()]
+    good = [run for run in runs if not isinstance(run, str)]
+    if not good:
+        return runs[0] if runs else "no anchor run"
+    return (sum(run[0] for run in good) / len(good), None)
+
+
+def main():
+    work = pathlib.Path(sys.argv[1])
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    print(json.dumps({"bench": "path-host", "cpu": cpu, "cores": sys.argv[2]}))
+
+    anchors = {case: anchor_mean(work, case) for case in CASES}
+    setups = {p.name.rsplit("-", 1)[0] for p in work.glob("*-*.json")}
+    setups -= {"anchor", "anchorend"}
+    for setup in ["anchor", "anchorend"] + sorted(setups):
+        vpn, _, suite = setup.partition("-")
+        for case in CASES:
+            path = work / f"{setup}-{case}.json"
+            if not path.exists():
+                continue
+            result = load(path)
+            record = {"bench": "path", "vpn": vpn, "suite": suite or "none",
+                      "case": case}
+            anchor = anchors[case]
+            if isinstance(result, str):
+                record["error"] = result
+            elif isinstance(anchor, str):
+                record["error"] = f"anchor failed: {anchor}"
+            else:
+                record["Mbps"] = round(result[0], 1)
+                if result[1] is not None:
+                    record["pps"] = round(result[1])
+                record["anchor_Mbps"] = round(anchor[0], 1)
+                record["ratio"] = round(result[0] / anchor[0], 4)
+            print(json.dumps(record))
+
+
+main()
