@@ -23,6 +23,10 @@ test_pkgs="$test_pkgs freeradius freeradius-utils libpam-google-authenticator"
 test_pkgs="$test_pkgs iputils-ping"
 # The interop tests boot a Debian guest that they build with debootstrap.
 test_pkgs="$test_pkgs qemu-system-x86 debootstrap e2fsprogs util-linux"
+# bench/path.sh measures with iperf3, compares with SoftEther VPN Server
+# and plots with matplotlib.
+test_pkgs="$test_pkgs iperf3 softether-vpnserver softether-vpncmd"
+test_pkgs="$test_pkgs python3-matplotlib"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then
