@@ -27,6 +27,9 @@ test_pkgs="$test_pkgs qemu-system-x86 debootstrap e2fsprogs util-linux"
 # and plots with matplotlib.
 test_pkgs="$test_pkgs iperf3 softether-vpnserver softether-vpncmd"
 test_pkgs="$test_pkgs python3-matplotlib"
+# The charon interop test runs strongSwan's IKEv1 daemon with ESP in user
+# space (kernel-libipsec, in libcharon-extra-plugins) in a namespace.
+test_pkgs="$test_pkgs strongswan-charon strongswan-swanctl libcharon-extra-plugins"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then

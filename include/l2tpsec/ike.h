@@ -44,6 +44,20 @@ enum l2tpsec_ike_preset {
   L2TPSEC_IKE_PRESET_LEGACY = 2,
 };
 
+/*
+ * A tunnel-mode traffic selector: an address prefix, optionally narrowed
+ * to one IP protocol and port. Quick mode carries it as an ID payload
+ * (RFC 2407 section 4.6.2): IPV4_ADDR or IPV6_ADDR for a full-length
+ * prefix, IPV4_ADDR_SUBNET or IPV6_ADDR_SUBNET otherwise.
+ */
+typedef struct l2tpsec_ike_selector {
+  uint8_t family;     /* 4 or 6; 0 = unset */
+  uint8_t addr[16];   /* network address; IPv4 fills addr[0..4) */
+  uint8_t prefix_len; /* 0..32 or 0..128; the full length is one host */
+  uint8_t protocol;   /* IP protocol number; 0 = any */
+  uint16_t port;      /* 0 = any */
+} l2tpsec_ike_selector;
+
 /* Largest key of either kind in a child SA, in bytes. */
 #define L2TPSEC_IKE_KEY_MAX 64
 
@@ -76,6 +90,10 @@ typedef struct l2tpsec_ike_child_sa {
    * the inner checksum fix-up of transport mode; family 0 when absent. */
   l2tpsec_ike_endpoint original_initiator;
   l2tpsec_ike_endpoint original_responder;
+  /* Tunnel mode: the traffic selectors quick mode agreed on, from our
+   * point of view. Family 0 in transport mode. */
+  l2tpsec_ike_selector ts_local;
+  l2tpsec_ike_selector ts_remote;
   uint32_t lifetime_seconds; /* 0 = no time limit */
   uint64_t lifetime_kbytes;  /* 0 = no volume limit */
   bool initiator;            /* we started this quick mode */
@@ -164,6 +182,18 @@ typedef struct l2tpsec_ike_settings {
 
   /* UDP port of L2TP in the quick mode proxy IDs. Default 1701. */
   uint16_t l2tp_port;
+
+  /*
+   * Tunnel mode (RFC 2401) between the two selectors below, in place of
+   * L2TP transport mode, for site-to-site peers such as strongSwan. The
+   * encapsulation mode is 1, or 3 (61443 with the NAT-T drafts) when a
+   * NAT was detected. As initiator we propose exactly these selectors.
+   * As responder we accept a peer's IDs only when each lies within the
+   * matching selector, and we echo them. Off by default.
+   */
+  bool tunnel;
+  l2tpsec_ike_selector tunnel_local;  /* the networks on our side */
+  l2tpsec_ike_selector tunnel_remote; /* the networks on the peer's side */
 } l2tpsec_ike_settings;
 
 /* Counters; every dropped datagram increments exactly one drop counter. */
@@ -193,6 +223,8 @@ L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
 /*
  * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
  * (missing send or child_sa_up callback, or no PSK), L2TPSEC_ERR_CONFIG
+ * (tunnel mode with a selector whose family or prefix length is invalid,
+ * or whose address has bits set beyond the prefix), L2TPSEC_ERR_CONFIG
  * (a proposal string names an unknown algorithm; the log names it) or
  * L2TPSEC_ERR_NOMEM.
  */

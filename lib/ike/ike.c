@@ -6,6 +6,7 @@
 
 #include "core/log_internal.h"
 #include "ike/ike_internal.h"
+#include "ike/selector.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
@@ -89,6 +90,8 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   if (err == 0)
     err =
         load_policy(ike, &ike->p2_policy, IKE_PHASE2, settings->esp_proposals);
+  if (err == 0 && settings->tunnel)
+    err = l2tpsec__ike_tunnel_settings_check(settings);
   if (err != 0) {
     l2tpsec_ike_del(ike);
     return err;
@@ -129,6 +132,7 @@ ike_sa *l2tpsec__ike_sa_new(l2tpsec_ike *ike, bool initiator,
     return NULL;
   sa->id = ike->next_sa_id++;
   sa->initiator = initiator;
+  sa->tunnel = ike->settings.tunnel;
   sa->local = *local;
   sa->remote = *remote;
   sa->created = now;

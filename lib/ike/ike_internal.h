@@ -116,6 +116,7 @@ typedef struct ike_sa {
   l2tpsec_tstamp created;
   l2tpsec_tstamp expires;    /* phase-1 lifetime, once established */
   bool want_qm;              /* initiator: start quick mode when established */
+  bool tunnel;               /* quick modes negotiate tunnel mode */
   l2tpsec_tstamp last_heard; /* last authenticated message from the peer */
   uint32_t dpd_seq;          /* last R-U-THERE sequence number sent */
   uint32_t dpd_first_seq;    /* first R-U-THERE of the current probe */

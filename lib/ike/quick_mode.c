@@ -1,7 +1,8 @@
 /*
- * Quick mode (RFC 2409 section 5.5) for L2TP in transport mode, both
- * roles, with optional PFS, NAT-OA (RFC 3947 section 5.2) and
- * RESPONDER-LIFETIME (RFC 2407 section 4.6.3.1).
+ * Quick mode (RFC 2409 section 5.5) for L2TP in transport mode, or in
+ * tunnel mode between configured selectors (selector.c), both roles, with
+ * optional PFS, NAT-OA (RFC 3947 section 5.2) and RESPONDER-LIFETIME
+ * (RFC 2407 section 4.6.3.1).
  *
  *   QM1  HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] [, NAT-OAi, NAT-OAr]
  *   QM2  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr] [, NAT-OAi, NAT-OAr]
@@ -16,6 +17,7 @@
 
 #include "core/log_internal.h"
 #include "ike/ike_internal.h"
+#include "ike/selector.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
@@ -103,10 +105,12 @@ static bool encap_is_udp(uint16_t encap) {
          encap == IPSEC_ENCAP_UDP_TRANSPORT_DRAFT;
 }
 
-/* The one encapsulation mode we accept and offer for L2TP: transport,
- * UDP-encapsulated behind a NAT with the negotiated method's number.
- * TODO: tunnel mode (1, 3 and 61443) for peers that need it. */
+/* The one encapsulation mode we accept and offer: transport for L2TP,
+ * or tunnel mode when configured, UDP-encapsulated behind a NAT with the
+ * negotiated method's number. */
 static uint16_t wanted_encap(const ike_sa *sa) {
+  if (sa->tunnel)
+    return l2tpsec__ike_tunnel_encap(sa);
   if (sa->natt == IKE_NATT_NONE || !(sa->nat_local || sa->nat_remote))
     return IPSEC_ENCAP_TRANSPORT;
   return sa->natt == IKE_NATT_RFC3947 ? IPSEC_ENCAP_UDP_TRANSPORT
@@ -219,11 +223,14 @@ static void put_natoa(ike_writer *w, const ike_sa *sa,
   l2tpsec__ike_payload_end(w, off);
 }
 
-/* NAT-OAi then NAT-OAr, only when UDP encapsulation is in use. */
+/* NAT-OAi then NAT-OAr, only in UDP-encapsulated transport mode
+ * (RFC 3947 section 5.2). */
 static void put_natoa_pair(ike_writer *w, const ike_sa *sa,
                            const l2tpsec_ike_endpoint *initiator,
                            const l2tpsec_ike_endpoint *responder) {
-  if (wanted_encap(sa) == IPSEC_ENCAP_TRANSPORT)
+  uint16_t encap = wanted_encap(sa);
+
+  if (!encap_is_udp(encap) || !encap_is_transport(encap))
     return;
   put_natoa(w, sa, initiator);
   put_natoa(w, sa, responder);
@@ -375,8 +382,13 @@ static int build_qm1(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
       return L2TPSEC_ERR_CRYPTO;
     l2tpsec__ike_put_payload(w, ISAKMP_NP_KE, ke, len);
   }
-  put_proxy_id(w, &sa->local, port);
-  put_proxy_id(w, &sa->remote, port);
+  if (sa->tunnel) {
+    l2tpsec__ike_put_selector(w, &ike->settings.tunnel_local);
+    l2tpsec__ike_put_selector(w, &ike->settings.tunnel_remote);
+  } else {
+    put_proxy_id(w, &sa->local, port);
+    put_proxy_id(w, &sa->remote, port);
+  }
   put_natoa_pair(w, sa, &sa->local, &sa->remote);
 
   isakmp_put32(mid, qm->message_id);
@@ -537,6 +549,8 @@ static int initiator_qm2(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
     return 0;
   if (!accept_qm2_choice(ike, sa, qm, msg) ||
       !take_natoa(ike, msg, qm, rx->now) ||
+      (sa->tunnel &&
+       !l2tpsec__ike_tunnel_ids(&ike->settings, sa, msg, true, &qm->child)) ||
       (qm->dh != NULL) != (msg->ke.body != NULL)) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_no_proposal, rx->now,
                       "QM2 0x%08x of IKE SA %llu chose a transform we did "
@@ -604,10 +618,14 @@ static bool choose_p2(l2tpsec_ike *ike, const ike_sa *sa, const isakmp_msg *msg,
          msg->ke.len == l2tpsec__dh_public_len(xf->group);
 }
 
-/* Checks QM1's proxy IDs: absent, or a pair for L2TP over UDP. */
-static bool ids_ok(l2tpsec_ike *ike, const isakmp_msg *msg) {
+/* Checks QM1's proxy IDs: absent, or a pair for L2TP over UDP; in
+ * tunnel mode, within the configured selectors. */
+static bool ids_ok(l2tpsec_ike *ike, const ike_sa *sa, const isakmp_msg *msg,
+                   ike_qm *qm) {
   uint16_t port = ike->settings.l2tp_port;
 
+  if (sa->tunnel)
+    return l2tpsec__ike_tunnel_ids(&ike->settings, sa, msg, false, &qm->child);
   if (msg->n_id == 0)
     return true;
   return msg->n_id == 2 && proxy_id_ok(&msg->id[0], port, true) &&
@@ -625,10 +643,11 @@ static bool accept_qm1(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
                       rx->hdr.message_id);
     return false;
   }
-  if (!ids_ok(ike, msg)) {
+  if (!ids_ok(ike, sa, msg, qm)) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_no_proposal, rx->now,
-                      "QM1 0x%08x: proxy IDs are not UDP port %u (L2TP)",
-                      rx->hdr.message_id, ike->settings.l2tp_port);
+                      "QM1 0x%08x: proxy IDs are not %s", rx->hdr.message_id,
+                      sa->tunnel ? "within the tunnel selectors"
+                                 : "for L2TP over UDP");
     return false;
   }
   if (!choose_p2(ike, sa, msg, offer, pi, xi)) {

@@ -12,5 +12,6 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ike_crypt.c
   ${CMAKE_CURRENT_LIST_DIR}/main_mode.c
   ${CMAKE_CURRENT_LIST_DIR}/quick_mode.c
+  ${CMAKE_CURRENT_LIST_DIR}/selector.c
   ${CMAKE_CURRENT_LIST_DIR}/info.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c)
