@@ -138,8 +138,7 @@ bool l2tpsec__ike_selector_parse(const isakmp_payload *id,
 
 bool l2tpsec__ike_selector_within(const l2tpsec_ike_selector *inner,
                                   const l2tpsec_ike_selector *outer) {
-  if (inner->family != outer->family ||
-      inner->prefix_len < outer->prefix_len ||
+  if (inner->family != outer->family || inner->prefix_len < outer->prefix_len ||
       !prefix_equal(inner->addr, outer->addr, outer->prefix_len))
     return false;
   if (outer->protocol != 0 && inner->protocol != outer->protocol)

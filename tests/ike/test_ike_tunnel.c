@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "hex.h"
 #include "ike/ike_internal.h"
 #include "ike/isakmp.h"
 #include "ike/selector.h"
@@ -266,8 +267,8 @@ static void pair_init(pair *n, const l2tpsec_ike_settings *left,
   n->left.is_left = true;
   assert_int_equal(l2tpsec_ike_new(&n->left.ike, left, &callbacks, &n->left),
                    0);
-  assert_int_equal(
-      l2tpsec_ike_new(&n->right.ike, right, &callbacks, &n->right), 0);
+  assert_int_equal(l2tpsec_ike_new(&n->right.ike, right, &callbacks, &n->right),
+                   0);
 }
 
 static void pair_free(pair *n) {
@@ -401,8 +402,7 @@ static void responder_accepts_narrower_ids(void **state) {
   run(&n, 30 * L2TPSEC_SECONDS);
 
   expect_tunnel_children(&n);
-  assert_memory_equal(&n.right.child.ts_local, &right_host,
-                      sizeof(right_host));
+  assert_memory_equal(&n.right.child.ts_local, &right_host, sizeof(right_host));
   assert_memory_equal(&n.right.child.ts_remote, &left_host, sizeof(left_host));
   pair_free(&n);
 }
@@ -477,11 +477,6 @@ static void invalid_selectors_rejected(void **state) {
 
 /* ---- tshark ------------------------------------------------------------- */
 
-static void hex(char *out, const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    sprintf(out + 2 * i, "%02x", p[i]);
-}
-
 /* The "cookie,key" entry of tshark's IKEv1 decryption table for sa. */
 static void decryption_entry(const ike_sa *sa, char *out) {
   uint8_t key[64];
@@ -489,8 +484,8 @@ static void decryption_entry(const ike_sa *sa, char *out) {
 
   assert_int_equal(
       l2tpsec__ikev1_enc_key(sa->prf, sa->skeyid_e, key, sa->enc_key_len), 0);
-  hex(out, sa->icookie, 8);
-  hex(key_hex, key, sa->enc_key_len);
+  hex_encode(sa->icookie, 8, out);
+  hex_encode(key, sa->enc_key_len, key_hex);
   strcat(out, ",");
   strcat(out, key_hex);
 }
