@@ -11,6 +11,8 @@
  * random cookies. Built with L2TPSEC_FUZZ_NULL_CRYPTO, encryption is a
  * copy and every HASH matches, so the encrypted states are reachable.
  *
+ * Bit 2 of the first byte selects tunnel mode for that state machine.
+ *
  * When the first byte is 2 modulo 4, the input instead steers a whole
  * handshake between an initiator and a responder: one control byte per
  * message in flight delivers it, drops it, duplicates it or flips one of
@@ -92,7 +94,8 @@ static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   return 0;
 }
 
-static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs) {
+static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs,
+                                  bool tunnel) {
   static const uint8_t psk[] = "fuzz";
   static const l2tpsec_ike_callbacks cb = {.send = on_send,
                                            .child_sa_up = on_child_up};
@@ -105,6 +108,11 @@ static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs) {
   s.psk_len = sizeof(psk) - 1;
   s.preset = L2TPSEC_IKE_PRESET_LEGACY; /* widest policy: most paths */
   s.max_half_open = 4;
+  /* Tunnel mode between 0.0.0.0/0 on both sides accepts every address
+   * or subnet ID, so quick mode reaches the selector decoder. */
+  s.tunnel = tunnel;
+  s.tunnel_local.family = 4;
+  s.tunnel_remote.family = 4;
   if (l2tpsec_ike_new(&ike, &s, &cb, h) != 0)
     return NULL;
   return ike;
@@ -263,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   memcpy(buf, data, size);
-  l2tpsec_ike *ike = make_endpoint(&h, &rs);
+  l2tpsec_ike *ike = make_endpoint(&h, &rs, size > 0 && (data[0] & 4));
   if (ike == NULL)
     return 0;
   if (size > 0 && (data[0] & 1))

@@ -5,7 +5,18 @@
 # ("encap = yes" forces the encapsulation without a NAT). Our side is
 # charon_peer, the library on real UDP sockets.
 #
-#   tests/ike/charon_interop.sh PEER_BINARY charon-initiates|we-initiate
+#   tests/ike/charon_interop.sh PEER_BINARY charon-initiates|we-initiate \
+#     [psk|cert]
+#
+# psk (the default) authenticates main mode with a pre-shared key. cert
+# uses RSA signatures over throwaway certificates from a CA made here,
+# each carrying its side's outer address as a subjectAltName. cert-frag
+# is cert with a second CA that charon trusts, whose extra CERTREQ makes
+# the certificate messages exceed charon's fragment size (1280 bytes in
+# total), so the test also checks that IKE fragments crossed (payload
+# 132). With cert-untrusted, a CA that our side does not trust issues
+# charon's certificate, and the test passes only when our side rejects
+# it and no SA comes up.
 #
 # Passes when both sides report the IKE and ESP SAs (charon through
 # swanctl --list-sas), a ping from charon's inner address crosses the
@@ -15,10 +26,18 @@
 set -eu
 peer_bin=$1
 mode=$2
+auth=${3:-psk}
 case "$mode" in
 charon-initiates | we-initiate) ;;
 *)
   echo "charon_interop.sh: unknown mode '$mode' (expected charon-initiates or we-initiate)" >&2
+  exit 2
+  ;;
+esac
+case "$auth" in
+psk | cert | cert-frag | cert-untrusted) ;;
+*)
+  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, cert, cert-frag or cert-untrusted)" >&2
   exit 2
   ;;
 esac
@@ -36,6 +55,7 @@ command -v swanctl >/dev/null 2>&1 ||
 [ -f "$libipsec_plugin" ] ||
   fail "kernel-libipsec plugin not found; scripts/install-deps.sh installs libcharon-extra-plugins"
 command -v ping >/dev/null 2>&1 || fail "ping not found; scripts/install-deps.sh installs iputils-ping"
+command -v openssl >/dev/null 2>&1 || fail "openssl not found; scripts/install-deps.sh installs it"
 
 # Outer addresses on a veth pair, inner (tunnelled) addresses on lo.
 charon_outer=198.51.100.1
@@ -47,6 +67,8 @@ ns_charon=ikech-c-$$
 ns_ours=ikech-o-$$
 work=$(mktemp -d /tmp/l2tpsec-charon-XXXXXX)
 vici="$work/charon.vici"
+swanctl_dir="$work/swanctl"
+pki="$work/pki"
 charon_pid=""
 peer_pid=""
 
@@ -69,7 +91,7 @@ show_logs() {
 }
 
 die() {
-  echo "charon_interop.sh ($mode): $*" >&2
+  echo "charon_interop.sh ($mode, $auth): $*" >&2
   show_logs
   exit 1
 }
@@ -93,11 +115,63 @@ make_namespaces() {
   ip netns exec "$ns_charon" sysctl -qw net.ipv4.conf.all.rp_filter=0
 }
 
+# Writes a self-signed RSA CA $1 into $pki ($1.pem, $1.key).
+make_ca() {
+  openssl req -x509 -new -newkey rsa:2048 -nodes -days 2 \
+    -keyout "$pki/$1.key" -out "$pki/$1.pem" -subj "/O=l2tpsec test/CN=$1" \
+    -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1 ||
+    die "openssl could not create the test CA $1"
+}
+
+# Writes an RSA leaf $1 issued by CA $2 with the address $3 as its
+# subjectAltName.
+make_leaf() {
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nsubjectAltName=IP:%s\n' \
+    "$3" >"$pki/$1.ext"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$pki/$1.key" \
+    -out "$pki/$1.csr" -subj "/O=l2tpsec test/CN=$1" >/dev/null 2>&1 &&
+    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" \
+      -CAkey "$pki/$2.key" -CAcreateserial -days 2 -sha256 \
+      -extfile "$pki/$1.ext" -out "$pki/$1.pem" >/dev/null 2>&1 ||
+    die "openssl could not create the $1 certificate"
+}
+
+# Our side trusts only "ca", and so does charon except with cert-frag.
+# With cert-untrusted, charon's own certificate comes from "other_ca".
+make_certs() {
+  charon_issuer=ca
+  [ "$auth" = cert-untrusted ] && charon_issuer=other_ca
+  mkdir -p "$pki" "$swanctl_dir/x509" "$swanctl_dir/x509ca" \
+    "$swanctl_dir/private"
+  make_ca ca
+  make_ca other_ca
+  make_leaf charon "$charon_issuer" "$charon_outer"
+  make_leaf ours ca "$our_outer"
+  cp "$pki/charon.pem" "$swanctl_dir/x509/"
+  cp "$pki/ca.pem" "$swanctl_dir/x509ca/"
+  cp "$pki/charon.key" "$swanctl_dir/private/"
+  if [ "$auth" = cert-frag ]; then
+    cp "$pki/other_ca.pem" "$swanctl_dir/x509ca/"
+  fi
+}
+
+# The swanctl.conf lines of one side's authentication.
+auth_lines() {
+  if [ "$auth" = psk ]; then
+    echo "auth = psk"
+  else
+    echo "auth = pubkey"
+    [ "$1" = local ] && echo "certs = charon.pem"
+  fi
+}
+
 write_charon_config() {
+  mkdir -p "$swanctl_dir"
   cat >"$work/strongswan.conf" <<EOF
 charon {
   load_modular = no
-  load = random nonce aes sha1 sha2 hmac gmp kdf kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce aes sha1 sha2 hmac gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
   install_routes = yes
   retransmit_tries = 3
   plugins {
@@ -108,6 +182,7 @@ charon {
   filelog {
     main {
       path = $work/charon.log
+      flush_line = yes
       default = 1
       ike = 2
       knl = 2
@@ -117,7 +192,7 @@ charon {
   }
 }
 EOF
-  cat >"$work/swanctl.conf" <<EOF
+  cat >"$swanctl_dir/swanctl.conf" <<EOF
 connections {
   l2tpsec {
     version = 1
@@ -126,11 +201,11 @@ connections {
     encap = yes
     proposals = aes256-sha256-modp2048
     local {
-      auth = psk
+      $(auth_lines local)
       id = $charon_outer
     }
     remote {
-      auth = psk
+      $(auth_lines remote)
       id = $our_outer
     }
     children {
@@ -166,15 +241,21 @@ start_charon() {
     sleep 0.1
   done
   [ -S "$vici" ] || die "charon's vici socket $vici did not appear within 10 s"
-  swanctl --load-all --noprompt --file "$work/swanctl.conf" \
+  SWANCTL_DIR="$swanctl_dir" swanctl --load-all --noprompt \
     --uri "unix://$vici" >"$work/swanctl-load.out" 2>&1 ||
     die "swanctl --load-all failed: $(cat "$work/swanctl-load.out")"
 }
 
 start_peer() {
+  if [ "$auth" = psk ]; then
+    set -- "$@" --psk "$psk"
+  else
+    set -- "$@" --cert "$pki/ours.pem" --key "$pki/ours.key" \
+      --ca "$pki/ca.pem"
+  fi
   ip netns exec "$ns_ours" "$peer_bin" --local "$our_outer" \
     --remote "$charon_outer" --inner-local "$our_inner" \
-    --inner-remote "$charon_inner" --psk "$psk" --ping --seconds 90 "$@" \
+    --inner-remote "$charon_inner" --ping --seconds 90 "$@" \
     >"$work/peer.out" 2>"$work/peer.err" &
   peer_pid=$!
   for _ in $(seq 1 50); do
@@ -203,16 +284,44 @@ check_charon_sas() {
     die "charon reports no installed UDP-encapsulated tunnel: $(cat "$work/sas.out")"
 }
 
+# Checks that our side rejected charon's certificate: it counted the
+# drop and reported no IKE SA, and charon installed no ESP SA.
+expect_rejection() {
+  sleep 10
+  kill "$peer_pid"
+  wait "$peer_pid" || true
+  peer_pid=""
+  grep -q "^event ike_sa_up" "$work/peer.out" &&
+    die "charon_peer accepted a certificate from an untrusted CA"
+  grep -q "^drop_cert=[1-9]" "$work/peer.out" ||
+    die "charon_peer did not count the untrusted certificate as drop_cert"
+  swanctl --list-sas --uri "unix://$vici" >"$work/sas.out" 2>&1 || true
+  grep -q "INSTALLED" "$work/sas.out" &&
+    die "charon installed an ESP SA: $(cat "$work/sas.out")"
+  echo "charon_interop.sh ($mode, $auth): charon's certificate rejected"
+  grep "^drop_cert=" "$work/peer.out"
+}
+
 make_namespaces
+if [ "$auth" != psk ]; then make_certs; fi
 write_charon_config
 start_charon
 if [ "$mode" = charon-initiates ]; then
   start_peer
-  swanctl --initiate --child inner --timeout 30 --uri "unix://$vici" \
-    >"$work/initiate.out" 2>&1 ||
-    die "swanctl --initiate failed: $(cat "$work/initiate.out")"
+  if [ "$auth" = cert-untrusted ]; then
+    swanctl --initiate --child inner --timeout 20 --uri "unix://$vici" \
+      >"$work/initiate.out" 2>&1 || true
+  else
+    swanctl --initiate --child inner --timeout 30 --uri "unix://$vici" \
+      >"$work/initiate.out" 2>&1 ||
+      die "swanctl --initiate failed: $(cat "$work/initiate.out")"
+  fi
 else
   start_peer --initiate
+fi
+if [ "$auth" = cert-untrusted ]; then
+  expect_rejection
+  exit 0
 fi
 wait_peer_event "^event ike_sa_up" 30
 wait_peer_event "^event child_sa_up" 30
@@ -231,6 +340,11 @@ wait "$peer_pid" || true
 peer_pid=""
 grep -q "^esp_errors=0$" "$work/peer.out" ||
   die "charon_peer dropped ESP packets"
-echo "charon_interop.sh ($mode): SAs established on both sides; ESP decrypted both ways"
+if [ "$auth" = cert-frag ]; then
+  grep -q "FRAG(" "$work/charon.log" ||
+    die "no IKE fragment crossed; charon's certificate message was not split"
+  grep "FRAG(\|reassembled" "$work/charon.log"
+fi
+echo "charon_interop.sh ($mode, $auth): SAs established on both sides; ESP decrypted both ways"
 grep "^event child_sa_up\|^esp_\|^echo_" "$work/peer.out"
 grep "ESTABLISHED\|INSTALLED\|bytes_i" "$work/sas.out" || true
