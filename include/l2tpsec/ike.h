@@ -110,6 +110,7 @@ enum l2tpsec_ike_down_reason {
   L2TPSEC_IKE_DOWN_TIMEOUT, /* retransmissions or DPD went unanswered */
   L2TPSEC_IKE_DOWN_FAILED,  /* negotiation or authentication failed */
   L2TPSEC_IKE_DOWN_CLOSED,  /* the object was deleted */
+  L2TPSEC_IKE_DOWN_REKEYED, /* a newer phase 1 took over its child SAs */
 };
 
 typedef struct l2tpsec_ike_callbacks {
@@ -127,7 +128,12 @@ typedef struct l2tpsec_ike_callbacks {
    * are wiped after the call.
    */
   int (*child_sa_up)(void *user_data, const l2tpsec_ike_child_sa *sa);
-  /* Removes a child SA pair installed before. Optional. */
+  /*
+   * Removes a child SA pair installed before. Optional. After a rekey
+   * the old pair stays until its lifetime ends (reason EXPIRED) or the
+   * peer deletes it, so the ESP layer should decrypt with every pair it
+   * holds and encrypt with the one installed last.
+   */
   void (*child_sa_down)(void *user_data, uint32_t spi_in, uint32_t spi_out,
                         enum l2tpsec_ike_down_reason reason);
   /* Reports a phase-1 SA with a peer established. Optional. */
@@ -194,6 +200,21 @@ typedef struct l2tpsec_ike_settings {
   bool tunnel;
   l2tpsec_ike_selector tunnel_local;  /* the networks on our side */
   l2tpsec_ike_selector tunnel_remote; /* the networks on the peer's side */
+
+  /*
+   * Rekeying, make-before-break, by whichever side's timer fires first:
+   * a new quick mode before a child SA's lifetime ends and a new main
+   * mode before the ISAKMP SA's ends. The old child SA stays installed
+   * until its own lifetime ends, so both pairs decrypt meanwhile. A rekey
+   * starts rekey_margin plus a random extra of up to rekey_fuzz percent
+   * of it before the end; margin and extra are each cut to a quarter of
+   * the lifetime, so a 60 s lifetime rekeys between 30 s and 45 s.
+   * Defaults: on, 540 s, 100 (as in strongSwan's margintime and
+   * rekeyfuzz).
+   */
+  bool rekey;
+  l2tpsec_duration rekey_margin;
+  uint32_t rekey_fuzz;
 } l2tpsec_ike_settings;
 
 /* Counters; every dropped datagram increments exactly one drop counter. */

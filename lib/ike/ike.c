@@ -24,6 +24,9 @@ void l2tpsec_ike_settings_default(l2tpsec_ike_settings *s) {
   s->dpd_delay = 30 * L2TPSEC_SECONDS;
   s->dpd_timeout = 120 * L2TPSEC_SECONDS;
   s->l2tp_port = 1701;
+  s->rekey = true;
+  s->rekey_margin = 540 * L2TPSEC_SECONDS;
+  s->rekey_fuzz = 100;
 }
 
 bool l2tpsec__ike_group_supported(int group) {
@@ -138,6 +141,9 @@ ike_sa *l2tpsec__ike_sa_new(l2tpsec_ike *ike, bool initiator,
   sa->created = now;
   sa->deadline = L2TPSEC_TSTAMP_NEVER;
   sa->expires = L2TPSEC_TSTAMP_NEVER;
+  sa->rekey_at = L2TPSEC_TSTAMP_NEVER;
+  sa->probe_at = L2TPSEC_TSTAMP_NEVER;
+  sa->dead_at = L2TPSEC_TSTAMP_NEVER;
 
   sa->next = ike->sas;
   if (ike->sas != NULL)
@@ -159,10 +165,11 @@ void l2tpsec__ike_sa_free(l2tpsec_ike *ike, ike_sa *sa,
                           enum l2tpsec_ike_down_reason reason) {
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     ike_qm *qm = &sa->qm[i];
-    /* Phase-1 expiry leaves the child SAs to their own lifetimes in the
-     * ESP layer: an expired ISAKMP SA does not mean they are broken. */
-    bool installed = qm->state == QM_R_DONE || qm->state == QM_I_DONE;
-    if (installed && reason != L2TPSEC_IKE_DOWN_EXPIRED) {
+    /* A rekeyed phase 1 hands its child SAs on, and an expired one keeps
+     * them as IKE_P1_GONE (rekey.c): neither reason ends a child here. */
+    bool ends_child = reason != L2TPSEC_IKE_DOWN_EXPIRED &&
+                      reason != L2TPSEC_IKE_DOWN_REKEYED;
+    if (ike_qm_installed(qm) && ends_child) {
       if (ike->cb.child_sa_down != NULL)
         ike->cb.child_sa_down(ike->user_data, qm->spi_in, qm->spi_out, reason);
     }
@@ -170,7 +177,7 @@ void l2tpsec__ike_sa_free(l2tpsec_ike *ike, ike_sa *sa,
   }
   if (sa->state == IKE_ESTABLISHED && ike->cb.ike_sa_down != NULL)
     ike->cb.ike_sa_down(ike->user_data, sa->id, reason);
-  if (!sa->initiator && sa->state != IKE_ESTABLISHED)
+  if (ike_sa_half_open(sa))
     ike->stats.half_open--;
   ike->stats.ike_sas--;
 
@@ -214,7 +221,8 @@ static ike_sa *find_sa(l2tpsec_ike *ike, const isakmp_hdr *hdr,
   bool no_rcookie = zero_cookie(hdr->rcookie);
 
   for (ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
-    if (memcmp(sa->icookie, hdr->icookie, ISAKMP_COOKIE_LEN) != 0)
+    if (sa->state == IKE_P1_GONE ||
+        memcmp(sa->icookie, hdr->icookie, ISAKMP_COOKIE_LEN) != 0)
       continue;
     /* The reply to our MM1 is the first message with the peer's cookie. */
     if (sa->initiator && sa->state == IKE_I_MM_SENT_1)
@@ -407,11 +415,14 @@ static l2tpsec_tstamp sa_deadline(const l2tpsec_ike *ike, const ike_sa *sa) {
   l2tpsec_tstamp t = sa->deadline < sa->expires ? sa->deadline : sa->expires;
   l2tpsec_tstamp half_open_end = sa->created + ike->settings.half_open_timeout;
 
-  if (!sa->initiator && sa->state != IKE_ESTABLISHED && half_open_end < t)
+  if (ike_sa_half_open(sa) && half_open_end < t)
     t = half_open_end;
   l2tpsec_tstamp dpd = l2tpsec__ike_dpd_deadline(ike, sa);
   if (dpd < t)
     t = dpd;
+  l2tpsec_tstamp rekey = l2tpsec__ike_rekey_deadline(ike, sa);
+  if (rekey < t)
+    t = rekey;
 
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     if (sa->qm[i].state != QM_FREE && sa->qm[i].deadline < t)
@@ -451,18 +462,18 @@ static bool retransmit_mm(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
 
 /* Runs one SA's timers. Returns false when the SA was freed. */
 static bool sa_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
-  if (sa->state != IKE_ESTABLISHED && !sa->initiator &&
+  if (ike_sa_half_open(sa) &&
       now >= sa->created + ike->settings.half_open_timeout) {
     ike->stats.half_open_expired++;
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_TIMEOUT);
     return false;
   }
-  if (now >= sa->expires) {
-    /* TODO: rekey both phases before expiry, make-before-break; today
-     * the ESP SAs run to their lifetime and a new connect is needed. */
-    l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_EXPIRED);
+  if (!l2tpsec__ike_rekey_timeout(ike, sa, now))
     return false;
-  }
+  if (sa->state == IKE_P1_GONE)
+    return true;
+  if (now >= sa->expires)
+    return l2tpsec__ike_p1_end(ike, sa, L2TPSEC_IKE_DOWN_EXPIRED, now);
   if (now >= sa->deadline) {
     sa->deadline = L2TPSEC_TSTAMP_NEVER;
     if (sa->initiator && sa->state != IKE_ESTABLISHED)

@@ -37,6 +37,10 @@ enum ike_sa_state {
   IKE_I_MM_SENT_3,
   IKE_I_MM_SENT_5,
   IKE_ESTABLISHED,
+  /* The phase-1 SA expired or was deleted while child SAs live: it is
+   * kept, unusable for messages, as the record of those children until
+   * a new phase 1 with the peer adopts them or they expire. */
+  IKE_P1_GONE,
 };
 
 /* A message we sent, kept for retransmission. */
@@ -73,6 +77,11 @@ typedef struct ike_qm {
   l2tpsec_duration interval;
   uint32_t tries;
   uint32_t lifetime;
+  /* Installed pairs only: when the replacement starts and when the pair
+   * ends; replaced is set once a newer pair with the peer exists. */
+  l2tpsec_tstamp rekey_at;
+  l2tpsec_tstamp expires;
+  bool replaced;
 } ike_qm;
 
 typedef struct ike_sa {
@@ -124,6 +133,12 @@ typedef struct ike_sa {
   l2tpsec_tstamp dpd_sent;   /* first R-U-THERE of the current probe */
   l2tpsec_tstamp dpd_retry;  /* next repeat while no ACK has come */
 
+  l2tpsec_tstamp rekey_at; /* start of the phase-1 rekey, once established */
+  uint64_t replaces;       /* id of the SA this rekey replaces, or 0 */
+  bool superseded;         /* a newer phase 1 with the peer took over */
+  l2tpsec_tstamp probe_at; /* IKE_P1_GONE: start a new phase 1 */
+  l2tpsec_tstamp dead_at;  /* IKE_P1_GONE: children end unless adopted */
+
   ike_qm qm[IKE_QM_MAX];
 } ike_sa;
 
@@ -150,6 +165,17 @@ typedef struct ike_rx {
   isakmp_hdr hdr;
   l2tpsec_tstamp now;
 } ike_rx;
+
+/* A responder SA whose main mode has not finished. */
+static inline bool ike_sa_half_open(const ike_sa *sa) {
+  return !sa->initiator && sa->state != IKE_ESTABLISHED &&
+         sa->state != IKE_P1_GONE;
+}
+
+/* A quick mode slot that holds an installed child SA pair. */
+static inline bool ike_qm_installed(const ike_qm *qm) {
+  return qm->state == QM_R_DONE || qm->state == QM_I_DONE;
+}
 
 /* ---- ike.c: SA table, sending, logging ---------------------------------- */
 
@@ -254,6 +280,32 @@ l2tpsec_tstamp l2tpsec__ike_dpd_deadline(const l2tpsec_ike *ike,
                                          const ike_sa *sa);
 /* Sends R-U-THERE or declares the peer dead; false when sa was freed. */
 bool l2tpsec__ike_dpd_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+
+/* ---- rekey.c: lifetimes, rekeying and phase-1 succession ---------------- */
+
+bool l2tpsec__ike_same_endpoint(const l2tpsec_ike_endpoint *a,
+                                const l2tpsec_ike_endpoint *b);
+/* Starts the lifetime and rekey timers of a pair just installed and
+ * marks the peer's older pairs as replaced. */
+void l2tpsec__ike_child_installed(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
+                                  l2tpsec_tstamp now);
+/* Runs after sa reached IKE_ESTABLISHED (and after INITIAL-CONTACT):
+ * arms its rekey timer and takes over the child SAs of older phase-1
+ * SAs with the same peer endpoint. */
+void l2tpsec__ike_p1_established(l2tpsec_ike *ike, ike_sa *sa,
+                                 l2tpsec_tstamp now);
+/* Ends the phase-1 SA (expiry or the peer's DELETE) but not its child
+ * SAs: they move to another phase 1 with the peer, or sa stays as
+ * IKE_P1_GONE. Returns false when sa was freed. */
+bool l2tpsec__ike_p1_end(l2tpsec_ike *ike, ike_sa *sa,
+                         enum l2tpsec_ike_down_reason reason,
+                         l2tpsec_tstamp now);
+l2tpsec_tstamp l2tpsec__ike_rekey_deadline(const l2tpsec_ike *ike,
+                                           const ike_sa *sa);
+/* Runs child expiry, both rekey timers and the IKE_P1_GONE timers.
+ * Returns false when sa was freed. */
+bool l2tpsec__ike_rekey_timeout(l2tpsec_ike *ike, ike_sa *sa,
+                                l2tpsec_tstamp now);
 
 /* ---- notify.c ----------------------------------------------------------- */
 

@@ -103,8 +103,9 @@ void l2tpsec__ike_initial_contact(l2tpsec_ike *ike, ike_sa *sa) {
 
   while (other != NULL) {
     ike_sa *next = other->next;
-    if (other != sa && other->state == IKE_ESTABLISHED &&
-        same_endpoint(&other->remote, &sa->remote)) {
+    bool has_sas =
+        other->state == IKE_ESTABLISHED || other->state == IKE_P1_GONE;
+    if (other != sa && has_sas && same_endpoint(&other->remote, &sa->remote)) {
       L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
                   "IKE SA %llu replaced by IKE SA %llu after INITIAL-CONTACT",
                   (unsigned long long)other->id, (unsigned long long)sa->id);
@@ -130,8 +131,8 @@ static void delete_child(l2tpsec_ike *ike, ike_sa *sa, uint32_t spi_out) {
 }
 
 /* Handles one DELETE; returns false when it deleted sa itself. */
-static bool handle_delete(l2tpsec_ike *ike, ike_sa *sa,
-                          const isakmp_payload *d) {
+static bool handle_delete(l2tpsec_ike *ike, ike_sa *sa, const isakmp_payload *d,
+                          l2tpsec_tstamp now) {
   if (d->len < 8)
     return true;
 
@@ -151,7 +152,7 @@ static bool handle_delete(l2tpsec_ike *ike, ike_sa *sa,
       L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
                   "IKE SA %llu deleted by the peer",
                   (unsigned long long)sa->id);
-      l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_EXPIRED);
+      (void)l2tpsec__ike_p1_end(ike, sa, L2TPSEC_IKE_DOWN_DELETED, now);
       return false;
     }
   }
@@ -207,7 +208,7 @@ int l2tpsec__ike_info_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   for (size_t i = 0; i < msg->n_notify; i++)
     handle_notify(ike, sa, &msg->notify[i], rx->now);
   for (size_t i = 0; i < msg->n_del; i++) {
-    if (!handle_delete(ike, sa, &msg->del[i]))
+    if (!handle_delete(ike, sa, &msg->del[i], rx->now))
       return 0;
   }
   return 0;
@@ -218,7 +219,7 @@ int l2tpsec__ike_info_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 l2tpsec_tstamp l2tpsec__ike_dpd_deadline(const l2tpsec_ike *ike,
                                          const ike_sa *sa) {
   if (ike->settings.dpd_delay == 0 || !sa->caps.dpd ||
-      sa->state != IKE_ESTABLISHED)
+      sa->state != IKE_ESTABLISHED || sa->superseded)
     return L2TPSEC_TSTAMP_NEVER;
   if (sa->dpd_pending) {
     l2tpsec_tstamp dead = sa->dpd_sent + ike->settings.dpd_timeout;

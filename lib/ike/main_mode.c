@@ -419,6 +419,7 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     if (n->len >= 8 && isakmp_get16(n->body + 6) == ISAKMP_N_INITIAL_CONTACT)
       l2tpsec__ike_initial_contact(ike, sa);
   }
+  l2tpsec__ike_p1_established(ike, sa, rx->now);
   return 0;
 }
 
@@ -515,12 +516,16 @@ static int initiate_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   return send_request(ike, sa, &w, rx, rx->now);
 }
 
-/* Moves both ends to port 4500 when a NAT was found (RFC 3947 4). */
+/* Moves both ends from port 500 to 4500 when a NAT was found (RFC 3947
+ * section 4). A main mode that a rekey starts on 4500 keeps its ports:
+ * the peer's may be the one a NAT mapped its 4500 to. */
 static void float_ports(ike_sa *sa) {
   if (sa->natt == IKE_NATT_NONE || !(sa->nat_local || sa->nat_remote))
     return;
-  sa->local.port = 4500;
-  sa->remote.port = 4500;
+  if (sa->local.port == 500)
+    sa->local.port = 4500;
+  if (sa->remote.port == 500)
+    sa->remote.port = 4500;
 }
 
 /* MM4 -> MM5. */
@@ -576,6 +581,7 @@ static int finish_mm6(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   if (err != 0)
     return err;
   establish(ike, sa, rx->now);
+  l2tpsec__ike_p1_established(ike, sa, rx->now);
   if (sa->want_qm)
     return l2tpsec__ike_qm_start(ike, sa, rx->now);
   return 0;
@@ -622,6 +628,7 @@ int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   case IKE_I_MM_SENT_5:
     return finish_mm6(ike, sa, rx);
   case IKE_ESTABLISHED:
+  case IKE_P1_GONE:
     break;
   }
   return unexpected(ike, sa, rx);

@@ -159,7 +159,7 @@ static int make_child(const ike_sa *sa, ike_qm *qm, const uint8_t *peer_ke,
   c->remote = sa->remote;
   c->lifetime_seconds = qm->lifetime;
   c->lifetime_kbytes = qm->chosen.life_kbytes;
-  c->initiator = sa->initiator;
+  c->initiator = qm->state == QM_I_SENT_1; /* we sent QM1 */
   c->ike_sa_id = sa->id;
   c->sha256_icv96_hint = sa->caps.sha2_truncbug_hint;
 
@@ -178,7 +178,8 @@ static int make_child(const ike_sa *sa, ike_qm *qm, const uint8_t *peer_ke,
 }
 
 /* Hands the pair to the ESP layer, then wipes the keys. */
-static int install_child(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm) {
+static int install_child(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
+                         l2tpsec_tstamp now) {
   int err = ike->cb.child_sa_up(ike->user_data, &qm->child);
 
   L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
@@ -194,8 +195,10 @@ static int install_child(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm) {
   l2tpsec_wipe(qm->child.encr_key_out, sizeof(qm->child.encr_key_out));
   l2tpsec_wipe(qm->child.integ_key_in, sizeof(qm->child.integ_key_in));
   l2tpsec_wipe(qm->child.integ_key_out, sizeof(qm->child.integ_key_out));
-  if (err == 0)
+  if (err == 0) {
     ike->stats.child_sas_established++;
+    l2tpsec__ike_child_installed(ike, sa, qm, now);
+  }
   return err;
 }
 
@@ -573,7 +576,7 @@ static int initiator_qm2(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
 
   qm->state = QM_I_DONE;
   qm->deadline = L2TPSEC_TSTAMP_NEVER;
-  if (install_child(ike, sa, qm) != 0)
+  if (install_child(ike, sa, qm, rx->now) != 0)
     l2tpsec__ike_qm_free(qm); /* never installed: nothing to delete */
   return 0;
 }
@@ -802,7 +805,7 @@ static int responder_qm3(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
   memcpy(qm->iv, iv_next, sa->block_len);
   qm->state = QM_R_DONE;
   qm->deadline = L2TPSEC_TSTAMP_NEVER;
-  if (install_child(ike, sa, qm) != 0)
+  if (install_child(ike, sa, qm, rx->now) != 0)
     l2tpsec__ike_qm_free(qm); /* never installed: nothing to delete */
   return 0;
 }
@@ -812,16 +815,10 @@ static int responder_qm3(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
 int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   ike_qm *qm = find_qm(sa, rx->hdr.message_id);
 
-  if (qm == NULL && !sa->initiator)
+  /* Either side of the phase-1 SA may start a quick mode: the phase-1
+   * responder does so to rekey a child SA. */
+  if (qm == NULL)
     return responder_qm1(ike, sa, rx);
-  if (qm == NULL) {
-    /* TODO: accept quick modes the responder starts (its rekeys). */
-    l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, rx->now,
-                      "quick mode 0x%08x started by the responder of IKE SA "
-                      "%llu is not supported",
-                      rx->hdr.message_id, (unsigned long long)sa->id);
-    return 0;
-  }
 
   bool dup =
       l2tpsec__ike_is_dup(qm->last_rx, qm->last_rx_len, rx->data, rx->len);

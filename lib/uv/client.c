@@ -39,6 +39,7 @@ struct l2tpsec_client {
   l2tpsec__transport *transport;
   l2tpsec_ike *ike;
   l2tpsec_esp_sa *in, *out;
+  l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
   bool udp_encap;
   l2tpsec_l2tp *lac;
   uint16_t tunnel_id, session_id;
@@ -157,8 +158,9 @@ static void child_settings(l2tpsec_client *c, const l2tpsec_ike_child_sa *sa,
 }
 
 /*
- * NOTE: a rekeyed pair replaces the current one at once; packets still
- * in flight under the old inbound SA are then dropped.
+ * A rekeyed pair takes over sending at once. The old inbound SA keeps
+ * decrypting packets in flight until IKE reports it down (its lifetime
+ * ends or the server deletes it), or until the next rekey.
  */
 static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   l2tpsec_client *c = user_data;
@@ -178,8 +180,9 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
     return rv;
   }
 
-  l2tpsec_esp_sa_del(c->in);
+  l2tpsec_esp_sa_del(c->in_old);
   l2tpsec_esp_sa_del(c->out);
+  c->in_old = c->in;
   c->in = new_in;
   c->out = new_out;
   c->udp_encap = sa->udp_encap;
@@ -197,8 +200,15 @@ static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
                              enum l2tpsec_ike_down_reason reason) {
   l2tpsec_client *c = user_data;
 
+  if (c->in_old != NULL && l2tpsec_esp_sa_spi(c->in_old) == spi_in) {
+    l2tpsec_esp_sa_del(c->in_old);
+    c->in_old = NULL;
+    return;
+  }
   if (c->in != NULL && l2tpsec_esp_sa_spi(c->in) == spi_in)
-    report_down(c, "the server deleted the ESP SA");
+    report_down(c, reason == L2TPSEC_IKE_DOWN_EXPIRED
+                       ? "the ESP SA expired without a rekey"
+                       : "the server deleted the ESP SA");
 }
 
 static void on_ike_sa_down(void *user_data, uint64_t ike_sa_id,
@@ -238,16 +248,29 @@ static int on_l2tp_send(void *user_data, uint64_t transport, l2tpsec_pkt *pkt) {
       c->udp_encap, (const struct sockaddr *)&c->server, pkt->data, pkt->len);
 }
 
+/* The inbound SA named by the SPI that starts an ESP packet. */
+static l2tpsec_esp_sa *inbound_sa(l2tpsec_client *c, const uint8_t *data,
+                                  size_t len) {
+  uint32_t spi;
+
+  if (len < 4 || c->in_old == NULL)
+    return c->in;
+  spi = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
+        (uint32_t)data[2] << 8 | data[3];
+  return spi == l2tpsec_esp_sa_spi(c->in_old) ? c->in_old : c->in;
+}
+
 static void esp_input(l2tpsec_client *c, const uint8_t *data, size_t len) {
+  l2tpsec_esp_sa *in = inbound_sa(c, data, len);
   l2tpsec_pkt pkt;
   uint8_t next_header = 0;
   size_t udp_len;
 
-  if (c->in == NULL || len > sizeof(c->rx_storage) - HEADROOM)
+  if (in == NULL || len > sizeof(c->rx_storage) - HEADROOM)
     return;
   l2tpsec_pkt_init(&pkt, c->rx_storage, sizeof(c->rx_storage), HEADROOM);
   memcpy(l2tpsec_pkt_put(&pkt, len), data, len);
-  if (l2tpsec_esp_decrypt(c->in, &pkt, l2tpsec__now(), &next_header) != 0 ||
+  if (l2tpsec_esp_decrypt(in, &pkt, l2tpsec__now(), &next_header) != 0 ||
       next_header != 17 || pkt.len < UDP_HEADER_LEN)
     return;
   udp_len = (size_t)(pkt.data[4] << 8 | pkt.data[5]);
@@ -579,6 +602,7 @@ static void free_client(l2tpsec_client *c) {
   l2tpsec_ppp_del(c->ppp);
   l2tpsec_l2tp_del(c->lac);
   l2tpsec_ike_del(c->ike);
+  l2tpsec_esp_sa_del(c->in_old);
   l2tpsec_esp_sa_del(c->in);
   l2tpsec_esp_sa_del(c->out);
   if (c->password != NULL)

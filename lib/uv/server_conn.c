@@ -411,11 +411,29 @@ static void free_conn(l2tpsec_server *server, l2tpsec__conn *conn) {
   free(conn);
 }
 
+/* Drops the slots of pairs the ESP table deleted at their hard expiry,
+ * which a connection rekeyed every few minutes would otherwise fill. */
+static void drop_expired_pairs(l2tpsec__conn *conn) {
+  size_t kept = 0;
+
+  for (size_t i = 0; i < conn->pair_count; i++) {
+    if (conn->in[i] == NULL && conn->out[i] == NULL)
+      continue;
+    conn->in[kept] = conn->in[i];
+    conn->out[kept] = conn->out[i];
+    kept++;
+  }
+  conn->pair_count = kept;
+}
+
 int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *in,
                              const l2tpsec_esp_sa_settings *out) {
-  size_t i = conn->pair_count;
+  size_t i;
   int rv;
+
+  drop_expired_pairs(conn);
+  i = conn->pair_count;
 
   if (i == L2TPSEC__CONN_MAX_PAIRS)
     return L2TPSEC_ERR_LIMIT;
@@ -463,6 +481,8 @@ int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in) {
     holds_spi(&search, 0, conn);
   if (conn == NULL)
     return L2TPSEC_ERR_NOT_FOUND;
+  drop_expired_pairs(conn);
+  holds_spi(&search, 0, conn);
   if (conn->pair_count == 1)
     return l2tpsec__server_remove_conn(server, conn->id);
 

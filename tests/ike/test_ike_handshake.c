@@ -782,6 +782,7 @@ static void phase1_expiry_keeps_child(void **state) {
   base_settings(&ss, &n, 1);
   ss.ike_lifetime = 60;
   cs.ike_lifetime = 60;
+  cs.rekey = ss.rekey = false;
   establish_pair(&n, &cs, &ss, false);
   run(&n, 61 * L2TPSEC_SECONDS);
 
