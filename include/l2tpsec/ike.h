@@ -142,6 +142,13 @@ typedef struct l2tpsec_ike_callbacks {
   /* Reports a phase-1 SA gone. Optional. */
   void (*ike_sa_down)(void *user_data, uint64_t ike_sa_id,
                       enum l2tpsec_ike_down_reason reason);
+  /*
+   * Sends one NAT-keepalive, the single byte 0xFF in a UDP datagram from
+   * local to remote on port 4500, WITHOUT the non-ESP marker (RFC 3948
+   * section 2.3). Optional: without it no keepalives are sent.
+   */
+  void (*send_keepalive)(void *user_data, const l2tpsec_ike_endpoint *local,
+                         const l2tpsec_ike_endpoint *remote);
 } l2tpsec_ike_callbacks;
 
 typedef struct l2tpsec_ike_settings {
@@ -215,6 +222,11 @@ typedef struct l2tpsec_ike_settings {
   bool rekey;
   l2tpsec_duration rekey_margin;
   uint32_t rekey_fuzz;
+
+  /* Interval of NAT-keepalives from the side behind a NAT, which keep
+   * the NAT's UDP 4500 mapping open for ESP (RFC 3948 section 2.3). Zero
+   * turns them off. Default 20 s. */
+  l2tpsec_duration natt_keepalive;
 } l2tpsec_ike_settings;
 
 /* Counters; every dropped datagram increments exactly one drop counter. */
@@ -229,11 +241,12 @@ typedef struct l2tpsec_ike_stats {
   uint64_t drop_no_proposal; /* nothing acceptable in the SA payload */
   uint64_t drop_version;     /* major version other than 1 */
   uint64_t drop_duplicate;   /* repeat of a message already handled */
-  uint64_t retransmits;      /* requests resent after a timeout */
+  uint64_t retransmits;      /* messages resent after a timeout */
   uint64_t replies_resent;   /* replies resent for a duplicate request */
   uint64_t ike_sas_established;
   uint64_t child_sas_established;
   uint64_t half_open_expired;
+  uint64_t keepalives_sent; /* NAT-keepalives */
   uint32_t ike_sas;   /* current phase-1 SAs, established or not */
   uint32_t half_open; /* current responder half-open SAs */
 } l2tpsec_ike_stats;

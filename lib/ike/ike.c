@@ -27,6 +27,7 @@ void l2tpsec_ike_settings_default(l2tpsec_ike_settings *s) {
   s->rekey = true;
   s->rekey_margin = 540 * L2TPSEC_SECONDS;
   s->rekey_fuzz = 100;
+  s->natt_keepalive = 20 * L2TPSEC_SECONDS;
 }
 
 bool l2tpsec__ike_group_supported(int group) {
@@ -144,6 +145,7 @@ ike_sa *l2tpsec__ike_sa_new(l2tpsec_ike *ike, bool initiator,
   sa->rekey_at = L2TPSEC_TSTAMP_NEVER;
   sa->probe_at = L2TPSEC_TSTAMP_NEVER;
   sa->dead_at = L2TPSEC_TSTAMP_NEVER;
+  sa->keepalive_at = L2TPSEC_TSTAMP_NEVER;
 
   sa->next = ike->sas;
   if (ike->sas != NULL)
@@ -305,6 +307,13 @@ void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx) {
 
 /* ---- Input -------------------------------------------------------------- */
 
+/* A phase-2 message shows that the initiator has MM6. A forged one only
+ * stops the resends: the initiator's own MM5 repeats still get MM6. */
+static void stop_mm6_resends(ike_sa *sa) {
+  if (!sa->initiator && sa->state == IKE_ESTABLISHED)
+    sa->deadline = L2TPSEC_TSTAMP_NEVER;
+}
+
 static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   switch (rx->hdr.exchange) {
   case ISAKMP_XCHG_IDENT_PROT:
@@ -312,8 +321,10 @@ static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   case ISAKMP_XCHG_QUICK:
     if (sa->state != IKE_ESTABLISHED)
       break;
+    stop_mm6_resends(sa);
     return l2tpsec__ike_qm_input(ike, sa, rx);
   case ISAKMP_XCHG_INFO:
+    stop_mm6_resends(sa);
     return l2tpsec__ike_info_input(ike, sa, rx);
   default:
     break;
@@ -423,6 +434,9 @@ static l2tpsec_tstamp sa_deadline(const l2tpsec_ike *ike, const ike_sa *sa) {
   l2tpsec_tstamp rekey = l2tpsec__ike_rekey_deadline(ike, sa);
   if (rekey < t)
     t = rekey;
+  l2tpsec_tstamp keepalive = l2tpsec__ike_keepalive_deadline(ike, sa);
+  if (keepalive < t)
+    t = keepalive;
 
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     if (sa->qm[i].state != QM_FREE && sa->qm[i].deadline < t)
@@ -470,6 +484,7 @@ static bool sa_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   }
   if (!l2tpsec__ike_rekey_timeout(ike, sa, now))
     return false;
+  l2tpsec__ike_keepalive_timeout(ike, sa, now);
   if (sa->state == IKE_P1_GONE)
     return true;
   if (now >= sa->expires)
@@ -478,6 +493,8 @@ static bool sa_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
     sa->deadline = L2TPSEC_TSTAMP_NEVER;
     if (sa->initiator && sa->state != IKE_ESTABLISHED)
       return retransmit_mm(ike, sa, now);
+    if (!sa->initiator)
+      l2tpsec__ike_resend_reply(ike, sa, now);
   }
   if (sa->state == IKE_ESTABLISHED && !l2tpsec__ike_dpd_timeout(ike, sa, now))
     return false;

@@ -138,6 +138,7 @@ typedef struct ike_sa {
   bool superseded;         /* a newer phase 1 with the peer took over */
   l2tpsec_tstamp probe_at; /* IKE_P1_GONE: start a new phase 1 */
   l2tpsec_tstamp dead_at;  /* IKE_P1_GONE: children end unless adopted */
+  l2tpsec_tstamp keepalive_at; /* next NAT-keepalive */
 
   ike_qm qm[IKE_QM_MAX];
 } ike_sa;
@@ -306,6 +307,20 @@ l2tpsec_tstamp l2tpsec__ike_rekey_deadline(const l2tpsec_ike *ike,
  * Returns false when sa was freed. */
 bool l2tpsec__ike_rekey_timeout(l2tpsec_ike *ike, ike_sa *sa,
                                 l2tpsec_tstamp now);
+
+/* ---- resend.c: the responder's own retransmissions ---------------------- */
+
+/* Resends MM4 or MM6 after the timer armed when it was sent, up to
+ * retransmit_tries times. */
+void l2tpsec__ike_resend_reply(l2tpsec_ike *ike, ike_sa *sa,
+                               l2tpsec_tstamp now);
+
+/* ---- keepalive.c: NAT-keepalives (RFC 3948 section 2.3) ----------------- */
+
+l2tpsec_tstamp l2tpsec__ike_keepalive_deadline(const l2tpsec_ike *ike,
+                                               const ike_sa *sa);
+void l2tpsec__ike_keepalive_timeout(l2tpsec_ike *ike, ike_sa *sa,
+                                    l2tpsec_tstamp now);
 
 /* ---- notify.c ----------------------------------------------------------- */
 

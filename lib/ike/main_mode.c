@@ -374,6 +374,8 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
   sa->state = IKE_R_MM_SENT_4;
+  l2tpsec__ike_arm_retransmit(ike, rx->now, &sa->deadline, &sa->interval,
+                              &sa->tries);
   return err;
 }
 
@@ -412,6 +414,8 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   if (err != 0)
     return err == L2TPSEC_ERR_NOMEM ? err : 0;
   establish(ike, sa, rx->now);
+  l2tpsec__ike_arm_retransmit(ike, rx->now, &sa->deadline, &sa->interval,
+                              &sa->tries);
 
   /* Windows sends INITIAL-CONTACT inside MM5. */
   for (size_t i = 0; i < msg->n_notify; i++) {

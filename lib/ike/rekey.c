@@ -257,11 +257,14 @@ void l2tpsec__ike_p1_established(l2tpsec_ike *ike, ike_sa *sa,
   sa->rekey_at = sa->expires == L2TPSEC_TSTAMP_NEVER
                      ? L2TPSEC_TSTAMP_NEVER
                      : rekey_time(ike, now, life);
+  sa->keepalive_at = now + ike->settings.natt_keepalive;
   while (o != NULL) {
     ike_sa *next = o->next;
     bool older =
         o != sa && (o->state == IKE_ESTABLISHED || o->state == IKE_P1_GONE);
     if (older && l2tpsec__ike_same_endpoint(&o->remote, &sa->remote)) {
+      /* The NAT-keepalives keep their 20 s rhythm across the rekey. */
+      sa->keepalive_at = min_tstamp(sa->keepalive_at, o->keepalive_at);
       adopt_children(ike, sa, o);
       continue_probe(ike, sa, o, now);
       retire(ike, sa, o);

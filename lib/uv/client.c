@@ -135,6 +135,19 @@ static int on_ike_send(void *user_data, const uint8_t *data, size_t len,
                                  (const struct sockaddr *)&to, data, len);
 }
 
+/* A NAT-keepalive goes out on the NAT-T socket without the non-ESP
+ * marker, like ESP in UDP (RFC 3948 section 2.3). */
+static void on_ike_keepalive(void *user_data, const l2tpsec_ike_endpoint *local,
+                             const l2tpsec_ike_endpoint *remote) {
+  static const uint8_t keepalive = 0xff;
+  l2tpsec_client *c = user_data;
+  struct sockaddr_storage to;
+
+  to_sockaddr(remote, &to);
+  (void)l2tpsec__transport_send(c->transport, L2TPSEC__RX_ESP_UDP, 0, true,
+                                (const struct sockaddr *)&to, &keepalive, 1);
+}
+
 static void child_settings(l2tpsec_client *c, const l2tpsec_ike_child_sa *sa,
                            bool inbound, l2tpsec_esp_sa_settings *s) {
   l2tpsec_esp_sa_settings_default(s);
@@ -489,8 +502,9 @@ static int parse_endpoints(l2tpsec_client *c,
 }
 
 static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
-  const l2tpsec_ike_callbacks icb = {on_ike_send, on_child_sa_up,
-                                     on_child_sa_down, NULL, on_ike_sa_down};
+  const l2tpsec_ike_callbacks icb = {on_ike_send,      on_child_sa_up,
+                                     on_child_sa_down, NULL,
+                                     on_ike_sa_down,   on_ike_keepalive};
   const l2tpsec_l2tp_callbacks lcb = {on_l2tp_send, on_l2tp_recv,
                                       on_l2tp_event};
   l2tpsec_ike_settings is;

@@ -92,6 +92,23 @@ static int on_ike_send(void *user_data, const uint8_t *data, size_t len,
                                  (const struct sockaddr *)&to, data, len);
 }
 
+/* A NAT-keepalive goes out on the NAT-T socket without the non-ESP
+ * marker, like ESP in UDP (RFC 3948 section 2.3). */
+static void on_ike_keepalive(void *user_data, const l2tpsec_ike_endpoint *local,
+                             const l2tpsec_ike_endpoint *remote) {
+  static const uint8_t keepalive = 0xff;
+  l2tpsec_server *server = user_data;
+  struct sockaddr_storage to;
+  int index = endpoint_index(server, local);
+
+  if (index < 0)
+    return;
+  to_sockaddr(remote, &to);
+  (void)l2tpsec__transport_send(server->transport, L2TPSEC__RX_ESP_UDP, index,
+                                true, (const struct sockaddr *)&to, &keepalive,
+                                1);
+}
+
 /* ---- Child SAs -> connections ---- */
 
 static void fill_sa(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
@@ -236,9 +253,9 @@ static void on_ike_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
 }
 
 int l2tpsec__server_ike_init(l2tpsec_server *server) {
-  const l2tpsec_ike_callbacks cb = {on_ike_send, on_child_sa_up,
+  const l2tpsec_ike_callbacks cb = {on_ike_send,      on_child_sa_up,
                                     on_child_sa_down, on_ike_sa_up,
-                                    on_ike_sa_down};
+                                    on_ike_sa_down,   on_ike_keepalive};
   l2tpsec_ike_settings s;
 
   /* A server without a PSK (a test feeding SAs directly) runs no IKE. */

@@ -221,7 +221,8 @@ static int ike_child_up(void *user_data, const l2tpsec_ike_child_sa *c) {
 void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
                         const char *psk, const char *password) {
   struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(500)};
-  const l2tpsec_ike_callbacks icb = {ike_send, ike_child_up, NULL, NULL, NULL};
+  const l2tpsec_ike_callbacks icb = {ike_send, ike_child_up, NULL,
+                                     NULL,     NULL,         NULL};
   const l2tpsec_l2tp_callbacks lcb = {send_datagram, on_l2tp_recv,
                                       on_l2tp_event};
   l2tpsec_ike_settings is;

@@ -1,5 +1,7 @@
 /*
- * Rekeying and lifetimes of both phases, in memory: a client and a server
+ * The timers of IKE, in memory: rekeying and lifetimes of both phases, DPD
+ * after a phase-1 expiry, the responder's own retransmissions and
+ * NAT-keepalives. A client and a server
  * l2tpsec_ike back to back, optionally through a NAT, with a stand-in for
  * the ESP layer. Each side sends one data packet per second under the
  * pair it installed last, and the receiver accepts it when it still has
@@ -55,6 +57,9 @@ typedef struct side {
   unsigned max_live;
   unsigned ike_up, ike_down, rekeyed_down, children_down;
   unsigned data_received, data_lost, data_unsent;
+  unsigned ike_sent; /* IKE datagrams, lost ones included */
+  unsigned keepalives;
+  l2tpsec_ike_endpoint keepalive_from, keepalive_to;
 } side;
 
 typedef struct net {
@@ -117,6 +122,7 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
   packet p = {.from = *local, .to = *remote, .len = len};
 
   assert_true(len <= sizeof(p.data));
+  s->ike_sent++;
   if (lost(n))
     return 0;
   memcpy(p.data, data, len);
@@ -176,12 +182,22 @@ static void on_ike_down(void *user_data, uint64_t id,
     s->rekeyed_down++;
 }
 
+static void on_keepalive(void *user_data, const l2tpsec_ike_endpoint *local,
+                         const l2tpsec_ike_endpoint *remote) {
+  side *s = user_data;
+
+  s->keepalives++;
+  s->keepalive_from = *local;
+  s->keepalive_to = *remote;
+}
+
 static const l2tpsec_ike_callbacks callbacks = {
     .send = on_send,
     .child_sa_up = on_child_up,
     .child_sa_down = on_child_down,
     .ike_sa_up = on_ike_up,
     .ike_sa_down = on_ike_down,
+    .send_keepalive = on_keepalive,
 };
 
 /* ---- Data traffic ------------------------------------------------------- */
@@ -278,8 +294,8 @@ static void base_settings(l2tpsec_ike_settings *s, net *n, int which) {
                            L2TPSEC_LOG_DEBUG};
 }
 
-/* Creates both sides, connects and starts the data traffic. */
-static void start(net *n, const l2tpsec_ike_settings *cs,
+/* Creates both sides and sends the client's MM1. */
+static void begin(net *n, const l2tpsec_ike_settings *cs,
                   const l2tpsec_ike_settings *ss, bool nat) {
   l2tpsec_rand_test_state seeded[2];
   l2tpsec_ike_endpoint server = server_addr;
@@ -301,6 +317,12 @@ static void start(net *n, const l2tpsec_ike_settings *cs,
   assert_int_equal(l2tpsec_ike_connect(n->client.ike, &client_private, &server,
                                        n->now, NULL),
                    0);
+}
+
+/* Creates both sides, connects and starts the data traffic. */
+static void start(net *n, const l2tpsec_ike_settings *cs,
+                  const l2tpsec_ike_settings *ss, bool nat) {
+  begin(n, cs, ss, nat);
   run(n, 5 * L2TPSEC_SECONDS);
   assert_int_equal(n->client.n_pairs, 1);
   assert_int_equal(n->server.n_pairs, 1);
@@ -618,6 +640,114 @@ static void fresh_main_mode_keeps_child(void **state) {
   finish(&n);
 }
 
+/* ---- Responder retransmissions ----------------------------------------- */
+
+/* An initiator that waits 30 s before it retransmits: the responder's own
+ * 1 s timer resends the lost reply. Datagram 3 is MM4, datagram 5 MM6. */
+static void responder_resends_lost_reply(void **state) {
+  static const unsigned lost_index[] = {3, 5};
+
+  for (size_t i = 0; i < 2; i++) {
+    l2tpsec_ike_settings cs, ss;
+    net n;
+
+    base_settings(&cs, &n, 0);
+    base_settings(&ss, &n, 1);
+    cs.retransmit_timeout = 30 * L2TPSEC_SECONDS;
+    begin(&n, &cs, &ss, false);
+    n.drop_mask = 1ull << lost_index[i];
+    run(&n, 5 * L2TPSEC_SECONDS);
+
+    assert_int_equal(n.client.n_pairs, 1);
+    assert_int_equal(n.server.n_pairs, 1);
+    assert_int_equal(stats_of(&n.server).retransmits, 1);
+    assert_int_equal(stats_of(&n.client).retransmits, 0);
+    finish(&n);
+  }
+}
+
+/* With everything after MM3 lost, MM4 goes out once and is resent
+ * retransmit_tries (5) times, at 1, 3, 7, 15 and 31 s, then no more. */
+static void responder_resends_bounded(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  cs.retransmit_timeout = 300 * L2TPSEC_SECONDS;
+  ss.half_open_timeout = 200 * L2TPSEC_SECONDS;
+  begin(&n, &cs, &ss, false);
+  n.drop_mask = ~0ull << 3;
+  run(&n, 30 * L2TPSEC_SECONDS);
+  assert_int_equal(stats_of(&n.server).retransmits, 4);
+
+  run(&n, 150 * L2TPSEC_SECONDS);
+  assert_int_equal(stats_of(&n.server).retransmits, 5);
+  /* MM2, MM4 and five repeats of MM4. */
+  assert_int_equal(n.server.ike_sent, 7);
+  assert_int_equal(stats_of(&n.server).half_open, 1);
+  finish(&n);
+}
+
+/* ---- NAT-keepalives ------------------------------------------------------ */
+
+/* Only the side behind the NAT sends them, every 20 s, to port 4500. */
+static void keepalives_from_nat_side(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  start(&n, &cs, &ss, true);
+  run(&n, 100 * L2TPSEC_SECONDS);
+
+  /* start() returned 5 s after phase 1: keepalives at 20 ... 100 s. */
+  assert_int_equal(n.client.keepalives, 5);
+  assert_int_equal(stats_of(&n.client).keepalives_sent, 5);
+  assert_int_equal(n.server.keepalives, 0);
+  assert_int_equal(n.client.keepalive_from.port, 4500);
+  assert_int_equal(n.client.keepalive_to.port, 4500);
+  assert_memory_equal(n.client.keepalive_to.addr, server_addr.addr, 4);
+  finish(&n);
+}
+
+/* No NAT, or an interval of zero: no keepalives. */
+static void keepalives_off(void **state) {
+  for (int nat = 0; nat < 2; nat++) {
+    l2tpsec_ike_settings cs, ss;
+    net n;
+
+    base_settings(&cs, &n, 0);
+    base_settings(&ss, &n, 1);
+    if (nat)
+      cs.natt_keepalive = 0;
+    start(&n, &cs, &ss, nat);
+    run(&n, 100 * L2TPSEC_SECONDS);
+
+    assert_int_equal(n.client.keepalives, 0);
+    assert_int_equal(n.server.keepalives, 0);
+    finish(&n);
+  }
+}
+
+/* Across phase-1 rekeys one SA at a time sends them, one per 20 s (15 in
+ * 300 s, give or take one at the ends), not one per phase-1 SA. */
+static void keepalives_across_rekeys(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  cs.ike_lifetime = ss.ike_lifetime = 60;
+  start(&n, &cs, &ss, true);
+  run(&n, 300 * L2TPSEC_SECONDS);
+
+  assert_true(n.client.ike_up >= 7);
+  assert_true(n.client.keepalives >= 14);
+  assert_true(n.client.keepalives <= 16);
+  finish(&n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(child_rekey_by_initiator),
@@ -632,6 +762,11 @@ int main(void) {
       cmocka_unit_test(phase1_rekey_with_dpd),
       cmocka_unit_test(phase1_expiry_dead_peer),
       cmocka_unit_test(fresh_main_mode_keeps_child),
+      cmocka_unit_test(responder_resends_lost_reply),
+      cmocka_unit_test(responder_resends_bounded),
+      cmocka_unit_test(keepalives_from_nat_side),
+      cmocka_unit_test(keepalives_off),
+      cmocka_unit_test(keepalives_across_rekeys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
