@@ -227,6 +227,23 @@ typedef struct l2tpsec_ike_settings {
    * the NAT's UDP 4500 mapping open for ESP (RFC 3948 section 2.3). Zero
    * turns them off. Default 20 s. */
   l2tpsec_duration natt_keepalive;
+
+  /*
+   * Initiator: aggressive mode (RFC 2409 section 5) in place of main mode,
+   * for gateways that need the client's identity in the first message.
+   * aggressive_id is sent as an FQDN (ID type 2), or the local address
+   * when NULL; it is copied at creation. Only the transforms of the first
+   * DH group of the policy are offered, because the KE goes out at once.
+   */
+  bool aggressive_mode;
+  const char *aggressive_id;
+  /*
+   * Responder: answer aggressive mode. Off by default because the second
+   * message carries a hash keyed with the pre-shared key, which anyone
+   * who sends a first message, or sees one answered, can attack offline.
+   * A warning is logged at creation when it is on.
+   */
+  bool aggressive_responder;
 } l2tpsec_ike_settings;
 
 /* Counters; every dropped datagram increments exactly one drop counter. */
@@ -256,7 +273,8 @@ L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
 
 /*
  * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
- * (missing send or child_sa_up callback, or no PSK), L2TPSEC_ERR_CONFIG
+ * (missing send or child_sa_up callback, no PSK, or an aggressive_id of
+ * 256 bytes or more), L2TPSEC_ERR_CONFIG
  * (tunnel mode with a selector whose family or prefix length is invalid,
  * or whose address has bits set beyond the prefix), L2TPSEC_ERR_CONFIG
  * (a proposal string names an unknown algorithm; the log names it) or

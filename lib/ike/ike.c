@@ -96,6 +96,8 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
         load_policy(ike, &ike->p2_policy, IKE_PHASE2, settings->esp_proposals);
   if (err == 0 && settings->tunnel)
     err = l2tpsec__ike_tunnel_settings_check(settings);
+  if (err == 0)
+    err = l2tpsec__ike_am_configure(ike);
   if (err != 0) {
     l2tpsec_ike_del(ike);
     return err;
@@ -227,7 +229,8 @@ static ike_sa *find_sa(l2tpsec_ike *ike, const isakmp_hdr *hdr,
         memcmp(sa->icookie, hdr->icookie, ISAKMP_COOKIE_LEN) != 0)
       continue;
     /* The reply to our MM1 is the first message with the peer's cookie. */
-    if (sa->initiator && sa->state == IKE_I_MM_SENT_1)
+    if (sa->initiator &&
+        (sa->state == IKE_I_MM_SENT_1 || sa->state == IKE_I_AM_SENT_1))
       return sa;
     if (no_rcookie && !sa->initiator && same_endpoint(&sa->remote, remote))
       return sa;
@@ -318,6 +321,8 @@ static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   switch (rx->hdr.exchange) {
   case ISAKMP_XCHG_IDENT_PROT:
     return l2tpsec__ike_mm_input(ike, sa, rx);
+  case ISAKMP_XCHG_AGGRESSIVE:
+    return l2tpsec__ike_am_input(ike, sa, rx);
   case ISAKMP_XCHG_QUICK:
     if (sa->state != IKE_ESTABLISHED)
       break;
@@ -361,16 +366,8 @@ int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
     return dispatch(ike, sa, &rx);
   if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_IDENT_PROT)
     return l2tpsec__ike_mm_respond(ike, &rx);
-  if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_AGGRESSIVE) {
-    /* TODO: an opt-in aggressive mode responder for Android clients with
-     * an "IPSec identifier". */
-    l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, now,
-                      "aggressive mode request rejected: the responder "
-                      "supports main mode only, because aggressive mode "
-                      "with a pre-shared key exposes an offline-crackable "
-                      "hash");
-    return 0;
-  }
+  if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_AGGRESSIVE)
+    return l2tpsec__ike_am_respond(ike, &rx);
 
   l2tpsec__ike_drop(ike, &ike->stats.drop_unknown_sa, now,
                     "no SA for the cookies of exchange type %u", hdr->exchange);
@@ -389,7 +386,8 @@ int l2tpsec_ike_connect(l2tpsec_ike *ike, const l2tpsec_ike_endpoint *local,
     return L2TPSEC_ERR_NOMEM;
   sa->want_qm = true;
 
-  int err = l2tpsec__ike_mm_start(ike, sa, now);
+  int err = ike->settings.aggressive_mode ? l2tpsec__ike_am_start(ike, sa, now)
+                                          : l2tpsec__ike_mm_start(ike, sa, now);
   if (err != 0) {
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_FAILED);
     return err;

@@ -41,6 +41,10 @@ enum ike_sa_state {
    * kept, unusable for messages, as the record of those children until
    * a new phase 1 with the peer adopts them or they expire. */
   IKE_P1_GONE,
+  /* Aggressive mode: the responder waits for AM3, the initiator for
+   * AM2. */
+  IKE_R_AM_SENT_2,
+  IKE_I_AM_SENT_1,
 };
 
 /* A message we sent, kept for retransmission. */
@@ -139,6 +143,8 @@ typedef struct ike_sa {
   l2tpsec_tstamp probe_at; /* IKE_P1_GONE: start a new phase 1 */
   l2tpsec_tstamp dead_at;  /* IKE_P1_GONE: children end unless adopted */
   l2tpsec_tstamp keepalive_at; /* next NAT-keepalive */
+  uint8_t peer_id[IKE_ID_MAX]; /* aggressive mode: IDii body, for HASH_I */
+  size_t peer_id_len;
 
   ike_qm qm[IKE_QM_MAX];
 } ike_sa;
@@ -154,6 +160,7 @@ struct l2tpsec_ike {
   l2tpsec_ike_stats stats;
   l2tpsec__ratelimit log_limit;
   l2tpsec__ratelimit reply_limit; /* unauthenticated error replies */
+  char aggressive_id[IKE_ID_MAX]; /* FQDN we send in aggressive mode */
   uint8_t out[IKE_MSG_MAX];       /* message being built */
   uint8_t plain[IKE_MSG_MAX];     /* decrypted message being parsed */
 };
@@ -251,6 +258,40 @@ int l2tpsec__ike_mm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 /* Responder: a new MM1. */
 int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx);
+
+/* Steps of main mode that aggressive mode reuses, each the function of
+ * the same name in main_mode.c; of_initiator picks g^xi and Ni or g^xr
+ * and Nr. */
+int l2tpsec__ike_new_cookie(l2tpsec_ike *ike, uint8_t *cookie);
+size_t l2tpsec__ike_put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep);
+int l2tpsec__ike_auth_hash(const ike_sa *sa, bool of_initiator,
+                           const uint8_t *id_b, size_t id_len, uint8_t *out);
+bool l2tpsec__ike_take_ke_nonce(ike_sa *sa, const isakmp_msg *msg,
+                                bool of_initiator);
+int l2tpsec__ike_make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa, bool of_initiator);
+bool l2tpsec__ike_choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
+                            ike_sa_offer *offer, size_t *pi, size_t *xi);
+int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,
+                                const isakmp_msg *msg, const ike_xform *xf);
+bool l2tpsec__ike_accept_p1_choice(l2tpsec_ike *ike, ike_sa *sa,
+                                   const isakmp_msg *msg);
+void l2tpsec__ike_put_natd_pair(ike_writer *w, const ike_sa *sa);
+void l2tpsec__ike_detect_nat(ike_sa *sa, const isakmp_msg *msg,
+                             const l2tpsec_ike_endpoint *local,
+                             const l2tpsec_ike_endpoint *remote);
+void l2tpsec__ike_float_ports(ike_sa *sa);
+void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+
+/* ---- aggressive_mode.c ----------------------------------------------------
+ */
+
+/* Copies aggressive_id and warns when the responder is on. Returns 0 or
+ * L2TPSEC_ERR_INVALID_ARGUMENT. */
+int l2tpsec__ike_am_configure(l2tpsec_ike *ike);
+int l2tpsec__ike_am_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+int l2tpsec__ike_am_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
+/* Responder: a new AM1 (dropped unless aggressive_responder is on). */
+int l2tpsec__ike_am_respond(l2tpsec_ike *ike, const ike_rx *rx);
 
 /* ---- quick_mode.c ------------------------------------------------------- */
 

@@ -633,7 +633,71 @@ int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     return finish_mm6(ike, sa, rx);
   case IKE_ESTABLISHED:
   case IKE_P1_GONE:
+  case IKE_R_AM_SENT_2:
+  case IKE_I_AM_SENT_1:
     break;
   }
   return unexpected(ike, sa, rx);
+}
+
+/* ---- Steps shared with aggressive mode ---------------------------------- */
+
+int l2tpsec__ike_new_cookie(l2tpsec_ike *ike, uint8_t *cookie) {
+  return new_cookie(ike, cookie);
+}
+
+size_t l2tpsec__ike_put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep) {
+  return put_id(w, ep);
+}
+
+int l2tpsec__ike_auth_hash(const ike_sa *sa, bool of_initiator,
+                           const uint8_t *id_b, size_t id_len, uint8_t *out) {
+  return auth_hash(sa, of_initiator, id_b, id_len, out);
+}
+
+bool l2tpsec__ike_take_ke_nonce(ike_sa *sa, const isakmp_msg *msg,
+                                bool of_initiator) {
+  return of_initiator ? take_ke_nonce(sa, msg, sa->gxi, sa->ni, &sa->ni_len)
+                      : take_ke_nonce(sa, msg, sa->gxr, sa->nr, &sa->nr_len);
+}
+
+int l2tpsec__ike_make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa,
+                               bool of_initiator) {
+  return of_initiator ? make_ke_nonce(ike, sa, sa->gxi, sa->ni, &sa->ni_len)
+                      : make_ke_nonce(ike, sa, sa->gxr, sa->nr, &sa->nr_len);
+}
+
+bool l2tpsec__ike_choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
+                            ike_sa_offer *offer, size_t *pi, size_t *xi) {
+  return choose_p1(ike, msg, offer, pi, xi);
+}
+
+int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,
+                                const isakmp_msg *msg, const ike_xform *xf) {
+  return init_responder(ike, sa, msg, xf);
+}
+
+bool l2tpsec__ike_accept_p1_choice(l2tpsec_ike *ike, ike_sa *sa,
+                                   const isakmp_msg *msg) {
+  return accept_mm2_choice(ike, sa, msg);
+}
+
+void l2tpsec__ike_put_natd_pair(ike_writer *w, const ike_sa *sa) {
+  put_natd_pair(w, sa);
+}
+
+void l2tpsec__ike_detect_nat(ike_sa *sa, const isakmp_msg *msg,
+                             const l2tpsec_ike_endpoint *local,
+                             const l2tpsec_ike_endpoint *remote) {
+  ike_rx rx = {.local = local, .remote = remote};
+
+  detect_nat(sa, msg, &rx);
+}
+
+void l2tpsec__ike_float_ports(ike_sa *sa) {
+  float_ports(sa);
+}
+
+void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
+  establish(ike, sa, now);
 }

@@ -4,7 +4,9 @@
  * "port=N", serves for SECONDS, then prints its counters as
  * "name=value" lines and exits.
  *
- *   ike_responder PORT SECONDS [compatible|strict|legacy]
+ *   ike_responder PORT SECONDS [compatible|strict|legacy] [aggressive]
+ *
+ * "aggressive" turns the opt-in aggressive mode responder on.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -105,7 +107,8 @@ int main(int argc, char **argv) {
   l2tpsec_ike *ike;
 
   if (argc < 3) {
-    fprintf(stderr, "usage: ike_responder PORT SECONDS [preset]\n");
+    fprintf(stderr,
+            "usage: ike_responder PORT SECONDS [preset] [aggressive]\n");
     return 2;
   }
   uint16_t port = (uint16_t)atoi(argv[1]);
@@ -113,6 +116,7 @@ int main(int argc, char **argv) {
   s.psk = psk;
   s.psk_len = sizeof(psk) - 1;
   s.preset = argc > 3 ? parse_preset(argv[3]) : L2TPSEC_IKE_PRESET_COMPATIBLE;
+  s.aggressive_responder = argc > 4 && strcmp(argv[4], "aggressive") == 0;
   s.log = (l2tpsec_log){print_log, NULL, L2TPSEC_LOG_INFO};
   port = bind_loopback(port);
   if (port == 0 || l2tpsec_ike_new(&ike, &s, &cb, NULL) != 0)
