@@ -113,6 +113,10 @@ static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs,
   s.tunnel = tunnel;
   s.tunnel_local.family = 4;
   s.tunnel_remote.family = 4;
+  s.aggressive_responder = true;
+  /* Short lifetimes: the clock steps reach rekeying and expiry. */
+  s.ike_lifetime = 60;
+  s.esp_lifetime = 60;
   if (l2tpsec_ike_new(&ike, &s, &cb, h) != 0)
     return NULL;
   return ike;
@@ -184,6 +188,10 @@ static l2tpsec_ike *make_player(wire *w, l2tpsec_rand_test_state *rs,
   s.psk = psk;
   s.psk_len = sizeof(psk) - 1;
   s.pfs = seed & 1;
+  s.aggressive_mode = seed & 2;
+  s.aggressive_responder = true;
+  s.ike_lifetime = 60;
+  s.esp_lifetime = 60;
   if (l2tpsec_ike_new(&ike, &s, &cb, w) != 0)
     return NULL;
   return ike;
