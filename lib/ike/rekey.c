@@ -19,6 +19,11 @@
  * the phase-1 initiator starts that new phase 1 itself, and only an
  * unanswered probe on it ends the children (RFC 3706 section 5.5 leaves
  * this to the implementation).
+ *
+ * NOTE: the quick mode responder installs a pair only when QM3 arrives,
+ * and the initiator starts sending on it as it sends QM3. When that QM3
+ * is lost, the responder drops the packets under the new SPI until the
+ * QM2 resend brings QM3 again (retransmit_timeout, 1 s by default).
  */
 #include <stdlib.h>
 #include <string.h>
