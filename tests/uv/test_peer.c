@@ -211,6 +211,16 @@ static int ike_child_up(void *user_data, const l2tpsec_ike_child_sa *c) {
 
   child_settings(c, true, &in);
   child_settings(c, false, &out);
+  p->child_sas++;
+  if (p->child_up) {
+    /* A rekey: the new pair sends, the old inbound SA still decrypts. */
+    l2tpsec_esp_sa_del(p->in_old);
+    l2tpsec_esp_sa_del(p->out);
+    p->in_old = p->in;
+    assert_int_equal(l2tpsec_esp_sa_new(&p->in, &in, NULL, p), 0);
+    assert_int_equal(l2tpsec_esp_sa_new(&p->out, &out, NULL, p), 0);
+    return 0;
+  }
   assert_int_equal(l2tpsec_esp_sa_new(&p->in, &in, NULL, p), 0);
   assert_int_equal(l2tpsec_esp_sa_new(&p->out, &out, NULL, p), 0);
   p->child_up = true;
@@ -220,6 +230,12 @@ static int ike_child_up(void *user_data, const l2tpsec_ike_child_sa *c) {
 
 void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
                         const char *psk, const char *password) {
+  test_peer_open_ike_lifetime(p, local, seed, psk, password, 0);
+}
+
+void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
+                                 uint64_t seed, const char *psk,
+                                 const char *password, uint32_t esp_lifetime) {
   struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(500)};
   const l2tpsec_ike_callbacks icb = {ike_send, ike_child_up, NULL,
                                      NULL,     NULL,         NULL};
@@ -248,6 +264,8 @@ void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
   is.rand = l2tpsec_rand_test(&p->rand_state, seed);
   is.psk = (const uint8_t *)psk;
   is.psk_len = strlen(psk);
+  if (esp_lifetime != 0)
+    is.esp_lifetime = esp_lifetime;
   assert_int_equal(l2tpsec_ike_new(&p->ike, &is, &icb, p), 0);
 
   l2tpsec_l2tp_settings_default(&ls);
@@ -276,6 +294,17 @@ static void poll_ike(struct test_peer *p, l2tpsec_tstamp now) {
   l2tpsec_ike_handle_timeout(p->ike, now);
 }
 
+/* The inbound SA named by the SPI at the start of an ESP packet. */
+static l2tpsec_esp_sa *inbound_sa(struct test_peer *p, const l2tpsec_pkt *pkt) {
+  uint32_t spi;
+
+  if (p->in_old == NULL || pkt->len < 4)
+    return p->in;
+  spi = (uint32_t)pkt->data[0] << 24 | (uint32_t)pkt->data[1] << 16 |
+        (uint32_t)pkt->data[2] << 8 | pkt->data[3];
+  return spi == l2tpsec_esp_sa_spi(p->in_old) ? p->in_old : p->in;
+}
+
 /* Raw IPv4 sockets return the IP header in front of ESP. */
 static void poll_raw(struct test_peer *p, l2tpsec_tstamp now) {
   uint8_t storage[4096];
@@ -293,7 +322,9 @@ static void poll_raw(struct test_peer *p, l2tpsec_tstamp now) {
     ihl = (size_t)(pkt.data[0] & 0x0f) * 4;
     pkt.len = (size_t)n;
     if (p->in == NULL || l2tpsec_pkt_pull(&pkt, ihl) == NULL ||
-        l2tpsec_esp_decrypt(p->in, &pkt, now, &next_header) != 0 || pkt.len < 8)
+        l2tpsec_esp_decrypt(inbound_sa(p, &pkt), &pkt, now, &next_header) !=
+            0 ||
+        pkt.len < 8)
       continue;
     l2tpsec_l2tp_input(p->lac, 1, pkt.data + 8, pkt.len - 8, now);
   }
@@ -308,6 +339,7 @@ void test_peer_close(struct test_peer *p) {
   l2tpsec_ppp_del(p->ppp);
   l2tpsec_l2tp_del(p->lac);
   l2tpsec_esp_sa_del(p->in);
+  l2tpsec_esp_sa_del(p->in_old);
   l2tpsec_esp_sa_del(p->out);
   if (p->fd >= 0)
     close(p->fd);

@@ -32,7 +32,9 @@ struct test_peer {
   int ike_fd, raw_fd;
   l2tpsec_ike_endpoint ike_local, ike_remote;
   bool child_up;
-  int echo_replies; /* ICMP echo replies received through PPP */
+  int echo_replies;       /* ICMP echo replies received through PPP */
+  l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
+  int child_sas;          /* ESP SA pairs installed, rekeys included */
 };
 
 /*
@@ -59,6 +61,11 @@ void test_peer_open(struct test_peer *p, const char *local, uint16_t port,
  */
 void test_peer_open_ike(struct test_peer *p, const char *local, uint64_t seed,
                         const char *psk, const char *password);
+/* test_peer_open_ike with an ESP lifetime of esp_lifetime seconds, so
+ * that both sides rekey the ESP SA pair while the test runs. */
+void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
+                                 uint64_t seed, const char *psk,
+                                 const char *password, uint32_t esp_lifetime);
 
 void test_peer_close(struct test_peer *p);
 

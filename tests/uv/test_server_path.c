@@ -466,6 +466,50 @@ static void path_ike_psk_to_ping(void **state) {
   stop_server(&f);
 }
 
+/*
+ * An ESP lifetime of 6 s: the client and the server rekey the pair every
+ * 3 to 4.5 s through the server's ESP table and connection, and a ping
+ * every 250 ms for 14 s gets every reply. Loopback has no packets in
+ * flight during a switch, so the in-memory IKE tests cover those.
+ */
+static void path_ike_rekey_keeps_ping(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  int sent = 0;
+
+  start_server(&f);
+  test_peer_open_ike_lifetime(&a, "127.0.0.2", 6, "unused until IKE", "secret",
+                              6);
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.ipcp_up);
+
+  uint64_t end = uv_hrtime() + 14 * L2TPSEC_SECONDS;
+  uint64_t next_ping = 0;
+  while (uv_hrtime() < end) {
+    if (uv_hrtime() >= next_ping) {
+      assert_int_equal(test_peer_ping(&a, server_inner), 0);
+      sent++;
+      next_ping = uv_hrtime() + L2TPSEC_SECONDS / 4;
+    }
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    test_peer_poll(&a);
+    usleep(500);
+  }
+  for (int i = 0; i < 400 && a.echo_replies < sent; i++) {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    test_peer_poll(&a);
+    usleep(500);
+  }
+
+  if (a.echo_replies != sent)
+    fprintf(stderr, "server log:\n%s", log_text);
+  assert_true(a.child_sas >= 4);
+  assert_int_equal(a.echo_replies, sent);
+  assert_false(a.dead);
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
 static void path_ike_wrong_psk_logged(void **state) {
   struct fixture f;
   struct test_peer a, *peers[] = {&a};
@@ -488,6 +532,7 @@ int main(void) {
       cmocka_unit_test(path_totp_every_method),
       cmocka_unit_test(path_totp_failures_logged),
       cmocka_unit_test(path_ike_psk_to_ping),
+      cmocka_unit_test(path_ike_rekey_keeps_ping),
       cmocka_unit_test(path_ike_wrong_psk_logged),
       cmocka_unit_test(path_cycles_release_everything),
   };
