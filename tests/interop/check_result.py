@@ -8,6 +8,7 @@ wrapper ("/accel") and is one of:
   FIELD=VALUE   the field equals VALUE (compared as text)
   FIELD~REGEX   the field's text matches REGEX from its start
   FIELD>NUMBER  the field is a number greater than NUMBER
+  FIELD<NUMBER  the field is a number less than NUMBER
 Exits 1 and prints every failed check; exits 0 when all hold.
 """
 
@@ -24,9 +25,10 @@ def field_value(result, name):
 
 def check(result, spec):
     """Return an error message for SPEC, or None when it holds."""
-    match = re.match(r"^(/?[a-z0-9_]+)([=~>])(.*)$", spec)
+    match = re.match(r"^(/?[a-z0-9_]+)([=~<>])(.*)$", spec)
     if not match:
-        return f"invalid check '{spec}' (expected FIELD=VALUE, FIELD~REGEX or FIELD>NUMBER)"
+        return (f"invalid check '{spec}' (expected FIELD=VALUE, FIELD~REGEX, "
+                "FIELD>NUMBER or FIELD<NUMBER)")
     name, op, expected = match.groups()
     value = field_value(result, name)
     if value is None:
@@ -38,6 +40,9 @@ def check(result, spec):
     if op == ">":
         if not isinstance(value, (int, float)) or value <= float(expected):
             return f"{name}: got '{value}', expected a number above {expected}"
+    if op == "<":
+        if not isinstance(value, (int, float)) or value >= float(expected):
+            return f"{name}: got '{value}', expected a number below {expected}"
     return None
 
 

@@ -1,22 +1,31 @@
 #!/bin/sh
-# Boots the interop guest with one scenario and prints its result as one
-# JSON line on stdout, for example
+# Boots the interop guest once, runs one or more scenarios ("cells") in
+# it in the order given, and prints one JSON line per cell on stdout, for
+# example
 #   {"accel":"tcg","net":"nat","wall_s":41,"guest":{"status":"pass",...}}
-# Exits 0 when the guest reported status "pass", 1 otherwise (including
+# Exits 0 when every cell reported status "pass", 1 otherwise (including
 # timeouts and boot failures). The guest is always killed at the end.
 #
-#   tests/interop/run-guest.sh [options] SCENARIO.env
+#   tests/interop/run-guest.sh [options] SCENARIO.env [SCENARIO.env...]
 #     --net nat|direct   nat: qemu user networking, guest 192.0.2.15, host
 #                        192.0.2.2 (= this host's 127.0.0.1); direct: a tap
 #                        device in a network namespace, guest 198.51.100.2,
 #                        host side 198.51.100.1 (default: nat)
-#     --netns NAME       with --net direct: use this existing namespace
-#                        (where the caller runs its server) instead of
-#                        creating and deleting one
+#     --netns NAME       run in this existing namespace, where the caller
+#                        runs its server: with --net direct the tap device
+#                        goes there instead of into a namespace the runner
+#                        creates; with --net nat qemu runs there, so the
+#                        guest's 192.0.2.2 is that namespace's loopback
+#     --hostfwd PORT     with --net nat: forward UDP 127.0.0.1:PORT to the
+#                        guest's PORT (a server in the guest); repeatable
 #     --file PATH        copy PATH into the guest's files/ folder
 #                        (certificates); may be repeated
 #     --timeout SECONDS  limit for the whole boot and scenario (default 600)
 #     --log FILE         keep the serial console log in FILE
+#     --on-ready CMD     run CMD (a shell command) each time a ROLE=server
+#                        cell prints "L2TPSEC-READY NAME", with NAME as its
+#                        argument; its exit status is added to that cell's
+#                        line as "host_status"
 #
 # The accelerator is KVM when a bounded probe boot shows that KVM can run
 # the guest kernel, else TCG; L2TPSEC_INTEROP_ACCEL=kvm|tcg skips the probe.
@@ -27,22 +36,29 @@ net=nat
 netns=""
 in_netns=""
 files=""
+hostfwd=""
 timeout=600
 log_keep=""
-scenario=""
+on_ready=""
+scenarios=""
 while [ $# -gt 0 ]; do
   case "$1" in
   --net) net=$2; shift ;;
   --netns) netns=$2; shift ;;
+  --hostfwd) hostfwd="$hostfwd,hostfwd=udp:127.0.0.1:$2-:$2"; shift ;;
   --file) files="$files $2"; shift ;;
   --timeout) timeout=$2; shift ;;
   --log) log_keep=$2; shift ;;
+  --on-ready) on_ready=$2; shift ;;
   -*) die "unknown option '$1' (see the header of run-guest.sh)" ;;
-  *) scenario=$1 ;;
+  *) scenarios="$scenarios $1" ;;
   esac
   shift
 done
-[ -f "$scenario" ] || die "scenario file '$scenario' not found"
+[ -n "$scenarios" ] || die "no scenario file given (see the header of run-guest.sh)"
+for scenario in $scenarios; do
+  [ -f "$scenario" ] || die "scenario file '$scenario' not found"
+done
 case "$net" in
 nat | direct) ;;
 *) die "invalid --net '$net' (expected nat or direct)" ;;
@@ -84,7 +100,8 @@ accel=$("$interop_dir/probe-accel.sh" "$image")
 setup_network() {
   if [ "$net" = nat ]; then
     guest_addr=192.0.2.15 host_addr=192.0.2.2 echo_addr=127.0.0.1
-    netdev="user,id=n0,net=192.0.2.0/24,host=192.0.2.2,dhcpstart=192.0.2.15"
+    netdev="user,id=n0,net=192.0.2.0/24,host=192.0.2.2,dhcpstart=192.0.2.15$hostfwd"
+    [ -z "$netns" ] || in_netns="ip netns exec $netns"
     return
   fi
   guest_addr=198.51.100.2 host_addr=198.51.100.1 echo_addr=198.51.100.1
@@ -129,9 +146,13 @@ except socket.timeout:
 }
 
 make_scenario_disk() {
-  mkdir -p "$work/disk/files"
+  mkdir -p "$work/disk/files" "$work/disk/cells"
   cp "$interop_dir"/guest/*.sh "$work/disk/"
-  cp "$scenario" "$work/disk/scenario.env"
+  : >"$work/disk/cells.list"
+  for scenario in $scenarios; do
+    cp "$scenario" "$work/disk/cells/"
+    basename "$scenario" >>"$work/disk/cells.list"
+  done
   for f in $files; do
     cp "$f" "$work/disk/files/"
   done
@@ -160,17 +181,57 @@ start_guest() {
   qemu_pid=$!
 }
 
-# Waits for the result line, the guest's exit or the deadline.
+# Runs the --on-ready command for each READY line not handled yet and
+# stores its exit status in host-status.NAME.
+handle_ready_lines() {
+  [ -n "$on_ready" ] || return 0
+  for name in $(sed -n 's/^L2TPSEC-READY \([A-Za-z0-9_.-]*\).*/\1/p' \
+    "$work/console.log" 2>/dev/null | tr -d '\r'); do
+    [ -f "$work/host-status.$name" ] && continue
+    echo "interop: cell $name is ready; running the host side" >&2
+    rc=0
+    sh -c "$on_ready \"\$1\"" on-ready "$name" >&2 || rc=$?
+    echo "$rc" >"$work/host-status.$name"
+  done
+}
+
+# Waits for the guest's end marker, the guest's exit or the deadline.
 wait_for_result() {
   deadline=$(($(date +%s) + timeout))
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    if grep -q '^L2TPSEC-RESULT ' "$work/console.log" 2>/dev/null; then
+    if grep -q '^L2TPSEC-DONE' "$work/console.log" 2>/dev/null; then
       return 0
     fi
+    handle_ready_lines
     kill -0 "$qemu_pid" 2>/dev/null || return 1
     sleep 1
   done
   return 2
+}
+
+# Prints one wrapper line per cell result; returns 1 unless all passed.
+print_results() {
+  all=0
+  grep '^L2TPSEC-RESULT ' "$work/console.log" | sed 's/^L2TPSEC-RESULT //' |
+    tr -d '\r' >"$work/results"
+  while read -r guest; do
+    host=""
+    name=$(echo "$guest" | sed -n 's/.*"scenario":"\([^"]*\)".*/\1/p')
+    if [ -f "$work/host-status.$name" ]; then
+      host=",\"host_status\":$(cat "$work/host-status.$name")"
+    fi
+    echo "{\"accel\":\"$accel\",\"net\":\"$net\",\"wall_s\":$wall$host,\"guest\":$guest}"
+    case "$guest" in
+    '{"status":"pass"'*) ;;
+    *) all=1 ;;
+    esac
+  done <"$work/results"
+  cells=$(wc -l <"$work/disk/cells.list")
+  if [ "$(wc -l <"$work/results")" -ne "$cells" ]; then
+    echo "interop: $(wc -l <"$work/results") results for $cells cells" >&2
+    all=1
+  fi
+  return "$all"
 }
 
 report_failure() {
@@ -188,21 +249,16 @@ echo "interop: booting the guest with $accel, network $net" >&2
 status=0
 wait_for_result || status=$?
 wall=$(($(date +%s) - started))
-if [ "$status" -eq 2 ]; then
-  report_failure "timed out after $timeout s (accelerator $accel)"
-  exit 1
-elif [ "$status" -ne 0 ]; then
-  report_failure "the guest stopped without a result"
+if [ "$status" -ne 0 ]; then
+  print_results || true
+  if [ "$status" -eq 2 ]; then
+    report_failure "timed out after $timeout s (accelerator $accel)"
+  else
+    report_failure "the guest stopped before its last result"
+  fi
   exit 1
 fi
-
-guest=$(grep '^L2TPSEC-RESULT ' "$work/console.log" | head -n 1 |
-  sed 's/^L2TPSEC-RESULT //' | tr -d '\r')
-echo "{\"accel\":\"$accel\",\"net\":\"$net\",\"wall_s\":$wall,\"guest\":$guest}"
-case "$guest" in
-'{"status":"pass"'*) exit 0 ;;
-*)
-  report_failure "the scenario failed"
+if ! print_results; then
+  report_failure "a scenario failed"
   exit 1
-  ;;
-esac
+fi

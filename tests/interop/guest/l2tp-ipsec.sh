@@ -11,6 +11,8 @@ SIDE_PID=""
 LOGS=/tmp/logs
 PPP_LOCAL=198.18.0.1
 PPP_POOL=198.18.0.10-198.18.0.20
+# xl2tpd 1.3.18 logs one of these when a call ends.
+ended='pppd exited|Terminating pppd|call_close|Connection closed'
 
 side() {
   if [ -n "$SIDE_PID" ]; then
@@ -69,6 +71,8 @@ write_strongswan_conf() {
     echo "  esp=$ESP_PROPOSALS"
     echo "  ikelifetime=${IKE_LIFETIME:-8h}"
     echo "  lifetime=${SA_LIFETIME:-1h}"
+    # strongSwan's default margin (9 min) exceeds short test lifetimes.
+    [ -z "${REKEY_MARGIN:-}" ] || echo "  margintime=$REKEY_MARGIN"
     echo "  dpdaction=clear"
     echo "  dpddelay=30s"
     ike_auth_lines "$role"
@@ -77,6 +81,9 @@ write_strongswan_conf() {
       echo "  leftprotoport=17/1701"
       echo "  right=$server"
       echo "  rightprotoport=17/1701"
+      # A server behind NAT names its private address as its ID (ours
+      # sends 127.0.0.1 in NAT mode), so the client accepts any ID.
+      [ "$NET_MODE" = nat ] && echo "  rightid=%any"
     else
       echo "  left=$server"
       echo "  leftprotoport=17/1701"
@@ -284,9 +291,8 @@ connect_client() {
   result_num l2tp_up_ms $(($(now_ms) - start))
 
   # When authentication fails, pppd exits or xl2tpd closes the call at
-  # once (xl2tpd 1.3.18 logs one of these), so stop waiting then.
+  # once, so stop waiting then.
   xl2tpd_log=$LOGS/client-xl2tpd.log
-  ended='pppd exited|Terminating pppd|call_close|Connection closed'
   wait_until "${CONNECT_TIMEOUT:-90}" \
     "[ -n \"\$(ppp_peer ppp0)\" ] || grep -Eq '$ended' $xl2tpd_log"
   if [ -z "$(ppp_peer ppp0)" ]; then
@@ -326,6 +332,8 @@ measure_tunnel() {
   result_str ping "${received:-0}/$count"
   [ "${received:-0}" -gt 0 ] || fail ping "no ping reply from $peer via ppp0"
 
+  [ "${HOLD_SECONDS:-0}" -gt 0 ] && hold_ping "$peer" "$HOLD_SECONDS"
+
   seconds=${IPERF_SECONDS:-0}
   [ "$seconds" -gt 0 ] || return 0
   mbps=$(side timeout $((seconds + 20)) iperf3 -c "$peer" -t "$seconds" \
@@ -339,4 +347,65 @@ dump_side_logs() {
   for f in "$LOGS"/*.log; do
     dump_log "$(basename "$f" .log)" "$f" 25
   done
+}
+
+# Disconnects the L2TP tunnel and dials again with the same password,
+# TOTP code included, that the first call sent. A server that remembers
+# used codes rejects the second login at the PPP step.
+reconnect_same_password() {
+  xl2tpd_log=$LOGS/client-xl2tpd.log
+  side sh -c 'echo "d l2tpsec" >/run/xl2tpd/l2tp-control'
+  if ! wait_until 30 '[ -z "$(ppp_peer ppp0)" ]'; then
+    fail disconnect "ppp0 was still up 30 s after the disconnect request"
+    return 1
+  fi
+  calls=$(grep -c 'Call established' "$xl2tpd_log")
+  ends=$(grep -Ec "$ended" "$xl2tpd_log")
+  side sh -c 'echo "c l2tpsec" >/run/xl2tpd/l2tp-control'
+  if ! wait_until "${CONNECT_TIMEOUT:-90}" \
+    "[ \$(grep -c 'Call established' $xl2tpd_log) -gt $calls ]"; then
+    fail l2tp "the second L2TP call did not come up"
+    return 1
+  fi
+  wait_until "${CONNECT_TIMEOUT:-90}" \
+    "[ -n \"\$(ppp_peer ppp0)\" ] ||
+     [ \$(grep -Ec '$ended' $xl2tpd_log) -gt $ends ]"
+  if [ -n "$(ppp_peer ppp0)" ]; then
+    result_str second_login accepted
+    return 0
+  fi
+  result_str second_login rejected
+  fail ppp "the second login with the same password and code was rejected"
+  return 1
+}
+
+# Stops what the cell started, so that the next cell in the same boot
+# starts clean: the IKE daemon (which sends its deletes first), xl2tpd
+# and pppd, then any SAs and policies left in the kernel.
+stop_daemons() {
+  if [ "${IPSEC_STACK:-strongswan}" = libreswan ] && [ "$ROLE" = client ]; then
+    side ipsec whack --shutdown >/dev/null 2>&1
+  else
+    side ipsec stop >/dev/null 2>&1
+  fi
+  for pidfile in /run/xl2tpd.pid /run/ppp0.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+  done
+  wait_until 10 '! ip link show ppp0'
+  ip xfrm state flush
+  ip xfrm policy flush
+}
+
+# Pings PEER once a second for SECONDS, like a user's traffic through the
+# rekeys of short lifetimes, and records the replies lost and how many
+# IKE and IPsec SAs the client's charon set up meanwhile.
+hold_ping() {
+  counts=$(side ping -n -i 1 -c "$2" -W 2 "$1" 2>/dev/null |
+    awk '/received/ { print $1, $4 }')
+  sent=${counts% *} got=${counts#* }
+  result_str hold_ping "${got:-0}/${sent:-0}"
+  result_num hold_lost $((${sent:-0} - ${got:-0}))
+  charon_log=$LOGS/client-charon.log
+  result_num ike_sas "$(grep -c 'IKE_SA l2tp\[[0-9]*\] established' "$charon_log")"
+  result_num child_sas "$(grep -c 'CHILD_SA l2tp{[0-9]*} established' "$charon_log")"
 }

@@ -34,6 +34,11 @@ conn l2tp
   pfs=no
   auto=add
 EOF
+  # A server behind NAT sends its private address as its ID: ours sends
+  # 127.0.0.1 in NAT mode. Libreswan 4.10's IKEv1 initiator rejected that
+  # ID with rightid=%any, so the client names it, as NetworkManager-l2tp's
+  # "Remote ID" field does for such a server.
+  [ "$NET_MODE" = nat ] && echo "  rightid=127.0.0.1" >>"$dir/ipsec.conf"
   printf '%%any %%any : PSK "%s"\n' "$PSK" >"$dir/ipsec.secrets"
   chmod 600 "$dir/ipsec.secrets"
 }

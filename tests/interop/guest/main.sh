@@ -1,22 +1,15 @@
-# Runs one scenario inside the guest and prints one result line,
-# "L2TPSEC-RESULT {json}", on the serial console. Started by the guest's
-# /sbin/l2tpsec-init from the scenario archive that run-guest.sh builds:
-# scenario.env (the scenario), net.env (written by the runner), these
-# scripts and files/ (certificates).
+# Entry point inside the guest, started by /sbin/l2tpsec-init from the
+# scenario archive that run-guest.sh builds: net.env (written by the
+# runner), cells.list (one cell file name a line, in run order), cells/
+# (the cells), these scripts and files/ (certificates).
 #
-# ROLE in scenario.env selects what runs:
-#   probe     network check only: ping and a UDP echo to the host
-#   selftest  probe, then a strongSwan + xl2tpd + pppd server in the guest
-#             and the same stack as client in a network namespace of the
-#             guest, connected over a veth pair
-#   client    probe, then the guest's client against SERVER_ADDR (the
-#             host side: our server on loopback or in the test namespace)
+# Configures eth0 once, then runs each cell with cell.sh in a private
+# mount namespace, so one boot serves several cells. Each cell prints its
+# own result line, and "L2TPSEC-DONE" after the last one tells the runner
+# that no more results follow.
 
 cd /run/scenario || exit 1
 . ./lib.sh
-. ./l2tp-ipsec.sh
-. ./libreswan.sh
-. ./scenario.env
 . ./net.env
 
 configure_network() {
@@ -25,83 +18,22 @@ configure_network() {
   ip route add default via "$HOST_ADDR"
 }
 
-# Checks that the host side answers: ICMP echo (when the mode forwards
-# it) and a UDP datagram echoed by the runner's responder on ECHO_PORT.
-probe_host() {
-  if [ "${PING_HOST:-yes}" = yes ]; then
-    got=$(ping -n -c 2 -W 3 "$HOST_ADDR" 2>/dev/null |
-      awk '/received/ { print $4 }')
-    result_str host_ping "${got:-0}/2"
-    [ "${got:-0}" -gt 0 ] || fail host_ping "no ping reply from $HOST_ADDR"
-  fi
-  token="l2tpsec-probe-$(now_ms)"
-  reply=$(echo "$token" | timeout 10 nc -u -w 3 "$HOST_ADDR" "$ECHO_PORT")
-  if [ "$reply" = "$token" ]; then
-    result_str host_udp ok
-  else
-    result_str host_udp fail
-    fail host_udp "no UDP echo from $HOST_ADDR:$ECHO_PORT"
-  fi
+# Runs one cell with a private /run: the tmpfs hides /run/scenario, so
+# the scenario folder is moved aside and back, as for the selftest's
+# client namespace.
+run_cell() {
+  unshare -m --propagation private sh -c '
+    mkdir -p /mnt/scenario
+    mount --bind /run/scenario /mnt/scenario
+    mount -t tmpfs tmpfs /run
+    mkdir -p /run/scenario /run/xl2tpd /run/lock /run/pluto
+    mount --move /mnt/scenario /run/scenario
+    exec sh /run/scenario/cell.sh "$1"' cell "cells/$1"
 }
 
-record_versions() {
-  result_str kernel "$(uname -r)"
-  result_str strongswan "$(dpkg-query -W -f='${Version}' strongswan-charon)"
-  result_str xl2tpd "$(dpkg-query -W -f='${Version}' xl2tpd)"
-  result_str ppp "$(dpkg-query -W -f='${Version}' ppp)"
-  result_str ipsec_stack "${IPSEC_STACK:-strongswan}"
-}
-
-run_selftest() {
-  setup_side server server 203.0.113.1 203.0.113.1 ||
-    { fail server "charon or xl2tpd did not start on the server side"; return; }
-  iperf3 -s -D >/dev/null 2>&1
-  make_side_namespace l2tpsec-client ||
-    { fail namespace "the client namespace did not come up"; return; }
-  setup_side client client 203.0.113.1 203.0.113.2 ||
-    { fail client "the IPsec daemon or xl2tpd did not start on the client side"; return; }
-  SECRET_HOOK=set_server_secret
-  connect_client 203.0.113.1 && measure_tunnel
-}
-
-run_client() {
-  setup_side client client "$SERVER_ADDR" "$GUEST_ADDR" ||
-    { fail client "the IPsec daemon or xl2tpd did not start"; return; }
-  connect_client "$SERVER_ADDR" && measure_tunnel
-}
-
-# A scenario with EXPECT_FAILED_STEP passes only when it failed at that
-# step (for example "ppp" for a wrong password); any other outcome fails.
-check_expected_failure() {
-  [ -n "${EXPECT_FAILED_STEP:-}" ] || return 0
-  result_str expected_failed_step "$EXPECT_FAILED_STEP"
-  if [ "$result_failed_step" = "$EXPECT_FAILED_STEP" ]; then
-    result_status=pass
-  else
-    result_status=fail
-    log "expected a failure at $EXPECT_FAILED_STEP, got '$result_failed_step'"
-  fi
-}
-
-main() {
-  boot_ms=$(now_ms)
-  result_str scenario "$NAME"
-  result_str role "$ROLE"
-  result_num boot_ms "$boot_ms"
-  load_modules
-  configure_network || fail network "eth0 could not be configured"
-  record_versions
-  probe_host
-  case "$ROLE" in
-  probe) ;;
-  selftest) run_selftest ;;
-  client) run_client ;;
-  *) fail scenario "unknown ROLE '$ROLE' (expected probe, selftest or client)" ;;
-  esac
-  result_num scenario_ms $(($(now_ms) - boot_ms))
-  [ "$result_status" = pass ] || dump_side_logs
-  check_expected_failure
-  print_result
-}
-
-main
+load_modules
+configure_network || log "eth0 could not be configured; every cell will fail"
+while read -r cell; do
+  [ -n "$cell" ] && run_cell "$cell" </dev/null
+done <cells.list
+echo "L2TPSEC-DONE"

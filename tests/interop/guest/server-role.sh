@@ -1,0 +1,58 @@
+# ROLE=server: strongSwan + xl2tpd + pppd as the L2TP/IPsec server on the
+# guest's own address, for a client on the host side (l2tpsec-client in
+# the reverse-direction cells). Sourced by cell.sh.
+
+# Writes the PPP secret the client must send: PPP_PASSWORD followed by
+# the current TOTP code. pppd reads the file at each login, so the cell
+# rewrites it every second while it waits.
+refresh_server_secret() {
+  secret=$(ppp_password) || return 1
+  set_server_secret "$secret"
+}
+
+ike_established() {
+  ipsec status 2>/dev/null | grep -q ESTABLISHED
+}
+
+# Records the phase times in milliseconds from L2TPSEC-READY, and the
+# client's address once ppp0 has one.
+watch_session() {
+  if [ -z "${ike_seen:-}" ] && ike_established; then
+    ike_seen=$(now_ms)
+    result_num ike_up_ms $((ike_seen - ready))
+    record_sa
+  fi
+  peer=$(ppp_peer ppp0)
+  if [ -z "${ppp_seen:-}" ] && [ -n "$peer" ]; then
+    ppp_seen=$(now_ms)
+    result_num ppp_up_ms $((ppp_seen - ready))
+    result_str address "$(ppp_address ppp0)"
+    result_str peer_address "$peer"
+  fi
+}
+
+# Accepts connections until a PPP session has come and gone, or for
+# HOLD_SECONDS (default 120).
+run_server() {
+  setup_side server server "$GUEST_ADDR" "$GUEST_ADDR" ||
+    { fail server "charon or xl2tpd did not start"; return; }
+  refresh_server_secret ||
+    { fail totp "oathtool could not compute the TOTP code"; return; }
+  ready=$(now_ms)
+  echo "L2TPSEC-READY $NAME"
+  limit=$((ready + ${HOLD_SECONDS:-120} * 1000))
+  peer=""
+  while [ "$(now_ms)" -lt "$limit" ]; do
+    refresh_server_secret
+    watch_session
+    [ -n "${ppp_seen:-}" ] && [ -z "$peer" ] && break
+    sleep 1
+  done
+  if [ -z "${ppp_seen:-}" ]; then
+    fail ppp "no client brought a PPP session up within ${HOLD_SECONDS:-120} s"
+  elif [ -n "$peer" ]; then
+    result_str session_end "still up after ${HOLD_SECONDS:-120} s"
+  else
+    result_num session_end_ms $(($(now_ms) - ready))
+  fi
+}

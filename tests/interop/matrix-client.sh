@@ -1,0 +1,60 @@
+# The host side of a reverse-direction cell (sourced by test-matrix.sh):
+# l2tpsec-client in the test's namespace connects to strongSwan + xl2tpd
+# + pppd in the guest, pings the guest's end of the PPP link and
+# disconnects. Its log goes to stderr, which run-guest.sh passes on.
+
+# Waits up to SECONDS for PATTERN in FILE while PID runs.
+wait_for_line() {
+  end=$(($(date +%s) + $1))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    grep -Eq "$3" "$2" && return 0
+    kill -0 "$4" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+
+# The guest rewrites its PPP secret with the current TOTP code every
+# second. A login close to the end of a 30 s step could still send the
+# old code, so this waits for a fresh step when less than 12 s are left.
+wait_for_fresh_totp_step() {
+  while [ $(($(date +%s) % 30)) -gt 18 ]; do
+    sleep 1
+  done
+}
+
+# run_host_client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME
+run_host_client() {
+  netns=$1 work=$2 client=$3 name=$4
+  . "$here/scenarios/matrix/$name.env"
+  if ip -n "$netns" link show l2tpsec-tap >/dev/null 2>&1; then
+    server=198.51.100.2 local=198.51.100.1
+  else
+    server=127.0.0.1 local=127.0.0.2
+  fi
+  log=$work/client-$name.log
+  wait_for_fresh_totp_step
+  ip netns exec "$netns" "$client" --server "$server" --local "$local" \
+    --psk "$PSK" --user "$PPP_USER" --password "$PPP_PASSWORD" \
+    --otp-command "oathtool --totp -b $TOTP_SECRET" --tun l2tpsec-mxc0 \
+    >"$log" 2>&1 &
+  pid=$!
+  status=0
+  if wait_for_line "${CONNECT_TIMEOUT:-90}" "$log" "connected: address" "$pid"; then
+    ip netns exec "$netns" ping -n -c "${PING_COUNT:-3}" -W 3 198.18.0.1 \
+      >"$work/ping-$name.log" 2>&1 || status=3
+    cat "$work/ping-$name.log" >&2
+  else
+    echo "matrix: l2tpsec-client did not connect to $server" >&2
+    status=2
+  fi
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 40); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  sed "s/^/matrix: client: /" "$log" >&2
+  return "$status"
+}
