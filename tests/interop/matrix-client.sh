@@ -27,7 +27,9 @@ wait_for_fresh_totp_step() {
 run_host_client() {
   netns=$1 work=$2 client=$3 name=$4
   . "$here/scenarios/matrix/$name.env"
-  if ip -n "$netns" link show l2tpsec-tap >/dev/null 2>&1; then
+  if ip netns list | grep -q "^${netns}c\b"; then
+    netns=${netns}c server=198.51.100.2 local=203.0.113.2
+  elif ip -n "$netns" link show l2tpsec-tap >/dev/null 2>&1; then
     server=198.51.100.2 local=198.51.100.1
   else
     server=127.0.0.1 local=127.0.0.2

@@ -15,6 +15,8 @@
 #   SERVER_PSK     the server's pre-shared key
 #   HOSTFWD        with NET=nat: UDP ports forwarded from the namespace's
 #                  127.0.0.1 to the guest (for ROLE=server cells)
+#   CLIENT_NAT     yes: with NET=direct and SERVER=none, l2tpsec-client
+#                  runs in a second namespace behind a masquerading NAT
 #   CELLS          cell names, run in this order: scenarios/matrix/NAME.env
 #
 # Besides the guest's variables (README.md), a cell may set these for
@@ -51,12 +53,15 @@ server_bin=$2
 client_bin=$3
 [ -f "$group_file" ] || group_file=$matrix/$1
 [ -f "$group_file" ] || { echo "test-matrix: group '$1' not found" >&2; exit 2; }
-NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK="" HOSTFWD="" CELLS=""
+NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK="" HOSTFWD=""
+CLIENT_NAT=no CELLS=""
 . "$group_file"
 group=$(basename "$group_file" .group)
+label=$NET
+[ "$CLIENT_NAT" = yes ] && label="$NET, client behind NAT"
 
 [ "$(id -u)" -eq 0 ] || { echo "test-matrix: needs root (network namespaces); run the suite as root" >&2; exit 1; }
-for tool in ip /usr/bin/python3 oathtool; do
+for tool in ip iptables /usr/bin/python3 oathtool; do
   command -v "$tool" >/dev/null 2>&1 ||
     { echo "test-matrix: '$tool' not found; run scripts/install-deps.sh as root" >&2; exit 1; }
 done
@@ -72,6 +77,7 @@ cleanup() {
     kill -9 "$server_pid" 2>/dev/null || true
   fi
   ip netns delete "$netns" 2>/dev/null || true
+  ip netns delete "${netns}c" 2>/dev/null || true
   if [ -n "${L2TPSEC_MATRIX_KEEP:-}" ]; then
     mkdir -p "$L2TPSEC_MATRIX_KEEP"
     cp -r "$work"/. "$L2TPSEC_MATRIX_KEEP/"
@@ -141,6 +147,25 @@ setup_namespace() {
   # The server binds 198.51.100.1 before run-guest.sh adds the tap device
   # that carries the same address, so it first goes on lo.
   [ "$NET" = nat ] || ip -n "$netns" addr add 198.51.100.1/32 dev lo
+  [ "$CLIENT_NAT" = yes ] && setup_client_nat
+  return 0
+}
+
+# A namespace NETNSc for l2tpsec-client, 203.0.113.2 behind 203.0.113.1
+# in the test's namespace, which masquerades what leaves through the tap
+# device, as a home router would.
+setup_client_nat() {
+  ip netns add "${netns}c"
+  ip -n "${netns}c" link set lo up
+  ip link add mx$$n netns "$netns" type veth peer name mx$$c netns "${netns}c"
+  ip -n "$netns" addr add 203.0.113.1/24 dev mx$$n
+  ip -n "$netns" link set mx$$n up
+  ip -n "${netns}c" addr add 203.0.113.2/24 dev mx$$c
+  ip -n "${netns}c" link set mx$$c up
+  ip -n "${netns}c" route add default via 203.0.113.1
+  ip netns exec "$netns" sysctl -q -w net.ipv4.ip_forward=1
+  ip netns exec "$netns" iptables -t nat -A POSTROUTING -o l2tpsec-tap \
+    -j MASQUERADE
 }
 
 start_server() {
@@ -212,7 +237,7 @@ check_cell() {
   name=$(cell_var "$f" NAME)
   grep "\"scenario\":\"$name\"" "$work/results" >"$work/cell.json" || true
   if [ ! -s "$work/cell.json" ]; then
-    echo "cell $name ($NET): FAIL: no result line"
+    echo "cell $name ($label): FAIL: no result line"
     return 1
   fi
   cat "$work/cell.json"
@@ -231,14 +256,14 @@ check_cell() {
     if [ "$cleanup_s" = timeout ]; then
       errors="$errors our server did not log the cleanup after the guest died;"
     else
-      echo "cell $name ($NET): our server cleaned up $cleanup_s s after the guest died"
+      echo "cell $name ($label): our server cleaned up $cleanup_s s after the guest died"
     fi
   fi
   if [ -n "$errors" ]; then
-    echo "cell $name ($NET): FAIL: $errors"
+    echo "cell $name ($label): FAIL: $errors"
     return 1
   fi
-  echo "cell $name ($NET): pass"
+  echo "cell $name ($label): pass"
 }
 
 setup_namespace
