@@ -438,6 +438,52 @@ static void path_cycles_release_everything(void **state) {
   stop_server(&f);
 }
 
+/* Does what the ESP table does at a hard expiry: the SA event clears the
+ * connection's slot, then the table deletes the SA. */
+static void expire_pair(l2tpsec_server *server, l2tpsec__conn *conn,
+                        size_t index) {
+  l2tpsec_esp_sa *sas[2] = {conn->in[index], conn->out[index]};
+
+  conn->in[index] = conn->out[index] = NULL;
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(l2tpsec_esp_table_remove(server->esp, sas[i]), 0);
+    l2tpsec_esp_sa_del(sas[i]);
+  }
+}
+
+/*
+ * A long session with short lifetimes: each new pair comes after the
+ * oldest one hard-expired, as strongSwan rekeys with 60 s lifetimes. The
+ * expired pairs' slots must be reused, or the fifth pair is rejected.
+ */
+static void path_rekeys_reuse_expired_slots(void **state) {
+  struct fixture f;
+  struct test_peer p;
+  l2tpsec__conn *conn;
+  uint64_t id;
+
+  start_server(&f);
+  test_peer_open(&p, "127.0.0.1", 41000, NATT_PORT, 40, 7, "secret");
+  id = add_conn(&f, &p, 40);
+  conn = l2tpsec__keymap_get(&f.server->conns, id);
+  assert_non_null(conn);
+
+  for (int i = 1; i <= 2 * L2TPSEC__CONN_MAX_PAIRS; i++) {
+    l2tpsec_esp_sa_settings in, out;
+
+    expire_pair(f.server, conn, 0);
+    test_peer_sa_settings(40 + i, &in, &out);
+    assert_int_equal(l2tpsec__server_add_pair(f.server, conn, &in, &out), 0);
+    assert_int_equal(conn->pair_count, 1);
+    assert_non_null(conn->in[0]);
+    assert_non_null(conn->out[0]);
+  }
+
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id), 0);
+  test_peer_close(&p);
+  stop_server(&f);
+}
+
 /*
  * IKE main mode and quick mode with the PSK, then ESP as raw IP protocol
  * 50 (no NAT between 127.0.0.2 and 127.0.0.1), L2TP, PPP and a ping.
@@ -535,6 +581,7 @@ int main(void) {
       cmocka_unit_test(path_ike_rekey_keeps_ping),
       cmocka_unit_test(path_ike_wrong_psk_logged),
       cmocka_unit_test(path_cycles_release_everything),
+      cmocka_unit_test(path_rekeys_reuse_expired_slots),
   };
 
   return cmocka_run_group_tests(tests, enter_namespace, NULL);
