@@ -233,7 +233,8 @@ wait_for_cleanup() {
 # Checks cell NAME: its result line, and our server's log. Prints one
 # line and returns 1 when the cell failed.
 check_cell() {
-  f=$matrix/$1.env
+  cell=$1
+  f=$matrix/$cell.env
   name=$(cell_var "$f" NAME)
   grep "\"scenario\":\"$name\"" "$work/results" >"$work/cell.json" || true
   if [ ! -s "$work/cell.json" ]; then
@@ -251,8 +252,8 @@ check_cell() {
   if [ -n "$expect" ] && ! grep -Eq "$expect" "$work/server.log"; then
     errors="$errors no server log line matches '$expect';"
   fi
-  if [ -f "$work/cleanup.$1" ]; then
-    cleanup_s=$(cat "$work/cleanup.$1")
+  if [ -f "$work/cleanup.$cell" ]; then
+    cleanup_s=$(cat "$work/cleanup.$cell")
     if [ "$cleanup_s" = timeout ]; then
       errors="$errors our server did not log the cleanup after the guest died;"
     else
