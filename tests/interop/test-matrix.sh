@@ -17,6 +17,9 @@
 #                  127.0.0.1 to the guest (for ROLE=server cells)
 #   CLIENT_NAT     yes: with NET=direct and SERVER=none, l2tpsec-client
 #                  runs in a second namespace behind a masquerading NAT
+#   SERVER_CERTS   yes: make-test-certs.sh writes a CA, a server and a
+#                  client certificate; our server gets the server's and
+#                  the CA, the guest the client's (for IPSEC_AUTH=cert)
 #   CELLS          cell names, run in this order: scenarios/matrix/NAME.env
 #
 # Besides the guest's variables (README.md), a cell may set these for
@@ -54,7 +57,7 @@ client_bin=$3
 [ -f "$group_file" ] || group_file=$matrix/$1
 [ -f "$group_file" ] || { echo "test-matrix: group '$1' not found" >&2; exit 2; }
 NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK="" HOSTFWD=""
-CLIENT_NAT=no CELLS=""
+CLIENT_NAT=no SERVER_CERTS=no CELLS=""
 . "$group_file"
 group=$(basename "$group_file" .group)
 label=$NET
@@ -127,6 +130,12 @@ control_socket = $work/control.sock
 [ipsec]
 psk = $SERVER_PSK
 proposals = $SERVER_PRESET
+EOF
+  if [ "$SERVER_CERTS" = yes ]; then
+    printf 'certificate = %s\nprivate_key = %s\nca = %s\n' \
+      "$work/certs/server.pem" "$work/certs/server.key" "$work/certs/ca.pem"
+  fi
+  cat <<EOF
 [pool]
 range = 198.18.0.10-198.18.0.20
 local_address = 198.18.0.1
@@ -169,6 +178,7 @@ setup_client_nat() {
 }
 
 start_server() {
+  [ "$SERVER_CERTS" = yes ] && "$here/make-test-certs.sh" "$work/certs"
   write_server_config >"$work/server.ini"
   ip netns exec "$netns" "$server_bin" -c "$work/server.ini" \
     >"$work/server.log" 2>&1 &
@@ -198,6 +208,11 @@ run_guest() {
   for cell in $CELLS; do
     set -- "$@" "$matrix/$cell.env"
   done
+  if [ "$SERVER_CERTS" = yes ]; then
+    for file in ca.pem client.pem client.key; do
+      set -- --file "$work/certs/$file" "$@"
+    done
+  fi
   for port in $HOSTFWD; do
     set -- --hostfwd "$port" "$@"
   done
