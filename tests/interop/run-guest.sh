@@ -199,7 +199,7 @@ handle_ready_lines() {
 wait_for_result() {
   deadline=$(($(date +%s) + timeout))
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    if grep -q '^L2TPSEC-DONE' "$work/console.log" 2>/dev/null; then
+    if grep -q 'L2TPSEC-DONE' "$work/console.log" 2>/dev/null; then
       return 0
     fi
     handle_ready_lines
@@ -212,8 +212,10 @@ wait_for_result() {
 # Prints one wrapper line per cell result; returns 1 unless all passed.
 print_results() {
   all=0
-  grep '^L2TPSEC-RESULT ' "$work/console.log" | sed 's/^L2TPSEC-RESULT //' |
-    tr -d '\r' >"$work/results"
+  # Kernel messages on the serial console can still land in front of a
+  # result, so the marker is found anywhere in a line.
+  sed -n 's/.*L2TPSEC-RESULT //p' "$work/console.log" | tr -d '\r' \
+    >"$work/results"
   while read -r guest; do
     host=""
     name=$(echo "$guest" | sed -n 's/.*"scenario":"\([^"]*\)".*/\1/p')

@@ -113,7 +113,7 @@ main() {
 # no daemon stopped, as when the client's machine fails. The server must
 # then detect the dead peer. Only the last cell of a boot can do this.
 power_off_now() {
-  echo "L2TPSEC-DONE"
+  printf '\nL2TPSEC-DONE\n'
   echo o >/proc/sysrq-trigger
   sleep 30
 }

@@ -83,7 +83,10 @@ write_strongswan_conf() {
       echo "  rightprotoport=17/1701"
       # A server behind NAT names its private address as its ID (ours
       # sends 127.0.0.1 in NAT mode), so the client accepts any ID.
-      [ "$NET_MODE" = nat ] && [ "$IPSEC_AUTH" = psk ] && echo "  rightid=%any"
+      if [ "$ROLE" = client ] && [ "$NET_MODE" = nat ] &&
+        [ "$IPSEC_AUTH" = psk ]; then
+        echo "  rightid=%any"
+      fi
     else
       echo "  left=$server"
       echo "  leftprotoport=17/1701"

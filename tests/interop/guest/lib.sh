@@ -38,9 +38,11 @@ fail() {
   fi
 }
 
+# The result starts a new line, because a log dumped before it may end
+# without a newline.
 print_result() {
   head="\"status\":\"$result_status\",\"failed_step\":\"$result_failed_step\""
-  echo "L2TPSEC-RESULT {$head$result_fields}"
+  printf '\nL2TPSEC-RESULT {%s}\n' "$head$result_fields"
 }
 
 # Runs CHECK (a shell command) every 200 ms until it succeeds or SECONDS

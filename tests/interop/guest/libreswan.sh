@@ -37,8 +37,11 @@ EOF
   # A server behind NAT sends its private address as its ID: ours sends
   # 127.0.0.1 in NAT mode. Libreswan 4.10's IKEv1 initiator rejected that
   # ID with rightid=%any, so the client names it, as NetworkManager-l2tp's
-  # "Remote ID" field does for such a server.
-  [ "$NET_MODE" = nat ] && echo "  rightid=127.0.0.1" >>"$dir/ipsec.conf"
+  # "Remote ID" field does for such a server. The selftest's server in
+  # the guest sends its own address, which is Libreswan's default.
+  if [ "$ROLE" = client ] && [ "$NET_MODE" = nat ]; then
+    echo "  rightid=127.0.0.1" >>"$dir/ipsec.conf"
+  fi
   printf '%%any %%any : PSK "%s"\n' "$PSK" >"$dir/ipsec.secrets"
   chmod 600 "$dir/ipsec.secrets"
 }

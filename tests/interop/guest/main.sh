@@ -36,4 +36,4 @@ configure_network || log "eth0 could not be configured; every cell will fail"
 while read -r cell; do
   [ -n "$cell" ] && run_cell "$cell" </dev/null
 done <cells.list
-echo "L2TPSEC-DONE"
+printf '\nL2TPSEC-DONE\n'
