@@ -43,7 +43,9 @@ run_host_client() {
   pid=$!
   status=0
   if wait_for_line "${CONNECT_TIMEOUT:-90}" "$log" "connected: address" "$pid"; then
-    ip netns exec "$netns" ping -n -c "${PING_COUNT:-3}" -W 3 198.18.0.1 \
+    # -w: the guest's pppd may still be configuring ppp0 when the client
+    # reports the connection, so ping keeps trying for up to 30 s.
+    ip netns exec "$netns" ping -n -c "${PING_COUNT:-3}" -w 30 198.18.0.1 \
       >"$work/ping-$name.log" 2>&1 || status=3
     cat "$work/ping-$name.log" >&2
   else

@@ -162,6 +162,8 @@ ppp_refuse_others() {
 }
 
 # Mounts the side's strongSwan files over /etc and starts charon.
+# TODO: wait for the conn itself; under heavy load "ipsec up" once ran
+# before starter had loaded it and failed at once.
 start_charon() {
   dir=$1
   side mount --bind "$dir/ipsec.conf" /etc/ipsec.conf
