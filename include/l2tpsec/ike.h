@@ -58,6 +58,14 @@ typedef struct l2tpsec_ike_selector {
   uint16_t port;      /* 0 = any */
 } l2tpsec_ike_selector;
 
+/* Phase-1 identity types we send with certificates (RFC 2407 4.6.2.1). */
+enum l2tpsec_ike_id_type {
+  L2TPSEC_IKE_ID_ADDRESS = 0, /* ID_IPV4_ADDR or ID_IPV6_ADDR, local address */
+  L2TPSEC_IKE_ID_FQDN = 2,    /* ID_FQDN, such as vpn.example.com */
+  L2TPSEC_IKE_ID_USER_FQDN = 3, /* ID_USER_FQDN, such as alice@example.com */
+  L2TPSEC_IKE_ID_DN = 9,        /* ID_DER_ASN1_DN: our certificate's subject */
+};
+
 /* Largest key of either kind in a child SA, in bytes. */
 #define L2TPSEC_IKE_KEY_MAX 64
 
@@ -165,6 +173,35 @@ typedef struct l2tpsec_ike_settings {
   const uint8_t *psk;
   size_t psk_len;
 
+  /*
+   * Certificate authentication: RSA signatures (auth method 3, RFC 2409
+   * section 5.1) or ECDSA (methods 9, 10 and 11 for P-256, P-384 and
+   * P-521, RFC 4754), chosen by the type of private_key. Each is PEM or
+   * DER and copied at creation; cert may hold intermediates after the
+   * leaf, which are sent too. With cert set, the initiator offers only
+   * the signature method and the responder accepts it beside the PSK
+   * when a PSK is set too. ca_certs are the trust anchors for the peer's
+   * certificate and are required with cert.
+   */
+  const uint8_t *cert;
+  size_t cert_len;
+  const uint8_t *private_key;
+  size_t private_key_len;
+  const uint8_t *ca_certs;
+  size_t ca_certs_len;
+  /* Our ID with certificates, and its value for FQDN and USER_FQDN (it
+   * must be a subjectAltName of cert). Copied. Default ADDRESS. */
+  enum l2tpsec_ike_id_type local_id_type;
+  const char *local_id;
+  /* Name the peer's certificate must carry as a subjectAltName: an IPv4
+   * address, user@domain (rfc822Name) or a DNS name. NULL accepts any
+   * certificate from ca_certs whose names match the peer's ID. Copied. */
+  const char *remote_id;
+  /* Unix time in seconds when the monotonic `now` passed to this object
+   * was 0, so that certificate validity can be checked. Required with
+   * cert. */
+  int64_t unix_time_origin;
+
   /* Lifetimes we accept at most, and offer as initiator, in seconds.
    * Defaults: 28800 for phase 1, 3600 for ESP. */
   uint32_t ike_lifetime;
@@ -258,6 +295,9 @@ typedef struct l2tpsec_ike_stats {
   uint64_t drop_no_proposal; /* nothing acceptable in the SA payload */
   uint64_t drop_version;     /* major version other than 1 */
   uint64_t drop_duplicate;   /* repeat of a message already handled */
+  uint64_t drop_cert;        /* peer certificate missing, untrusted, expired */
+  uint64_t drop_id_mismatch; /* peer ID not in its certificate, or remote_id */
+  uint64_t drop_signature;   /* SIG payload missing or wrong */
   uint64_t retransmits;      /* messages resent after a timeout */
   uint64_t replies_resent;   /* replies resent for a duplicate request */
   uint64_t ike_sas_established;
@@ -273,11 +313,13 @@ L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
 
 /*
  * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
- * (missing send or child_sa_up callback, no PSK, or an aggressive_id of
- * 256 bytes or more), L2TPSEC_ERR_CONFIG
- * (tunnel mode with a selector whose family or prefix length is invalid,
- * or whose address has bits set beyond the prefix), L2TPSEC_ERR_CONFIG
- * (a proposal string names an unknown algorithm; the log names it) or
+ * (missing send or child_sa_up callback, neither a PSK nor a cert, a
+ * cert without private_key, ca_certs or unix_time_origin, or an
+ * aggressive_id of 256 bytes or more), L2TPSEC_ERR_CONFIG (tunnel mode
+ * with a selector whose family or prefix length is invalid, or whose
+ * address has bits set beyond the prefix; a proposal string that names
+ * an unknown algorithm; or a certificate, key or CA that does not parse
+ * or does not fit; the log names it) or
  * L2TPSEC_ERR_NOMEM.
  */
 L2TPSEC_API int l2tpsec_ike_new(l2tpsec_ike **pike,

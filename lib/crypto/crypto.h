@@ -222,9 +222,9 @@ int l2tpsec__x509_verify(const l2tpsec__x509 *chain, const l2tpsec__x509 *cas,
  * Verifies an IKEv1 signature (format as for sign) with a leaf's key.
  * Returns L2TPSEC_ERR_AUTH_FAILED for a wrong signature or length.
  */
-int l2tpsec__x509_verify_ike_sig(const l2tpsec__x509 *leaf,
-                                 const uint8_t *hash, size_t hash_len,
-                                 const uint8_t *sig, size_t sig_len);
+int l2tpsec__x509_verify_ike_sig(const l2tpsec__x509 *leaf, const uint8_t *hash,
+                                 size_t hash_len, const uint8_t *sig,
+                                 size_t sig_len);
 
 /* DER of the leaf's subject DN, for ID_DER_ASN1_DN comparison. */
 int l2tpsec__x509_subject_der(const l2tpsec__x509 *leaf, const uint8_t **der,
@@ -240,6 +240,24 @@ int l2tpsec__x509_der(const l2tpsec__x509 *leaf, const uint8_t **der,
  */
 bool l2tpsec__x509_has_san(const l2tpsec__x509 *leaf, int type,
                            const uint8_t *value, size_t len);
+
+/*
+ * Writes the key type and size in bits (RSA modulus, or EC group order)
+ * of a private key or of a leaf certificate's public key. The leaf
+ * variant returns L2TPSEC_ERR_UNSUPPORTED for a key that is neither RSA
+ * nor ECDSA.
+ */
+int l2tpsec__pkey_info(const l2tpsec__pkey *key, enum l2tpsec__pkey_type *type,
+                       size_t *bits);
+int l2tpsec__x509_key_info(const l2tpsec__x509 *leaf,
+                           enum l2tpsec__pkey_type *type, size_t *bits);
+
+/* The certificate after `cert` in its chain, or NULL after the last. */
+const l2tpsec__x509 *l2tpsec__x509_next(const l2tpsec__x509 *cert);
+
+/* DER of the leaf's issuer DN, to match a CERTREQ's certificate authority. */
+int l2tpsec__x509_issuer_der(const l2tpsec__x509 *leaf, const uint8_t **der,
+                             size_t *len);
 
 /* ---- IKEv1 key derivation (RFC 2409 section 5 and Appendix B) ----------- */
 
@@ -274,9 +292,8 @@ int l2tpsec__ikev1_skeyids(enum l2tpsec__hash_alg prf, const uint8_t *skeyid,
  * SKEYID_e itself when long enough, else K1 | K2 | ... with
  * K1 = prf(SKEYID_e, 0) and Kn = prf(SKEYID_e, Kn-1).
  */
-int l2tpsec__ikev1_enc_key(enum l2tpsec__hash_alg prf,
-                           const uint8_t *skeyid_e, uint8_t *key,
-                           size_t key_len);
+int l2tpsec__ikev1_enc_key(enum l2tpsec__hash_alg prf, const uint8_t *skeyid_e,
+                           uint8_t *key, size_t key_len);
 
 /*
  * Quick Mode KEYMAT of out_len bytes (RFC 2409 section 5.5):

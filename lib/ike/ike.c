@@ -62,11 +62,28 @@ static void warn_weak(const l2tpsec_ike *ike) {
                 "clients need them");
 }
 
+/* Keeps a private copy of the PSK; none when only certificates are set. */
+static int copy_psk(l2tpsec_ike *ike, const l2tpsec_ike_settings *settings) {
+  ike->settings.psk = NULL;
+  ike->settings.psk_len = 0;
+  if (settings->psk == NULL || settings->psk_len == 0)
+    return 0;
+  ike->psk = malloc(settings->psk_len);
+  if (ike->psk == NULL)
+    return L2TPSEC_ERR_NOMEM;
+  memcpy(ike->psk, settings->psk, settings->psk_len);
+  ike->settings.psk = ike->psk;
+  ike->settings.psk_len = settings->psk_len;
+  return 0;
+}
+
 int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
                     const l2tpsec_ike_callbacks *callbacks, void *user_data) {
   *pike = NULL;
+  bool has_psk = settings->psk != NULL && settings->psk_len > 0;
+
   if (callbacks->send == NULL || callbacks->child_sa_up == NULL ||
-      settings->psk == NULL || settings->psk_len == 0)
+      (!has_psk && settings->cert == NULL))
     return L2TPSEC_ERR_INVALID_ARGUMENT;
 
   l2tpsec_ike *ike = calloc(1, sizeof(*ike));
@@ -79,18 +96,20 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   l2tpsec__ratelimit_init(&ike->log_limit, L2TPSEC_SECONDS, 10);
   l2tpsec__ratelimit_init(&ike->reply_limit, L2TPSEC_SECONDS, 20);
 
-  ike->psk = malloc(settings->psk_len);
-  if (ike->psk == NULL) {
-    free(ike);
-    return L2TPSEC_ERR_NOMEM;
-  }
-  memcpy(ike->psk, settings->psk, settings->psk_len);
-  ike->settings.psk = ike->psk;
+  int err = copy_psk(ike, settings);
   ike->settings.ike_proposals = NULL;
   ike->settings.esp_proposals = NULL;
+  ike->settings.cert = NULL;
+  ike->settings.private_key = NULL;
+  ike->settings.ca_certs = NULL;
+  ike->settings.local_id = NULL;
+  ike->settings.remote_id = NULL;
 
-  int err =
-      load_policy(ike, &ike->p1_policy, IKE_PHASE1, settings->ike_proposals);
+  if (err == 0)
+    err = l2tpsec__ike_cert_init(ike, settings);
+  if (err == 0)
+    err =
+        load_policy(ike, &ike->p1_policy, IKE_PHASE1, settings->ike_proposals);
   if (err == 0)
     err =
         load_policy(ike, &ike->p2_policy, IKE_PHASE2, settings->esp_proposals);
@@ -116,8 +135,10 @@ void l2tpsec_ike_del(l2tpsec_ike *ike) {
   ike->cb.ike_sa_down = NULL;
   while (ike->sas != NULL)
     l2tpsec__ike_sa_free(ike, ike->sas, L2TPSEC_IKE_DOWN_CLOSED);
-  l2tpsec_wipe(ike->psk, ike->settings.psk_len);
+  if (ike->psk != NULL)
+    l2tpsec_wipe(ike->psk, ike->settings.psk_len);
   free(ike->psk);
+  l2tpsec__ike_cert_free(ike->cert);
   l2tpsec_wipe(ike->plain, sizeof(ike->plain));
   free(ike);
 }

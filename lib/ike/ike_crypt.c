@@ -47,14 +47,21 @@ static int initial_iv(ike_sa *sa) {
   return 0;
 }
 
-/* SKEYID for pre-shared keys, then SKEYID_d/a/e and the cipher key. */
+/* SKEYID for pre-shared keys or signatures (RFC 2409 section 5), then
+ * SKEYID_d/a/e and the cipher key. */
 static int derive_from_gxy(l2tpsec_ike *ike, ike_sa *sa, const uint8_t *gxy,
                            size_t gxy_len) {
   uint8_t key[64];
 
-  int err = l2tpsec__ikev1_skeyid_psk(sa->prf, ike->settings.psk,
-                                      ike->settings.psk_len, sa->ni, sa->ni_len,
-                                      sa->nr, sa->nr_len, sa->skeyid);
+  int err;
+
+  if (l2tpsec__ike_auth_is_sig(sa->chosen.auth))
+    err = l2tpsec__ikev1_skeyid_sig(sa->prf, sa->ni, sa->ni_len, sa->nr,
+                                    sa->nr_len, gxy, gxy_len, sa->skeyid);
+  else
+    err = l2tpsec__ikev1_skeyid_psk(sa->prf, ike->settings.psk,
+                                    ike->settings.psk_len, sa->ni, sa->ni_len,
+                                    sa->nr, sa->nr_len, sa->skeyid);
   if (err == 0)
     err = l2tpsec__ikev1_skeyids(sa->prf, sa->skeyid, gxy, gxy_len, sa->icookie,
                                  sa->rcookie, sa->skeyid_d, sa->skeyid_a,

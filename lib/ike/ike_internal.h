@@ -11,6 +11,7 @@
 
 #include "core/ratelimit.h"
 #include "crypto/crypto.h"
+#include "ike/cert_auth.h"
 #include "ike/isakmp.h"
 #include "ike/policy.h"
 #include "ike/vendor.h"
@@ -154,6 +155,7 @@ struct l2tpsec_ike {
   l2tpsec_ike_callbacks cb;
   void *user_data;
   uint8_t *psk;
+  ike_cert_cfg *cert; /* NULL without certificate authentication */
   ike_policy p1_policy, p2_policy;
   ike_sa *sas; /* doubly linked list */
   uint64_t next_sa_id;

@@ -98,6 +98,7 @@ enum ike_auth {
   IKE_AUTH_RSA_SIG = 3,
   IKE_AUTH_ECDSA_P256 = 9,
   IKE_AUTH_ECDSA_P384 = 10,
+  IKE_AUTH_ECDSA_P521 = 11,
 };
 
 enum ike_life_type {

@@ -1,6 +1,8 @@
 /*
  * Main mode with pre-shared keys (RFC 2409 section 5), both roles, with
  * NAT discovery and the float to port 4500 (RFC 3947 sections 3 and 4).
+ * With signatures, cert_auth.c adds CERTREQ to MM3 and MM4 and writes
+ * ID, CERT and SIG in place of ID and HASH; cert_verify.c checks them.
  *
  *   MM1  HDR, SA, VID...            MM2  HDR, SA, VID...
  *   MM3  HDR, KE, Ni, NAT-D, NAT-D  MM4  HDR, KE, Nr, NAT-D, NAT-D
@@ -19,9 +21,8 @@
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
-/* TODO: RSA and ECDSA signatures over X.509 (ID types, CERT, CERTREQ,
- * SIG) and IKE fragmentation (payload 132) for certificate messages. */
-static const uint16_t psk_method[] = {IKE_AUTH_PSK};
+/* TODO: IKE fragmentation (payload 132) for certificate messages that
+ * exceed the path MTU. */
 
 static int random_bytes(l2tpsec_ike *ike, uint8_t *out, size_t n) {
   return l2tpsec_rand_bytes(&ike->settings.rand, out, n);
@@ -133,8 +134,9 @@ static int make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa, uint8_t *gx,
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) and
  * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
  */
-static int auth_hash(const ike_sa *sa, bool of_initiator, const uint8_t *id_b,
-                     size_t id_len, uint8_t *out) {
+int l2tpsec__ike_mm_auth_hash(const ike_sa *sa, bool of_initiator,
+                              const uint8_t *id_b, size_t id_len,
+                              uint8_t *out) {
   const uint8_t *g1 = of_initiator ? sa->gxi : sa->gxr;
   const uint8_t *g2 = of_initiator ? sa->gxr : sa->gxi;
   const uint8_t *c1 = of_initiator ? sa->icookie : sa->rcookie;
@@ -147,18 +149,22 @@ static int auth_hash(const ike_sa *sa, bool of_initiator, const uint8_t *id_b,
   return l2tpsec__ike_prf(sa, sa->skeyid, sa->prf_len, parts, 6, out);
 }
 
-/* Builds MM5 or MM6: ID, then HASH over it, encrypted. */
-static int build_auth(ike_sa *sa, ike_writer *w) {
+/* Builds MM5 or MM6: ID, then HASH over it (or CERT and SIG), encrypted. */
+static int build_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
   uint8_t hash[L2TPSEC_HASH_MAX];
 
   l2tpsec__ike_put_header(w, sa, ISAKMP_XCHG_IDENT_PROT, 0, 0);
+  if (l2tpsec__ike_auth_is_sig(sa->chosen.auth)) {
+    int err = l2tpsec__ike_put_sig_auth(ike, sa, w);
+    return err != 0 ? err : l2tpsec__ike_encrypt(sa, w, sa->iv, sa->iv);
+  }
   size_t id = put_id(w, &sa->local);
   if (w->failed)
     return L2TPSEC_ERR_NOBUFS;
 
   const uint8_t *id_b = w->buf + id + ISAKMP_GENERIC_LEN;
   size_t id_len = w->len - id - ISAKMP_GENERIC_LEN;
-  int err = auth_hash(sa, sa->initiator, id_b, id_len, hash);
+  int err = l2tpsec__ike_mm_auth_hash(sa, sa->initiator, id_b, id_len, hash);
   if (err != 0)
     return err;
   l2tpsec__ike_put_payload(w, ISAKMP_NP_HASH, hash, sa->prf_len);
@@ -171,8 +177,8 @@ static bool verify_auth(const ike_sa *sa, const isakmp_msg *msg) {
 
   if (msg->n_id != 1 || msg->hash.body == NULL || msg->hash.len != sa->prf_len)
     return false;
-  if (auth_hash(sa, !sa->initiator, msg->id[0].body, msg->id[0].len,
-                expected) != 0)
+  if (l2tpsec__ike_mm_auth_hash(sa, !sa->initiator, msg->id[0].body,
+                                msg->id[0].len, expected) != 0)
     return false;
   return l2tpsec__ike_hash_equal(expected, msg->hash.body, sa->prf_len);
 }
@@ -240,9 +246,11 @@ static void log_reject(void *user_data, const ike_proposal *prop,
 /* Selects our transform from MM1's SA; false when none fits. */
 static bool choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
                       ike_sa_offer *offer, size_t *pi, size_t *xi) {
+  uint16_t methods[2];
   ike_select_params params = {.policy = &ike->p1_policy,
-                              .auth_methods = psk_method,
-                              .n_auth_methods = 1,
+                              .auth_methods = methods,
+                              .n_auth_methods =
+                                  l2tpsec__ike_auth_accepted(ike, methods),
                               .group_supported = l2tpsec__ike_group_supported,
                               .reject = log_reject,
                               .user_data = ike};
@@ -349,6 +357,7 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     return 0;
   }
   detect_nat(sa, msg, rx);
+  l2tpsec__ike_check_certreq(ike, sa, msg, rx->now);
 
   int err = make_ke_nonce(ike, sa, sa->gxr, sa->nr, &sa->nr_len);
   if (err == 0)
@@ -366,6 +375,7 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_KE, sa->gxr, sa->gx_len);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_NONCE, sa->nr, sa->nr_len);
   put_natd_pair(&w, sa);
+  l2tpsec__ike_put_certreq(ike, sa, &w);
   if (w.failed)
     return 0;
   isakmp_put32(w.buf + 24, (uint32_t)w.len);
@@ -394,7 +404,10 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
                       (unsigned long long)sa->id);
     return 0;
   }
-  if (!verify_auth(sa, msg)) {
+  if (l2tpsec__ike_auth_is_sig(sa->chosen.auth)) {
+    if (!l2tpsec__ike_verify_sig_auth(ike, sa, msg, rx->now))
+      return 0;
+  } else if (!verify_auth(sa, msg)) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_integrity, rx->now,
                       "MM5 of IKE SA %llu: HASH_I mismatch; check that both "
                       "sides use the same pre-shared key",
@@ -405,7 +418,7 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   memcpy(sa->iv, iv_next, sa->block_len);
   l2tpsec__ike_sa_update_endpoints(sa, rx);
   ike_writer_init(&w, ike->out, sizeof(ike->out));
-  int err = build_auth(sa, &w);
+  int err = build_auth(ike, sa, &w);
   if (err == 0)
     err =
         l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
@@ -437,9 +450,10 @@ int l2tpsec__ike_mm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   int err = new_cookie(ike, sa->icookie);
   if (err != 0)
     return err;
-  size_t n = l2tpsec__ike_policy_offer(
-      &ike->p1_policy, l2tpsec__ike_group_supported, IKE_AUTH_PSK, 0,
-      ike->settings.ike_lifetime, xf, IKE_MAX_XFORMS);
+  size_t n =
+      l2tpsec__ike_policy_offer(&ike->p1_policy, l2tpsec__ike_group_supported,
+                                l2tpsec__ike_auth_offered(ike), 0,
+                                ike->settings.ike_lifetime, xf, IKE_MAX_XFORMS);
   if (n == 0)
     return L2TPSEC_ERR_CONFIG;
 
@@ -467,8 +481,9 @@ int l2tpsec__ike_mm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
 static bool accept_mm2_choice(l2tpsec_ike *ike, ike_sa *sa,
                               const isakmp_msg *msg) {
   ike_sa_offer *offer = &(ike_sa_offer){0};
+  uint16_t offered = l2tpsec__ike_auth_offered(ike);
   ike_select_params params = {.policy = &ike->p1_policy,
-                              .auth_methods = psk_method,
+                              .auth_methods = &offered,
                               .n_auth_methods = 1,
                               .group_supported = l2tpsec__ike_group_supported};
 
@@ -513,6 +528,7 @@ static int initiate_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_KE, sa->gxi, sa->gx_len);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_NONCE, sa->ni, sa->ni_len);
   put_natd_pair(&w, sa);
+  l2tpsec__ike_put_certreq(ike, sa, &w);
   if (w.failed)
     return 0;
   isakmp_put32(w.buf + 24, (uint32_t)w.len);
@@ -546,6 +562,7 @@ static int initiate_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     return 0;
   }
   detect_nat(sa, msg, rx);
+  l2tpsec__ike_check_certreq(ike, sa, msg, rx->now);
   int err = l2tpsec__ike_derive_keys(ike, sa);
   if (err != 0) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_malformed, rx->now,
@@ -557,7 +574,7 @@ static int initiate_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 
   float_ports(sa);
   ike_writer_init(&w, ike->out, sizeof(ike->out));
-  err = build_auth(sa, &w);
+  err = build_auth(ike, sa, &w);
   if (err != 0)
     return err == L2TPSEC_ERR_NOMEM ? err : 0;
   sa->state = IKE_I_MM_SENT_5;
@@ -569,16 +586,20 @@ static int finish_mm6(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   isakmp_msg *msg = &(isakmp_msg){0};
   uint8_t iv_next[IKE_BLOCK_MAX];
 
+  bool sig = l2tpsec__ike_auth_is_sig(sa->chosen.auth);
+
   if (!(rx->hdr.flags & ISAKMP_FLAG_ENCRYPTION) ||
       l2tpsec__ike_decrypt(sa, rx->data, rx->len, sa->iv, ike->plain, msg,
                            iv_next) != 0 ||
-      !verify_auth(sa, msg)) {
+      (!sig && !verify_auth(sa, msg))) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_integrity, rx->now,
                       "MM6 of IKE SA %llu failed authentication; check the "
                       "pre-shared key",
                       (unsigned long long)sa->id);
     return 0;
   }
+  if (sig && !l2tpsec__ike_verify_sig_auth(ike, sa, msg, rx->now))
+    return 0;
   memcpy(sa->iv, iv_next, sa->block_len);
   int err =
       l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);

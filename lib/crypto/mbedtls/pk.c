@@ -177,3 +177,10 @@ int l2tpsec__pkey_sign_ike(const l2tpsec__pkey *key, const uint8_t *hash,
   return sign_ecdsa(mbedtls_pk_ec(key->pk), hash, hash_len, sig, sig_len,
                     sig_cap, &rng);
 }
+
+int l2tpsec__pkey_info(const l2tpsec__pkey *key, enum l2tpsec__pkey_type *type,
+                       size_t *bits) {
+  *type = l2tpsec__pkey_type(key);
+  *bits = mbedtls_pk_get_bitlen(&key->pk);
+  return 0;
+}

@@ -203,3 +203,34 @@ bool l2tpsec__x509_has_san(const l2tpsec__x509 *leaf, int type,
   }
   return false;
 }
+
+int l2tpsec__x509_key_info(const l2tpsec__x509 *leaf,
+                           enum l2tpsec__pkey_type *type, size_t *bits) {
+  const mbedtls_pk_context *pk = &leaf->crt.pk;
+
+  if (mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA))
+    *type = L2TPSEC_PKEY_ECDSA;
+  else if (mbedtls_pk_can_do(pk, MBEDTLS_PK_RSA))
+    *type = L2TPSEC_PKEY_RSA;
+  else
+    return L2TPSEC_ERR_UNSUPPORTED;
+  *bits = mbedtls_pk_get_bitlen(pk);
+  return 0;
+}
+
+int l2tpsec__x509_issuer_der(const l2tpsec__x509 *leaf, const uint8_t **der,
+                             size_t *len) {
+  *der = leaf->crt.issuer_raw.p;
+  *len = leaf->crt.issuer_raw.len;
+  return 0;
+}
+
+/* A chain's certificates are linked mbedtls_x509_crt structures, and
+ * l2tpsec__x509 has one as its only member, so a link converts. */
+const l2tpsec__x509 *l2tpsec__x509_next(const l2tpsec__x509 *cert) {
+  const mbedtls_x509_crt *next = cert->crt.next;
+
+  if (next == NULL || next->raw.p == NULL)
+    return NULL;
+  return (const l2tpsec__x509 *)next;
+}

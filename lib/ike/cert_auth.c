@@ -1,0 +1,329 @@
+/*
+ * Our side of certificate authentication: loading the certificate, key
+ * and trust anchors, choosing the authentication method, and building
+ * the CERTREQ, ID, CERT and SIG payloads of main mode.
+ *
+ *   MM3  HDR, KE, Ni, NAT-D..., CERTREQ...   MM4  the same with Nr
+ *   MM5  HDR*, IDii, CERT..., SIG_I          MM6  HDR*, IDir, CERT..., SIG_R
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log_internal.h"
+#include "ike/cert_internal.h"
+#include "l2tpsec/errors.h"
+#include "l2tpsec/mem.h"
+
+bool l2tpsec__ike_auth_is_sig(uint16_t auth) {
+  return auth == IKE_AUTH_RSA_SIG || auth == IKE_AUTH_ECDSA_P256 ||
+         auth == IKE_AUTH_ECDSA_P384 || auth == IKE_AUTH_ECDSA_P521;
+}
+
+size_t l2tpsec__ike_auth_accepted(const l2tpsec_ike *ike, uint16_t out[2]) {
+  size_t n = 0;
+
+  if (ike->psk != NULL)
+    out[n++] = IKE_AUTH_PSK;
+  if (ike->cert != NULL)
+    out[n++] = ike->cert->auth_method;
+  return n;
+}
+
+uint16_t l2tpsec__ike_auth_offered(const l2tpsec_ike *ike) {
+  return ike->cert != NULL ? ike->cert->auth_method : IKE_AUTH_PSK;
+}
+
+/* ---- Loading ------------------------------------------------------------ */
+
+static void log_config(const l2tpsec_ike *ike, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void log_config(const l2tpsec_ike *ike, const char *fmt, ...) {
+  char text[256];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_IKE, "%s",
+              text);
+}
+
+/*
+ * The method follows the key (RFC 4754 section 8): RSA is 3, and an EC
+ * key gives 9, 10 or 11 by its curve, whose hash (SHA-256, SHA-384 or
+ * SHA-512) ECDSA applies to HASH_I or HASH_R before signing.
+ */
+static int choose_method(const l2tpsec_ike *ike, ike_cert_cfg *cfg) {
+  enum l2tpsec__pkey_type type;
+  size_t bits;
+
+  l2tpsec__pkey_info(cfg->key, &type, &bits);
+  if (type == L2TPSEC_PKEY_RSA) {
+    cfg->auth_method = IKE_AUTH_RSA_SIG;
+    return 0;
+  }
+  switch (bits) {
+  case 256:
+    cfg->auth_method = IKE_AUTH_ECDSA_P256;
+    cfg->ecdsa_hash = L2TPSEC_HASH_SHA256;
+    return 0;
+  case 384:
+    cfg->auth_method = IKE_AUTH_ECDSA_P384;
+    cfg->ecdsa_hash = L2TPSEC_HASH_SHA384;
+    return 0;
+  case 521:
+    cfg->auth_method = IKE_AUTH_ECDSA_P521;
+    cfg->ecdsa_hash = L2TPSEC_HASH_SHA512;
+    return 0;
+  }
+  log_config(ike,
+             "private key is an EC key of %zu bits; IKEv1 signs only with "
+             "P-256, P-384 or P-521 (RFC 4754), so use one of those curves",
+             bits);
+  return L2TPSEC_ERR_CONFIG;
+}
+
+/* Checks that the private key belongs to the certificate's public key
+ * type and size; a mismatch would only show up as a peer's failure. */
+static int check_key_matches(const l2tpsec_ike *ike, const ike_cert_cfg *cfg) {
+  enum l2tpsec__pkey_type key_type, cert_type;
+  size_t key_bits, cert_bits;
+
+  l2tpsec__pkey_info(cfg->key, &key_type, &key_bits);
+  if (l2tpsec__x509_key_info(cfg->cert, &cert_type, &cert_bits) == 0 &&
+      key_type == cert_type && key_bits == cert_bits)
+    return 0;
+  log_config(ike, "private key does not belong to the certificate (key type "
+                  "or size differs); configure the key issued with it");
+  return L2TPSEC_ERR_CONFIG;
+}
+
+/* Fills our ID payload's type and data for the configured ID type. */
+static int set_local_id(const l2tpsec_ike *ike, ike_cert_cfg *cfg,
+                        const l2tpsec_ike_settings *s) {
+  const uint8_t *der;
+  size_t len;
+
+  cfg->id_type = (uint8_t)s->local_id_type;
+  if (s->local_id_type == L2TPSEC_IKE_ID_ADDRESS)
+    return 0;
+  if (s->local_id_type == L2TPSEC_IKE_ID_DN) {
+    l2tpsec__x509_subject_der(cfg->cert, &der, &len);
+  } else if (s->local_id_type == L2TPSEC_IKE_ID_FQDN ||
+             s->local_id_type == L2TPSEC_IKE_ID_USER_FQDN) {
+    der = (const uint8_t *)s->local_id;
+    len = s->local_id != NULL ? strlen(s->local_id) : 0;
+  } else {
+    log_config(ike,
+               "local ID type %d is not one of address, FQDN, user FQDN "
+               "or DN",
+               (int)s->local_id_type);
+    return L2TPSEC_ERR_CONFIG;
+  }
+  if (len == 0 || len > sizeof(cfg->id)) {
+    log_config(ike, "local ID of %zu bytes: set a name of 1 to %zu bytes", len,
+               sizeof(cfg->id));
+    return L2TPSEC_ERR_CONFIG;
+  }
+  memcpy(cfg->id, der, len);
+  cfg->id_len = len;
+  return 0;
+}
+
+/* A peer checks that our FQDN or user FQDN is in our certificate, so a
+ * name missing from it is a configuration error worth reporting now. */
+static int check_local_id_in_cert(const l2tpsec_ike *ike,
+                                  const ike_cert_cfg *cfg) {
+  int san_type = cfg->id_type == IPSEC_ID_FQDN ? IKE_SAN_DNS : IKE_SAN_EMAIL;
+
+  if (cfg->id_type != IPSEC_ID_FQDN && cfg->id_type != IPSEC_ID_USER_FQDN)
+    return 0;
+  if (l2tpsec__x509_has_san(cfg->cert, san_type, cfg->id, cfg->id_len))
+    return 0;
+  log_config(ike,
+             "local ID \"%.*s\" is not a subjectAltName of the certificate; "
+             "peers will reject it, so use a name the certificate lists",
+             (int)cfg->id_len, (const char *)cfg->id);
+  return L2TPSEC_ERR_CONFIG;
+}
+
+static int parse_credentials(const l2tpsec_ike *ike, ike_cert_cfg *cfg,
+                             const l2tpsec_ike_settings *s) {
+  if (l2tpsec__x509_parse(&cfg->cert, s->cert, s->cert_len) != 0) {
+    log_config(ike, "certificate does not parse as PEM or DER X.509");
+    return L2TPSEC_ERR_CONFIG;
+  }
+  int err = l2tpsec__pkey_parse_private(&cfg->key, s->private_key,
+                                        s->private_key_len, &s->rand);
+  if (err != 0) {
+    log_config(ike,
+               "private key does not parse (%s); give an unencrypted "
+               "PEM or DER RSA or EC key",
+               l2tpsec_strerror(err));
+    return err == L2TPSEC_ERR_NOMEM ? err : L2TPSEC_ERR_CONFIG;
+  }
+  if (l2tpsec__x509_parse(&cfg->cas, s->ca_certs, s->ca_certs_len) != 0) {
+    log_config(ike, "CA certificates do not parse as PEM or DER X.509");
+    return L2TPSEC_ERR_CONFIG;
+  }
+  return 0;
+}
+
+static int copy_remote_id(ike_cert_cfg *cfg, const char *remote_id) {
+  if (remote_id == NULL)
+    return 0;
+  cfg->remote_id = strdup(remote_id);
+  return cfg->remote_id != NULL ? 0 : L2TPSEC_ERR_NOMEM;
+}
+
+static bool cert_settings_complete(const l2tpsec_ike_settings *s) {
+  return s->cert_len > 0 && s->private_key != NULL && s->private_key_len > 0 &&
+         s->ca_certs != NULL && s->ca_certs_len > 0 && s->unix_time_origin > 0;
+}
+
+int l2tpsec__ike_cert_init(l2tpsec_ike *ike,
+                           const l2tpsec_ike_settings *settings) {
+  ike->cert = NULL;
+  if (settings->cert == NULL)
+    return 0;
+  if (!cert_settings_complete(settings))
+    return L2TPSEC_ERR_INVALID_ARGUMENT;
+
+  ike_cert_cfg *cfg = calloc(1, sizeof(*cfg));
+  if (cfg == NULL)
+    return L2TPSEC_ERR_NOMEM;
+  int err = parse_credentials(ike, cfg, settings);
+  if (err == 0)
+    err = check_key_matches(ike, cfg);
+  if (err == 0)
+    err = choose_method(ike, cfg);
+  if (err == 0)
+    err = set_local_id(ike, cfg, settings);
+  if (err == 0)
+    err = check_local_id_in_cert(ike, cfg);
+  if (err == 0)
+    err = copy_remote_id(cfg, settings->remote_id);
+  if (err != 0) {
+    l2tpsec__ike_cert_free(cfg);
+    return err;
+  }
+  ike->cert = cfg;
+  return 0;
+}
+
+void l2tpsec__ike_cert_free(ike_cert_cfg *cfg) {
+  if (cfg == NULL)
+    return;
+  l2tpsec__x509_del(cfg->cert);
+  l2tpsec__pkey_del(cfg->key);
+  l2tpsec__x509_del(cfg->cas);
+  free(cfg->remote_id);
+  free(cfg);
+}
+
+/* ---- Building ----------------------------------------------------------- */
+
+/* CERTREQ (RFC 2408 3.10): type X.509 signature and the CA's DN. */
+void l2tpsec__ike_put_certreq(const l2tpsec_ike *ike, const ike_sa *sa,
+                              ike_writer *w) {
+  if (ike->cert == NULL || !l2tpsec__ike_auth_is_sig(sa->chosen.auth))
+    return;
+
+  for (const l2tpsec__x509 *ca = ike->cert->cas; ca != NULL;
+       ca = l2tpsec__x509_next(ca)) {
+    const uint8_t *dn;
+    size_t dn_len;
+
+    l2tpsec__x509_subject_der(ca, &dn, &dn_len);
+    size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_CR);
+    ike_put8(w, ISAKMP_CERT_X509_SIG);
+    ike_put_bytes(w, dn, dn_len);
+    l2tpsec__ike_payload_end(w, off);
+  }
+}
+
+/* The ID payload (RFC 2407 4.6.2) with protocol and port 0. Returns its
+ * offset. */
+static size_t put_local_id(const ike_cert_cfg *cfg, const ike_sa *sa,
+                           ike_writer *w) {
+  size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_ID);
+
+  if (cfg->id_type == L2TPSEC_IKE_ID_ADDRESS) {
+    bool v6 = sa->local.family == 6;
+    ike_put8(w, v6 ? IPSEC_ID_IPV6_ADDR : IPSEC_ID_IPV4_ADDR);
+    ike_put8(w, 0);
+    ike_put16(w, 0);
+    ike_put_bytes(w, sa->local.addr, v6 ? 16 : 4);
+  } else {
+    ike_put8(w, cfg->id_type);
+    ike_put8(w, 0);
+    ike_put16(w, 0);
+    ike_put_bytes(w, cfg->id, cfg->id_len);
+  }
+  l2tpsec__ike_payload_end(w, off);
+  return off;
+}
+
+/* One CERT payload per certificate of our chain, leaf first. */
+static void put_certs(const ike_cert_cfg *cfg, ike_writer *w) {
+  for (const l2tpsec__x509 *c = cfg->cert; c != NULL;
+       c = l2tpsec__x509_next(c)) {
+    const uint8_t *der;
+    size_t der_len;
+
+    l2tpsec__x509_der(c, &der, &der_len);
+    size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_CERT);
+    ike_put8(w, ISAKMP_CERT_X509_SIG);
+    ike_put_bytes(w, der, der_len);
+    l2tpsec__ike_payload_end(w, off);
+  }
+}
+
+/* The bytes a signature covers: HASH itself for RSA (RFC 2409 5.1), or
+ * HASH hashed again with the curve's function for ECDSA (RFC 4754). */
+int l2tpsec__ike_sig_digest(uint16_t auth, const uint8_t *hash, size_t hash_len,
+                            uint8_t *out, size_t *out_len) {
+  enum l2tpsec__hash_alg alg;
+
+  if (auth == IKE_AUTH_RSA_SIG) {
+    memcpy(out, hash, hash_len);
+    *out_len = hash_len;
+    return 0;
+  }
+  alg = auth == IKE_AUTH_ECDSA_P256   ? L2TPSEC_HASH_SHA256
+        : auth == IKE_AUTH_ECDSA_P384 ? L2TPSEC_HASH_SHA384
+                                      : L2TPSEC_HASH_SHA512;
+  l2tpsec__iovec part = {hash, hash_len};
+  *out_len = l2tpsec__hash_len(alg);
+  return l2tpsec__hash(alg, &part, 1, out);
+}
+
+int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
+  const ike_cert_cfg *cfg = ike->cert;
+  uint8_t hash[L2TPSEC_HASH_MAX], digest[L2TPSEC_HASH_MAX];
+  uint8_t sig[IKE_SIG_MAX];
+  size_t digest_len, sig_len;
+
+  size_t id = put_local_id(cfg, sa, w);
+  if (w->failed)
+    return L2TPSEC_ERR_NOBUFS;
+  const uint8_t *id_b = w->buf + id + ISAKMP_GENERIC_LEN;
+  size_t id_len = w->len - id - ISAKMP_GENERIC_LEN;
+
+  int err = l2tpsec__ike_mm_auth_hash(sa, sa->initiator, id_b, id_len, hash);
+  if (err == 0)
+    err = l2tpsec__ike_sig_digest(sa->chosen.auth, hash, sa->prf_len, digest,
+                                  &digest_len);
+  if (err == 0)
+    err = l2tpsec__pkey_sign_ike(cfg->key, digest, digest_len, sig, &sig_len,
+                                 sizeof(sig), &ike->settings.rand);
+  if (err != 0)
+    return err;
+
+  put_certs(cfg, w);
+  l2tpsec__ike_put_payload(w, ISAKMP_NP_SIG, sig, sig_len);
+  return w->failed ? L2TPSEC_ERR_NOBUFS : 0;
+}

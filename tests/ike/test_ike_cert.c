@@ -1,0 +1,537 @@
+/*
+ * Main mode with certificates, end to end: an initiator and a responder
+ * back to back in memory, optionally through a NAT that rewrites the
+ * client's address and ports. The certificates and keys are generated
+ * at test time by make_ike_certs.sh with openssl.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "l2tpsec/errors.h"
+#include "l2tpsec/ike.h"
+
+#define MAX_QUEUE 16
+#define MAX_FILES 32
+
+static const l2tpsec_ike_endpoint client_private = {4, {192, 0, 2, 10}, 500};
+static const l2tpsec_ike_endpoint server_addr = {4, {198, 51, 100, 1}, 500};
+static const uint8_t nat_public[4] = {203, 0, 113, 5};
+
+static char dir[] = "/tmp/l2tpsec-ike-cert-XXXXXX";
+
+typedef struct packet {
+  l2tpsec_ike_endpoint from, to;
+  uint8_t data[8192];
+  size_t len;
+} packet;
+
+struct net;
+
+typedef struct side {
+  struct net *net;
+  l2tpsec_ike *ike;
+  bool is_client;
+  int ike_up;
+  size_t n_children;
+  l2tpsec_ike_child_sa child;
+  char log[4096]; /* every log line, newline-separated */
+} side;
+
+typedef struct net {
+  side client, server;
+  bool nat;
+  packet queue[MAX_QUEUE];
+  size_t n;
+  l2tpsec_tstamp now;
+  l2tpsec_rand_test_state rand_state[2];
+} net;
+
+/* File contents loaded for one test, freed by net_free. */
+typedef struct files {
+  uint8_t *data[MAX_FILES];
+  size_t n;
+} files;
+
+/* ---- Fixtures ----------------------------------------------------------- */
+
+static uint8_t *read_file(files *f, const char *name, size_t *len) {
+  char path[256];
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL)
+    fail_msg("cannot open %s; did make_ike_certs.sh run?", path);
+  fseek(fp, 0, SEEK_END);
+  long size = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  uint8_t *data = malloc((size_t)size);
+  assert_non_null(data);
+  assert_int_equal(fread(data, 1, (size_t)size, fp), (size_t)size);
+  fclose(fp);
+  assert_true(f->n < MAX_FILES);
+  f->data[f->n++] = data;
+  *len = (size_t)size;
+  return data;
+}
+
+static void files_free(files *f) {
+  for (size_t i = 0; i < f->n; i++)
+    free(f->data[i]);
+  f->n = 0;
+}
+
+static int make_certs(void **state) {
+  char cmd[512];
+
+  (void)state;
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  snprintf(cmd, sizeof(cmd), "sh %s/tests/ike/make_ike_certs.sh %s",
+           L2TPSEC_SOURCE_DIR, dir);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "make_ike_certs.sh failed; is openssl installed?\n");
+    return -1;
+  }
+  return 0;
+}
+
+static int remove_certs(void **state) {
+  char cmd[512];
+
+  (void)state;
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- The wire ----------------------------------------------------------- */
+
+static uint16_t nat_port(uint16_t inside) {
+  return inside == 500 ? 40500 : 44500;
+}
+
+static uint16_t inside_port(uint16_t outside) {
+  return outside == 40500 ? 500 : 4500;
+}
+
+static int on_send(void *user_data, const uint8_t *data, size_t len,
+                   const l2tpsec_ike_endpoint *local,
+                   const l2tpsec_ike_endpoint *remote) {
+  side *s = user_data;
+  net *n = s->net;
+  l2tpsec_ike_endpoint from = *local, to = *remote;
+
+  if (n->nat && s->is_client) {
+    memcpy(from.addr, nat_public, 4);
+    from.port = nat_port(local->port);
+  }
+  if (n->nat && !s->is_client) {
+    to = client_private;
+    to.port = inside_port(remote->port);
+  }
+  assert_true(n->n < MAX_QUEUE);
+  assert_true(len <= sizeof(n->queue[0].data));
+  packet *p = &n->queue[n->n++];
+  p->from = from;
+  p->to = to;
+  memcpy(p->data, data, len);
+  p->len = len;
+  return 0;
+}
+
+static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  side *s = user_data;
+
+  s->n_children++;
+  s->child = *sa;
+  return 0;
+}
+
+static void on_ike_up(void *user_data, uint64_t id,
+                      const l2tpsec_ike_endpoint *remote) {
+  side *s = user_data;
+
+  (void)id;
+  (void)remote;
+  s->ike_up++;
+}
+
+static void on_log(void *user_data, enum l2tpsec_log_level level,
+                   enum l2tpsec_log_category category, const char *message) {
+  side *s = user_data;
+  size_t used = strlen(s->log);
+
+  (void)level;
+  (void)category;
+  snprintf(s->log + used, sizeof(s->log) - used, "%s\n", message);
+}
+
+static const l2tpsec_ike_callbacks callbacks = {
+    .send = on_send,
+    .child_sa_up = on_child_up,
+    .ike_sa_up = on_ike_up,
+};
+
+/* ---- Settings ----------------------------------------------------------- */
+
+/* Certificate settings from NAME.pem, KEY and ca.pem in the fixtures. */
+static void cert_settings(l2tpsec_ike_settings *s, net *n, int which, files *f,
+                          const char *cert, const char *key) {
+  char name[64];
+
+  l2tpsec_ike_settings_default(s);
+  s->rand = l2tpsec_rand_test(&n->rand_state[which], 2000 + which);
+  s->log.fn = on_log;
+  s->log.max_level = L2TPSEC_LOG_INFO;
+  s->dpd_delay = 0;
+  s->retransmit_tries = 1;
+  snprintf(name, sizeof(name), "%s.pem", cert);
+  s->cert = read_file(f, name, &s->cert_len);
+  snprintf(name, sizeof(name), "%s.key", key);
+  s->private_key = read_file(f, name, &s->private_key_len);
+  s->ca_certs = read_file(f, "ca.pem", &s->ca_certs_len);
+  s->unix_time_origin = (int64_t)time(NULL);
+}
+
+static void server_settings(l2tpsec_ike_settings *s, net *n, files *f,
+                            const char *name) {
+  cert_settings(s, n, 1, f, name, name);
+  s->local_id_type = L2TPSEC_IKE_ID_FQDN;
+  s->local_id = "vpn.example.com";
+}
+
+static void net_start(net *n, l2tpsec_ike_settings *cs,
+                      l2tpsec_ike_settings *ss, bool nat) {
+  n->nat = nat;
+  n->now = 1000 * L2TPSEC_SECONDS;
+  n->client.net = n;
+  n->client.is_client = true;
+  n->server.net = n;
+  cs->log.user_data = &n->client;
+  ss->log.user_data = &n->server;
+  assert_int_equal(l2tpsec_ike_new(&n->client.ike, cs, &callbacks, &n->client),
+                   0);
+  assert_int_equal(l2tpsec_ike_new(&n->server.ike, ss, &callbacks, &n->server),
+                   0);
+}
+
+static void net_free(net *n, files *f) {
+  l2tpsec_ike_del(n->client.ike);
+  l2tpsec_ike_del(n->server.ike);
+  files_free(f);
+}
+
+static void deliver_one(net *n) {
+  packet p = n->queue[0];
+  bool to_server = memcmp(p.to.addr, server_addr.addr, 4) == 0;
+  side *s = to_server ? &n->server : &n->client;
+
+  memmove(n->queue, n->queue + 1, (n->n - 1) * sizeof(n->queue[0]));
+  n->n--;
+  assert_int_equal(
+      l2tpsec_ike_input(s->ike, p.data, p.len, &p.to, &p.from, n->now), 0);
+}
+
+/* Connects and runs until nothing is queued and no timer is due within
+ * a minute, which covers the initiator's retransmissions. */
+static void run_handshake(net *n) {
+  l2tpsec_ike_endpoint server = server_addr;
+  l2tpsec_tstamp end = n->now + 60 * L2TPSEC_SECONDS;
+
+  assert_int_equal(l2tpsec_ike_connect(n->client.ike, &client_private, &server,
+                                       n->now, NULL),
+                   0);
+  for (int guard = 0; guard < 1000; guard++) {
+    if (n->n > 0) {
+      deliver_one(n);
+      continue;
+    }
+    l2tpsec_tstamp a = l2tpsec_ike_next_deadline(n->client.ike);
+    l2tpsec_tstamp b = l2tpsec_ike_next_deadline(n->server.ike);
+    l2tpsec_tstamp t = a < b ? a : b;
+    if (t == L2TPSEC_TSTAMP_NEVER || t > end)
+      break;
+    n->now = t > n->now ? t : n->now;
+    assert_int_equal(l2tpsec_ike_handle_timeout(n->client.ike, n->now), 0);
+    assert_int_equal(l2tpsec_ike_handle_timeout(n->server.ike, n->now), 0);
+  }
+}
+
+static l2tpsec_ike_stats stats_of(const side *s) {
+  l2tpsec_ike_stats st;
+
+  l2tpsec_ike_get_stats(s->ike, &st);
+  return st;
+}
+
+static void expect_established(const net *n) {
+  assert_int_equal(n->client.ike_up, 1);
+  assert_int_equal(n->server.ike_up, 1);
+  assert_int_equal(n->client.n_children, 1);
+  assert_int_equal(n->server.n_children, 1);
+  assert_int_equal(n->client.child.spi_out, n->server.child.spi_in);
+  assert_memory_equal(n->client.child.encr_key_out, n->server.child.encr_key_in,
+                      n->client.child.encr_key_len);
+}
+
+static void expect_no_auth_drops(const side *s) {
+  l2tpsec_ike_stats st = stats_of(s);
+
+  assert_int_equal(st.drop_cert, 0);
+  assert_int_equal(st.drop_id_mismatch, 0);
+  assert_int_equal(st.drop_signature, 0);
+}
+
+/* ---- Successful handshakes ---------------------------------------------- */
+
+static void rsa_both_sides(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_rsa", "client_rsa");
+  cs.local_id_type = L2TPSEC_IKE_ID_USER_FQDN;
+  cs.local_id = "bob@example.com";
+  cs.remote_id = "vpn.example.com";
+  server_settings(&ss, &n, &f, "server_rsa");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  expect_established(&n);
+  expect_no_auth_drops(&n.client);
+  expect_no_auth_drops(&n.server);
+  assert_non_null(strstr(n.server.log, "established"));
+  net_free(&n, &f);
+}
+
+static void ecdsa_p256_behind_nat(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_ec", "client_ec");
+  cs.local_id_type = L2TPSEC_IKE_ID_DN;
+  server_settings(&ss, &n, &f, "server_ec");
+  net_start(&n, &cs, &ss, true);
+  run_handshake(&n);
+
+  expect_established(&n);
+  assert_true(n.client.child.udp_encap);
+  assert_int_equal(n.server.child.remote.port, 44500);
+  expect_no_auth_drops(&n.server);
+  net_free(&n, &f);
+}
+
+static void ecdsa_p384_address_id(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_ec384", "client_ec384");
+  server_settings(&ss, &n, &f, "server_ec384");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  expect_established(&n);
+  expect_no_auth_drops(&n.server);
+  net_free(&n, &f);
+}
+
+/* A responder with a PSK and a certificate still serves PSK clients. */
+static void psk_client_with_cert_server(void **state) {
+  static const uint8_t psk[] = "correct horse battery staple";
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  l2tpsec_ike_settings_default(&cs);
+  cs.rand = l2tpsec_rand_test(&n.rand_state[0], 7);
+  cs.dpd_delay = 0;
+  cs.psk = psk;
+  cs.psk_len = sizeof(psk) - 1;
+  server_settings(&ss, &n, &f, "server_rsa");
+  ss.psk = psk;
+  ss.psk_len = sizeof(psk) - 1;
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  expect_established(&n);
+  net_free(&n, &f);
+}
+
+/* ---- Failures ----------------------------------------------------------- */
+
+/* Runs a client with CERT and KEY against the ECDSA server and expects
+ * no SA and the server's counter at `field` to have moved. */
+static void expect_server_rejects(const char *cert, const char *key,
+                                  size_t field, const char *log_text) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  cert_settings(&cs, &n, 0, &f, cert, key);
+  server_settings(&ss, &n, &f, "server_ec");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  l2tpsec_ike_stats st = stats_of(&n.server);
+  uint64_t count;
+  memcpy(&count, (const uint8_t *)&st + field, sizeof(count));
+  assert_int_equal(n.server.ike_up, 0);
+  assert_int_equal(n.client.ike_up, 0);
+  assert_int_equal(n.server.n_children, 0);
+  assert_true(count >= 1);
+  if (strstr(n.server.log, log_text) == NULL)
+    fail_msg("server log lacks \"%s\":\n%s", log_text, n.server.log);
+  net_free(&n, &f);
+}
+
+static void unknown_ca_rejected(void **state) {
+  (void)state;
+  expect_server_rejects("client_other", "client_other",
+                        offsetof(l2tpsec_ike_stats, drop_cert),
+                        "peer certificate not trusted");
+}
+
+static void expired_cert_rejected(void **state) {
+  (void)state;
+  expect_server_rejects("client_expired", "client_expired",
+                        offsetof(l2tpsec_ike_stats, drop_cert), "expired");
+}
+
+/* The RSA client certificate names only bob@example.com, but the client
+ * identifies itself by address. */
+static void id_not_in_cert_rejected(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_rsa", "client_rsa");
+  server_settings(&ss, &n, &f, "server_rsa");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  assert_int_equal(n.server.ike_up, 0);
+  assert_true(stats_of(&n.server).drop_id_mismatch >= 1);
+  assert_int_equal(stats_of(&n.server).drop_cert, 0);
+  assert_non_null(strstr(n.server.log, "address 192.0.2.10"));
+  net_free(&n, &f);
+}
+
+/* The client expects another server name than the certificate's. */
+static void remote_id_mismatch_rejected(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_ec", "client_ec");
+  cs.remote_id = "other.example.com";
+  server_settings(&ss, &n, &f, "server_ec");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  assert_int_equal(n.client.ike_up, 0);
+  assert_true(stats_of(&n.client).drop_id_mismatch >= 1);
+  assert_non_null(strstr(n.client.log, "other.example.com"));
+  net_free(&n, &f);
+}
+
+/* A P-256 key that is not the certificate's signs: the type and size
+ * check at creation passes, the signature does not verify. */
+static void bad_signature_rejected(void **state) {
+  (void)state;
+  expect_server_rejects("client_ec", "wrong_ec",
+                        offsetof(l2tpsec_ike_stats, drop_signature),
+                        "SIG does not verify");
+}
+
+/* An ECDSA client offers method 9, which an RSA server does not take. */
+static void method_mismatch_no_proposal(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
+  (void)state;
+  cert_settings(&cs, &n, 0, &f, "client_ec", "client_ec");
+  server_settings(&ss, &n, &f, "server_rsa");
+  net_start(&n, &cs, &ss, false);
+  run_handshake(&n);
+
+  assert_int_equal(n.server.ike_up, 0);
+  assert_true(stats_of(&n.server).drop_no_proposal >= 1);
+  net_free(&n, &f);
+}
+
+/* ---- Settings ----------------------------------------------------------- */
+
+static int try_new(const l2tpsec_ike_settings *s) {
+  l2tpsec_ike *ike = NULL;
+  int err = l2tpsec_ike_new(&ike, s, &callbacks, NULL);
+
+  l2tpsec_ike_del(ike);
+  return err;
+}
+
+static void settings_checked(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings s;
+
+  (void)state;
+  server_settings(&s, &n, &f, "server_ec");
+  s.log.fn = NULL;
+  assert_int_equal(try_new(&s), 0);
+
+  s.ca_certs = NULL;
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_INVALID_ARGUMENT);
+  server_settings(&s, &n, &f, "server_ec");
+  s.log.fn = NULL;
+  s.unix_time_origin = 0;
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_INVALID_ARGUMENT);
+
+  server_settings(&s, &n, &f, "server_ec");
+  s.log.fn = NULL;
+  s.local_id = "not-in-cert.example.com";
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
+
+  cert_settings(&s, &n, 1, &f, "server_rsa", "server_ec");
+  s.log.fn = NULL;
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
+
+  cert_settings(&s, &n, 1, &f, "server_ec", "server_ec");
+  s.log.fn = NULL;
+  s.cert_len = 10;
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
+  files_free(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(rsa_both_sides),
+      cmocka_unit_test(ecdsa_p256_behind_nat),
+      cmocka_unit_test(ecdsa_p384_address_id),
+      cmocka_unit_test(psk_client_with_cert_server),
+      cmocka_unit_test(unknown_ca_rejected),
+      cmocka_unit_test(expired_cert_rejected),
+      cmocka_unit_test(id_not_in_cert_rejected),
+      cmocka_unit_test(remote_id_mismatch_rejected),
+      cmocka_unit_test(bad_signature_rejected),
+      cmocka_unit_test(method_mismatch_no_proposal),
+      cmocka_unit_test(settings_checked),
+  };
+  return cmocka_run_group_tests(tests, make_certs, remove_certs);
+}
