@@ -1,7 +1,8 @@
 /*
  * l2tpsec-client: connects to an L2TP/IPsec server (IKEv1 with a
- * pre-shared key) entirely in user space and brings up a TUN device
- * with the address the server assigns. SIGINT or SIGTERM disconnects.
+ * pre-shared key or certificates) entirely in user space and brings up
+ * a TUN device with the address the server assigns. SIGINT or SIGTERM
+ * disconnects.
  *
  *   l2tpsec-client --server 198.51.100.1 --psk-file psk --user alice \
  *       --otp-command 'oathtool --totp -b SECRET'
@@ -15,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../ike_id.h"
 #include "l2tpsec/client.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
@@ -25,6 +27,7 @@
 struct options {
   const char *server, *local, *user, *psk_file, *otp_command, *tun;
   const char *ike_proposals, *esp_proposals; /* NULL: the preset */
+  const char *cert_file, *key_file, *ca_file, *id, *remote_id;
   char psk[SECRET_MAX], password[SECRET_MAX];
   const char *routes[ROUTES_MAX];
   size_t route_count;
@@ -32,8 +35,15 @@ struct options {
   bool verbose;
 };
 
+/* Certificate, key and CA files read into memory. */
+struct cert_files {
+  uint8_t *cert, *key, *ca;
+  size_t cert_len, key_len, ca_len;
+};
+
 struct app {
   struct options o;
+  struct cert_files files;
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
   uv_timer_t deadline;
@@ -46,7 +56,15 @@ struct app {
 static void usage(FILE *out) {
   fprintf(out,
           "usage: l2tpsec-client --server ADDRESS --user NAME "
-          "(--psk KEY | --psk-file FILE) [options]\n"
+          "(--psk KEY | --psk-file FILE | --cert FILE --key FILE --ca FILE)"
+          " [options]\n"
+          "  --cert FILE           our certificate (PEM or DER) for IKE\n"
+          "  --key FILE            its private key, RSA or EC P-256/384/521\n"
+          "  --ca FILE             CA certificates that issue the server's\n"
+          "  --id ID               our IKE ID: dn (default), address, an\n"
+          "                        FQDN or user@domain from the certificate\n"
+          "  --remote-id NAME      name the server's certificate must list\n"
+          "                        (DNS name, user@domain or IPv4 address)\n"
           "  --password PASSWORD   PPP password (prompted when missing)\n"
           "  --otp-command CMD     run CMD and append its first output line\n"
           "                        to the password (e.g. oathtool --totp)\n"
@@ -158,6 +176,57 @@ static int copy_secret(char *out, const char *value) {
   return 0;
 }
 
+/* Reads a whole file of at most 1 MiB; prints what failed. */
+static int read_file(const char *option, const char *path, uint8_t **data,
+                     size_t *len) {
+  FILE *f = fopen(path, "rb");
+  long size = -1;
+
+  if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+    size = ftell(f);
+  if (f != NULL && size > 0 && size <= 1024 * 1024 &&
+      fseek(f, 0, SEEK_SET) == 0) {
+    *data = malloc((size_t)size);
+    if (*data != NULL && fread(*data, 1, (size_t)size, f) == (size_t)size)
+      *len = (size_t)size;
+  }
+  if (f != NULL)
+    fclose(f);
+  if (*len > 0)
+    return 0;
+  fprintf(stderr,
+          "l2tpsec-client: cannot read %s '%s': missing, empty or over "
+          "1 MiB; give a PEM or DER file\n",
+          option, path);
+  return -1;
+}
+
+/* With --cert, reads the three certificate files; --key and --ca are
+ * then required. */
+static int load_cert_files(const struct options *o, struct cert_files *f) {
+  if (o->cert_file == NULL)
+    return 0;
+  if (o->key_file == NULL || o->ca_file == NULL) {
+    fprintf(stderr, "l2tpsec-client: --cert needs --key (its private key) "
+                    "and --ca (the CAs that issue the server's "
+                    "certificate)\n");
+    return -1;
+  }
+  if (read_file("--cert", o->cert_file, &f->cert, &f->cert_len) != 0 ||
+      read_file("--key", o->key_file, &f->key, &f->key_len) != 0 ||
+      read_file("--ca", o->ca_file, &f->ca, &f->ca_len) != 0)
+    return -1;
+  return 0;
+}
+
+static void free_cert_files(struct cert_files *f) {
+  if (f->key != NULL)
+    l2tpsec_wipe(f->key, f->key_len);
+  free(f->cert);
+  free(f->key);
+  free(f->ca);
+}
+
 static int parse_options(int argc, char **argv, struct options *o) {
   static const struct option longs[] = {
       {"server", required_argument, NULL, 's'},
@@ -167,6 +236,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"psk", required_argument, NULL, 'k'},
       {"psk-file", required_argument, NULL, 'K'},
       {"otp-command", required_argument, NULL, 'o'},
+      {"cert", required_argument, NULL, 'c'},
+      {"key", required_argument, NULL, 'y'},
+      {"ca", required_argument, NULL, 'a'},
+      {"id", required_argument, NULL, 'i'},
+      {"remote-id", required_argument, NULL, 'R'},
       {"tun", required_argument, NULL, 't'},
       {"route", required_argument, NULL, 'r'},
       {"ike-port", required_argument, NULL, 'I'},
@@ -182,6 +256,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
   o->tun = "";
   o->ike_port = 500;
   o->natt_port = 4500;
+  o->id = "dn";
   while ((opt = getopt_long(argc, argv, "vh", longs, NULL)) != -1) {
     switch (opt) {
     case 's':
@@ -206,6 +281,21 @@ static int parse_options(int argc, char **argv, struct options *o) {
       break;
     case 'o':
       o->otp_command = optarg;
+      break;
+    case 'c':
+      o->cert_file = optarg;
+      break;
+    case 'y':
+      o->key_file = optarg;
+      break;
+    case 'a':
+      o->ca_file = optarg;
+      break;
+    case 'i':
+      o->id = optarg;
+      break;
+    case 'R':
+      o->remote_id = optarg;
       break;
     case 't':
       o->tun = optarg;
@@ -321,6 +411,18 @@ static int run(struct app *app) {
   s.natt_port = (uint16_t)app->o.natt_port;
   s.psk = (const uint8_t *)app->o.psk;
   s.psk_len = strlen(app->o.psk);
+  if (app->files.cert != NULL) {
+    s.psk = NULL;
+    s.psk_len = 0;
+    s.cert = app->files.cert;
+    s.cert_len = app->files.cert_len;
+    s.private_key = app->files.key;
+    s.private_key_len = app->files.key_len;
+    s.ca_certs = app->files.ca;
+    s.ca_certs_len = app->files.ca_len;
+    parse_ike_id(app->o.id, &s.local_id_type, &s.local_id);
+    s.remote_id = app->o.remote_id;
+  }
   s.user = app->o.user;
   s.password = app->o.password;
   s.tun_name = app->o.tun;
@@ -346,7 +448,8 @@ int main(int argc, char **argv) {
 
   if (parse_options(argc, argv, &app.o) != 0)
     return 2;
-  if (load_psk(&app.o) != 0)
+  if (app.o.cert_file != NULL ? load_cert_files(&app.o, &app.files) != 0
+                              : load_psk(&app.o) != 0)
     return 2;
   if (app.o.password[0] == '\0' &&
       prompt_secret("Password: ", app.o.password, sizeof(app.o.password)) != 0)
@@ -354,6 +457,7 @@ int main(int argc, char **argv) {
   if (append_code(&app.o) != 0)
     return 2;
   status = run(&app);
+  free_cert_files(&app.files);
   l2tpsec_wipe(&app.o, sizeof(app.o));
   return status;
 }

@@ -66,6 +66,7 @@ void config_defaults(struct server_config *c) {
   snprintf(c->control_socket, sizeof(c->control_socket),
            "/run/l2tpsec-server.sock");
   snprintf(c->proposals, sizeof(c->proposals), "compatible");
+  snprintf(c->local_id, sizeof(c->local_id), "dn");
   snprintf(c->tun_name, sizeof(c->tun_name), "l2tpsec0");
   c->tun_mtu = 1400;
   c->tun_configure = true;
@@ -294,6 +295,10 @@ static int p_ca(struct parse_state *st, const char *v) {
   return readable_path(st, v, st->config->ca);
 }
 
+static int p_id(struct parse_state *st, const char *v) {
+  return copy_string(st, v, st->config->local_id, sizeof(st->config->local_id));
+}
+
 static int p_proposals(struct parse_state *st, const char *v) {
   if (strcmp(v, "compatible") != 0 && strcmp(v, "strict") != 0 &&
       strcmp(v, "legacy") != 0)
@@ -435,6 +440,7 @@ static const struct key_spec keys[] = {
     {"ipsec", "certificate", p_certificate},
     {"ipsec", "private_key", p_private_key},
     {"ipsec", "ca", p_ca},
+    {"ipsec", "id", p_id},
     {"ipsec", "proposals", p_proposals},
     {"pool", "range", p_range},
     {"pool", "local_address", p_local_address},
@@ -580,21 +586,24 @@ static char *read_line(char *str, int num, void *stream) {
 
 /* ---- Checks across keys ---- */
 
+static void check_certificate(struct parse_state *st) {
+  char err[sizeof(st->errors->items[0].message)];
+
+  if (config_cert_load(st->config, err, sizeof(err)) != 0)
+    add_error(st->errors, st->seen.certificate, "%s", err);
+}
+
+/* A PSK and a certificate may both be set: the server then accepts
+ * clients of either kind. */
 static void check_ipsec(struct parse_state *st) {
   struct server_config *c = st->config;
 
-  if (c->psk_len > 0 && c->certificate[0] != '\0')
-    add_error(st->errors, st->seen.certificate,
-              "both psk and certificate are set in [ipsec]; keep one");
-  else if (c->certificate[0] != '\0')
-    /* TODO: pass certificates on once the IKE layer signs with them. */
-    add_error(st->errors, st->seen.certificate,
-              "certificate authentication is not available in this build "
-              "yet; use psk");
-  else if (c->psk_len == 0)
+  if (c->certificate[0] != '\0')
+    check_certificate(st);
+  if (c->psk_len == 0 && c->certificate[0] == '\0')
     add_error(st->errors, st->seen.ipsec,
-              "missing psk (or psk_file) in [ipsec]");
-  else if (c->psk_len < 8)
+              "missing psk (or psk_file, or certificate) in [ipsec]");
+  else if (c->psk_len > 0 && c->psk_len < 8)
     add_error(st->errors, st->seen.psk,
               "psk of %zu bytes is too short: use at least 8, better 20 "
               "random characters",
@@ -692,4 +701,5 @@ void config_wipe(struct server_config *config) {
   l2tpsec_wipe(config->psk, sizeof(config->psk));
   l2tpsec_wipe(config->radius_secret, sizeof(config->radius_secret));
   l2tpsec_wipe(config->users, sizeof(config->users));
+  config_cert_free(config);
 }

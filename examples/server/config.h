@@ -31,6 +31,12 @@ struct config_user {
 
 enum syslog_mode { SYSLOG_AUTO, SYSLOG_ALWAYS, SYSLOG_NEVER };
 
+/* A file's contents read into memory. */
+struct config_blob {
+  uint8_t *data;
+  size_t len;
+};
+
 struct server_config {
   char path[CONFIG_MAX_VALUE]; /* "" for the built-in configuration */
 
@@ -45,6 +51,8 @@ struct server_config {
   size_t psk_len;
   char certificate[CONFIG_MAX_VALUE], private_key[CONFIG_MAX_VALUE];
   char ca[CONFIG_MAX_VALUE];
+  char local_id[256]; /* "dn", "address", an FQDN or user@domain */
+  struct config_blob cert, private_key_blob, ca_blob; /* file contents */
   char proposals[32];
 
   /* [pool] */
@@ -77,7 +85,7 @@ struct server_config {
 /* One problem found in a configuration, with the line it comes from. */
 struct config_error {
   unsigned line; /* 0 when it concerns the file as a whole */
-  char message[256];
+  char message[512];
 };
 
 struct config_errors {
@@ -99,7 +107,16 @@ int config_load(struct server_config *config, const char *path,
 /* Prints each error as "PATH:LINE: message", one per line, to stderr. */
 void config_print_errors(const char *path, const struct config_errors *errors);
 
-/* Wipes the PSK, passwords and TOTP keys. */
+/* Wipes the PSK, passwords and TOTP keys, and frees the certificate
+ * files read by config_cert_load. */
 void config_wipe(struct server_config *config);
+
+/*
+ * Reads the certificate, private_key and ca files into config and checks
+ * them with the IKE layer. Returns 0, or -1 with a message naming the
+ * files and the fix in err.
+ */
+int config_cert_load(struct server_config *config, char *err, size_t cap);
+void config_cert_free(struct server_config *config);
 
 #endif

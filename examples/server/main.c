@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ike_id.h"
 #include "authenticator.h"
 #include "config.h"
 #include "control.h"
@@ -288,6 +289,15 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->l2tp_port = c->l2tp_port;
   s->psk = c->psk;
   s->psk_len = c->psk_len;
+  if (c->cert.data != NULL) {
+    s->cert = c->cert.data;
+    s->cert_len = c->cert.len;
+    s->private_key = c->private_key_blob.data;
+    s->private_key_len = c->private_key_blob.len;
+    s->ca_certs = c->ca_blob.data;
+    s->ca_certs_len = c->ca_blob.len;
+    parse_ike_id(c->local_id, &s->local_id_type, &s->local_id);
+  }
   if (strcmp(c->proposals, "strict") == 0)
     s->ike_preset = L2TPSEC_IKE_PRESET_STRICT;
   else if (strcmp(c->proposals, "legacy") == 0)

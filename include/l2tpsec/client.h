@@ -27,7 +27,7 @@ typedef struct l2tpsec_client_settings {
   uint16_t ike_port;         /* 500, on both sides */
   uint16_t natt_port;        /* 4500, on both sides */
 
-  const uint8_t *psk; /* IKE pre-shared key: required; copied */
+  const uint8_t *psk; /* IKE pre-shared key, or NULL with cert; copied */
   size_t psk_len;
   enum l2tpsec_ike_preset ike_preset; /* COMPATIBLE */
   /* strongSwan-style proposals ("aes128-sha1-modp2048", "aes128gcm16")
@@ -36,6 +36,22 @@ typedef struct l2tpsec_client_settings {
    * string the IKE layer cannot parse. */
   const char *ike_proposals;
   const char *esp_proposals;
+  /*
+   * Certificate authentication instead of the PSK, as in
+   * l2tpsec_ike_settings: our certificate and key, the CAs that issue
+   * the server's certificate, our ID, and remote_id, a name (DNS name,
+   * user@domain or IPv4 address) that the server's certificate must
+   * list. PEM or DER, copied.
+   */
+  const uint8_t *cert;
+  size_t cert_len;
+  const uint8_t *private_key;
+  size_t private_key_len;
+  const uint8_t *ca_certs;
+  size_t ca_certs_len;
+  enum l2tpsec_ike_id_type local_id_type;
+  const char *local_id;
+  const char *remote_id;
 
   const char *user;     /* PPP user name: required; copied */
   const char *password; /* password, with a TOTP code appended if the
@@ -76,8 +92,10 @@ l2tpsec_client_settings_default(l2tpsec_client_settings *settings);
 /*
  * Opens the sockets and the TUN device and starts IKE main mode; quick
  * mode, L2TP and PPP follow, and the event callback reports UP or DOWN.
- * Returns L2TPSEC_ERR_INVALID_ARGUMENT for a missing server, PSK, user
- * or password; L2TPSEC_ERR_CONFIG for an address that is not numeric;
+ * Returns L2TPSEC_ERR_INVALID_ARGUMENT for a missing server, user,
+ * password, or PSK and cert both missing; L2TPSEC_ERR_CONFIG for an
+ * address that is not numeric or a certificate, key or CA that IKE
+ * rejects (the log says why);
  * L2TPSEC_ERR_IO when a socket or the TUN device cannot be opened (the
  * log says why); L2TPSEC_ERR_NOMEM.
  */

@@ -43,6 +43,21 @@ typedef struct l2tpsec_server_settings {
   size_t psk_len;
   /* Algorithms IKE and ESP accept: L2TPSEC_IKE_PRESET_COMPATIBLE. */
   enum l2tpsec_ike_preset ike_preset;
+  /*
+   * Certificate authentication, beside the PSK or instead of it: our
+   * certificate (intermediates may follow the leaf), its private key and
+   * the CAs that issue client certificates, each PEM or DER and copied.
+   * The ID we send: L2TPSEC_IKE_ID_ADDRESS (0), FQDN or USER_FQDN with
+   * local_id, or the certificate's subject DN. NULL cert: PSK only.
+   */
+  const uint8_t *cert;
+  size_t cert_len;
+  const uint8_t *private_key;
+  size_t private_key_len;
+  const uint8_t *ca_certs;
+  size_t ca_certs_len;
+  enum l2tpsec_ike_id_type local_id_type;
+  const char *local_id;
 
   /* Client addresses: "a.b.c.d-e.f.g.h", "a.b.c.d/nn" or one address. */
   const char *const *pool_ranges;

@@ -86,18 +86,32 @@ static int choose_method(const l2tpsec_ike *ike, ike_cert_cfg *cfg) {
   return L2TPSEC_ERR_CONFIG;
 }
 
-/* Checks that the private key belongs to the certificate's public key
- * type and size; a mismatch would only show up as a peer's failure. */
+/* Signs a fixed digest with the key and verifies it with the
+ * certificate, because a key that does not belong to the certificate
+ * would otherwise only show up as every peer's signature failure. */
+static bool key_signs_for_cert(const l2tpsec_ike *ike,
+                               const ike_cert_cfg *cfg) {
+  static const uint8_t digest[32] = {1};
+  uint8_t sig[IKE_SIG_MAX];
+  size_t sig_len;
+
+  return l2tpsec__pkey_sign_ike(cfg->key, digest, sizeof(digest), sig, &sig_len,
+                                sizeof(sig), &ike->settings.rand) == 0 &&
+         l2tpsec__x509_verify_ike_sig(cfg->cert, digest, sizeof(digest), sig,
+                                      sig_len) == 0;
+}
+
 static int check_key_matches(const l2tpsec_ike *ike, const ike_cert_cfg *cfg) {
   enum l2tpsec__pkey_type key_type, cert_type;
   size_t key_bits, cert_bits;
 
   l2tpsec__pkey_info(cfg->key, &key_type, &key_bits);
   if (l2tpsec__x509_key_info(cfg->cert, &cert_type, &cert_bits) == 0 &&
-      key_type == cert_type && key_bits == cert_bits)
+      key_type == cert_type && key_bits == cert_bits &&
+      key_signs_for_cert(ike, cfg))
     return 0;
-  log_config(ike, "private key does not belong to the certificate (key type "
-                  "or size differs); configure the key issued with it");
+  log_config(ike, "private key does not belong to the certificate; "
+                  "configure the key issued with it");
   return L2TPSEC_ERR_CONFIG;
 }
 

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log_internal.h"
@@ -501,6 +502,23 @@ static int parse_endpoints(l2tpsec_client *c,
   return 0;
 }
 
+/* IKE checks certificate validity in Unix time; its clock is
+ * l2tpsec__now, so the origin is the Unix time at which that read 0. */
+static void set_cert_settings(l2tpsec_ike_settings *is,
+                              const l2tpsec_client_settings *s) {
+  is->cert = s->cert;
+  is->cert_len = s->cert_len;
+  is->private_key = s->private_key;
+  is->private_key_len = s->private_key_len;
+  is->ca_certs = s->ca_certs;
+  is->ca_certs_len = s->ca_certs_len;
+  is->local_id_type = s->local_id_type;
+  is->local_id = s->local_id;
+  is->remote_id = s->remote_id;
+  is->unix_time_origin =
+      (int64_t)time(NULL) - (int64_t)(l2tpsec__now() / L2TPSEC_SECONDS);
+}
+
 static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   const l2tpsec_ike_callbacks icb = {on_ike_send,      on_child_sa_up,
                                      on_child_sa_down, NULL,
@@ -519,6 +537,8 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   is.esp_proposals = s->esp_proposals;
   is.psk = s->psk;
   is.psk_len = s->psk_len;
+  if (s->cert != NULL)
+    set_cert_settings(&is, s);
   rv = l2tpsec_ike_new(&c->ike, &is, &icb, c);
   if (rv != 0)
     return rv;
@@ -576,8 +596,8 @@ int l2tpsec_client_new(l2tpsec_client **pclient, uv_loop_t *loop,
     return L2TPSEC_ERR_INVALID_ARGUMENT;
   *pclient = NULL;
   if (loop == NULL || settings == NULL || settings->server == NULL ||
-      settings->psk_len == 0 || settings->user == NULL ||
-      settings->password == NULL)
+      (settings->psk_len == 0 && settings->cert == NULL) ||
+      settings->user == NULL || settings->password == NULL)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
   c = calloc(1, sizeof(*c));
   if (c == NULL)

@@ -203,7 +203,9 @@ static int start(l2tpsec_server *server, const l2tpsec_server_settings *s) {
     rv = l2tpsec__loop_timer_init(&server->timer, server->loop);
   if (rv == 0) {
     server->timer_open = true;
+    server->new_settings = s;
     rv = l2tpsec__server_layers_init(server);
+    server->new_settings = NULL;
   }
   if (rv == 0)
     rv = open_tun(server, s, prefix);

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log_internal.h"
 #include "l2tpsec/errors.h"
@@ -252,15 +253,34 @@ static void on_ike_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
   l2tpsec__server_refresh_timers(server);
 }
 
+/* IKE checks certificate validity in Unix time; its clock is
+ * l2tpsec__now, so the origin is the Unix time at which that read 0. */
+static void set_cert_settings(l2tpsec_ike_settings *s,
+                              const l2tpsec_server_settings *ns) {
+  s->cert = ns->cert;
+  s->cert_len = ns->cert_len;
+  s->private_key = ns->private_key;
+  s->private_key_len = ns->private_key_len;
+  s->ca_certs = ns->ca_certs;
+  s->ca_certs_len = ns->ca_certs_len;
+  s->local_id_type = ns->local_id_type;
+  s->local_id = ns->local_id;
+  s->unix_time_origin =
+      (int64_t)time(NULL) - (int64_t)(l2tpsec__now() / L2TPSEC_SECONDS);
+}
+
 int l2tpsec__server_ike_init(l2tpsec_server *server) {
   const l2tpsec_ike_callbacks cb = {on_ike_send,      on_child_sa_up,
                                     on_child_sa_down, on_ike_sa_up,
                                     on_ike_sa_down,   on_ike_keepalive};
   l2tpsec_ike_settings s;
 
-  /* A server without a PSK (a test feeding SAs directly) runs no IKE. */
+  const l2tpsec_server_settings *ns = server->new_settings;
+
+  /* A server without credentials (a test feeding SAs directly) runs no
+   * IKE. */
   server->ike_timer.fn = on_ike_timer;
-  if (server->psk_len == 0)
+  if (server->psk_len == 0 && (ns == NULL || ns->cert == NULL))
     return 0;
   l2tpsec_ike_settings_default(&s);
   s.log = server->log;
@@ -269,5 +289,7 @@ int l2tpsec__server_ike_init(l2tpsec_server *server) {
   s.psk = server->psk;
   s.psk_len = server->psk_len;
   s.l2tp_port = server->l2tp_port;
+  if (ns != NULL && ns->cert != NULL)
+    set_cert_settings(&s, ns);
   return l2tpsec_ike_new(&server->ike, &s, &cb, server);
 }

@@ -68,6 +68,9 @@ struct l2tpsec_server {
   void *user_data;
   uint8_t *psk;
   size_t psk_len;
+  /* The caller's settings, for the certificate fields that IKE copies;
+   * valid only during l2tpsec_server_new. */
+  const l2tpsec_server_settings *new_settings;
   bool allow_plain_l2tp;
   uint16_t l2tp_port;
   uint16_t natt_port;

@@ -49,6 +49,7 @@ typedef struct side {
 typedef struct net {
   side client, server;
   bool nat;
+  bool corrupt_sig; /* alter the SIG inside every MM5 the client sends */
   packet queue[MAX_QUEUE];
   size_t n;
   l2tpsec_tstamp now;
@@ -122,6 +123,22 @@ static uint16_t inside_port(uint16_t outside) {
   return outside == 40500 ? 500 : 4500;
 }
 
+/* Exchange type 2 (identity protection) with the encryption flag. */
+static bool is_encrypted_main_mode(const uint8_t *data, size_t len) {
+  return len > 28 && data[18] == 2 && (data[19] & 1) != 0;
+}
+
+/*
+ * The SIG payload of an RSA-2048 MM5 is its last 260 bytes before at
+ * most 16 bytes of padding. Flipping a CBC ciphertext byte 100 bytes
+ * before the end garbles that block's plaintext and one byte of the
+ * next, both inside the signature, so the message still parses and
+ * only the signature is wrong.
+ */
+static void corrupt_signature(uint8_t *data, size_t len) {
+  data[len - 100] ^= 0x55;
+}
+
 static int on_send(void *user_data, const uint8_t *data, size_t len,
                    const l2tpsec_ike_endpoint *local,
                    const l2tpsec_ike_endpoint *remote) {
@@ -144,6 +161,8 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
   p->to = to;
   memcpy(p->data, data, len);
   p->len = len;
+  if (n->corrupt_sig && s->is_client && is_encrypted_main_mode(data, len))
+    corrupt_signature(p->data, len);
   return 0;
 }
 
@@ -450,13 +469,27 @@ static void remote_id_mismatch_rejected(void **state) {
   net_free(&n, &f);
 }
 
-/* A P-256 key that is not the certificate's signs: the type and size
- * check at creation passes, the signature does not verify. */
+/* The client's MM5 arrives with its signature altered. */
 static void bad_signature_rejected(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+
   (void)state;
-  expect_server_rejects("client_ec", "wrong_ec",
-                        offsetof(l2tpsec_ike_stats, drop_signature),
-                        "SIG does not verify");
+  cert_settings(&cs, &n, 0, &f, "client_rsa", "client_rsa");
+  cs.local_id_type = L2TPSEC_IKE_ID_USER_FQDN;
+  cs.local_id = "bob@example.com";
+  server_settings(&ss, &n, &f, "server_rsa");
+  net_start(&n, &cs, &ss, false);
+  n.corrupt_sig = true;
+  run_handshake(&n);
+
+  assert_int_equal(n.server.ike_up, 0);
+  assert_true(stats_of(&n.server).drop_signature >= 1);
+  assert_int_equal(stats_of(&n.server).drop_cert, 0);
+  assert_int_equal(stats_of(&n.server).drop_id_mismatch, 0);
+  assert_non_null(strstr(n.server.log, "SIG does not verify"));
+  net_free(&n, &f);
 }
 
 /* An ECDSA client offers method 9, which an RSA server does not take. */
@@ -509,6 +542,11 @@ static void settings_checked(void **state) {
   assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
 
   cert_settings(&s, &n, 1, &f, "server_rsa", "server_ec");
+  s.log.fn = NULL;
+  assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
+
+  /* Same type and curve, but not the certificate's key. */
+  cert_settings(&s, &n, 1, &f, "server_ec", "wrong_ec");
   s.log.fn = NULL;
   assert_int_equal(try_new(&s), L2TPSEC_ERR_CONFIG);
 
