@@ -17,6 +17,11 @@
  * handshake between an initiator and a responder: one control byte per
  * message in flight delivers it, drops it, duplicates it or flips one of
  * its bytes.
+ *
+ * When bit 3 of the first byte is set, the endpoints authenticate with
+ * ECDSA certificates instead of the PSK, so the CERT, CERTREQ and SIG
+ * paths and the peer certificate checks run too. Signatures use real
+ * ECDSA in every build.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +32,7 @@
 #include "ike/policy.h"
 #include "ike/sa_payload.h"
 #include "ike/vendor.h"
+#include "ike_fuzz_certs.h"
 #include "l2tpsec/ike.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,8 +100,24 @@ static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   return 0;
 }
 
+/* Certificate settings for the server or the client side. */
+static void use_certs(l2tpsec_ike_settings *s, bool server) {
+  const char *cert = server ? fuzz_server_pem : fuzz_client_pem;
+  const char *key = server ? fuzz_server_key : fuzz_client_key;
+
+  s->cert = (const uint8_t *)cert;
+  s->cert_len = strlen(cert);
+  s->private_key = (const uint8_t *)key;
+  s->private_key_len = strlen(key);
+  s->ca_certs = (const uint8_t *)fuzz_ca_pem;
+  s->ca_certs_len = sizeof(fuzz_ca_pem) - 1;
+  s->local_id_type = server ? L2TPSEC_IKE_ID_FQDN : L2TPSEC_IKE_ID_DN;
+  s->local_id = server ? "server.example.com" : NULL;
+  s->unix_time_origin = FUZZ_CERT_UNIX_TIME;
+}
+
 static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs,
-                                  bool tunnel) {
+                                  bool tunnel, bool certs) {
   static const uint8_t psk[] = "fuzz";
   static const l2tpsec_ike_callbacks cb = {.send = on_send,
                                            .child_sa_up = on_child_up};
@@ -117,6 +139,8 @@ static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs,
   /* Short lifetimes: the clock steps reach rekeying and expiry. */
   s.ike_lifetime = 60;
   s.esp_lifetime = 60;
+  if (certs)
+    use_certs(&s, true);
   if (l2tpsec_ike_new(&ike, &s, &cb, h) != 0)
     return NULL;
   return ike;
@@ -176,7 +200,7 @@ static int wire_send(void *user_data, const uint8_t *data, size_t len,
 }
 
 static l2tpsec_ike *make_player(wire *w, l2tpsec_rand_test_state *rs,
-                                uint64_t seed) {
+                                uint64_t seed, bool certs, bool server) {
   static const uint8_t psk[] = "fuzz";
   static const l2tpsec_ike_callbacks cb = {.send = wire_send,
                                            .child_sa_up = on_child_up};
@@ -194,6 +218,14 @@ static l2tpsec_ike *make_player(wire *w, l2tpsec_rand_test_state *rs,
   if (seed & 4) {
     s.ike_lifetime = 60;
     s.esp_lifetime = 60;
+  }
+  if (certs) {
+    use_certs(&s, server);
+    if (!server) {
+      s.psk = NULL;
+      s.psk_len = 0;
+      s.aggressive_mode = false; /* PSK only */
+    }
   }
   if (l2tpsec_ike_new(&ike, &s, &cb, w) != 0)
     return NULL;
@@ -245,8 +277,9 @@ static void self_play(const uint8_t *data, size_t size) {
 
   w.n = 0;
   w.from_server = false;
-  l2tpsec_ike *client = make_player(&w, &rs_c, data[0]);
-  l2tpsec_ike *server = make_player(&w, &rs_s, 99);
+  bool certs = (data[0] & 8) != 0;
+  l2tpsec_ike *client = make_player(&w, &rs_c, data[0], certs, false);
+  l2tpsec_ike *server = make_player(&w, &rs_s, 99, certs, true);
   if (client != NULL && server != NULL &&
       l2tpsec_ike_connect(client, &c_ep, &s_ep, now, NULL) == 0) {
     const uint8_t *in = data + 1;
@@ -282,7 +315,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   memcpy(buf, data, size);
-  l2tpsec_ike *ike = make_endpoint(&h, &rs, size > 0 && (data[0] & 4));
+  l2tpsec_ike *ike = make_endpoint(&h, &rs, size > 0 && (data[0] & 4),
+                                   size > 0 && (data[0] & 8));
   if (ike == NULL)
     return 0;
   if (size > 0 && (data[0] & 1))

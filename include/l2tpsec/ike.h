@@ -271,6 +271,7 @@ typedef struct l2tpsec_ike_settings {
    * aggressive_id is sent as an FQDN (ID type 2), or the local address
    * when NULL; it is copied at creation. Only the transforms of the first
    * DH group of the policy are offered, because the KE goes out at once.
+   * Aggressive mode authenticates with the PSK only, in both roles.
    */
   bool aggressive_mode;
   const char *aggressive_id;
@@ -281,6 +282,17 @@ typedef struct l2tpsec_ike_settings {
    * A warning is logged at creation when it is on.
    */
   bool aggressive_responder;
+
+  /* IKE fragmentation (payload 132, the Cisco format). Reassembly keeps
+   * at most frag_max_count fragments (at most 255) and frag_max_bytes
+   * of data (at most 65536) per SA; defaults 64 and 65536. Messages
+   * longer than frag_size bytes (default 1280, so that a datagram with
+   * IPv4, UDP and the non-ESP marker stays below 1500 bytes) go out as
+   * fragments of at most that size to peers that sent the
+   * FRAGMENTATION vendor ID. Zero turns sending fragments off. */
+  uint32_t frag_max_count;
+  uint32_t frag_max_bytes;
+  uint32_t frag_size;
 } l2tpsec_ike_settings;
 
 /* Counters; every dropped datagram increments exactly one drop counter. */
@@ -298,14 +310,17 @@ typedef struct l2tpsec_ike_stats {
   uint64_t drop_cert;        /* peer certificate missing, untrusted, expired */
   uint64_t drop_id_mismatch; /* peer ID not in its certificate, or remote_id */
   uint64_t drop_signature;   /* SIG payload missing or wrong */
+  uint64_t drop_fragment;    /* fragments over frag_max_count or _bytes */
+  uint64_t frag_reassembled; /* messages rebuilt from fragments */
+  uint64_t frag_sent;        /* fragment datagrams sent */
   uint64_t retransmits;      /* messages resent after a timeout */
   uint64_t replies_resent;   /* replies resent for a duplicate request */
   uint64_t ike_sas_established;
   uint64_t child_sas_established;
   uint64_t half_open_expired;
   uint64_t keepalives_sent; /* NAT-keepalives */
-  uint32_t ike_sas;   /* current phase-1 SAs, established or not */
-  uint32_t half_open; /* current responder half-open SAs */
+  uint32_t ike_sas;         /* current phase-1 SAs, established or not */
+  uint32_t half_open;       /* current responder half-open SAs */
 } l2tpsec_ike_stats;
 
 /* Fills settings with the defaults listed at each field. */
@@ -314,13 +329,12 @@ L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
 /*
  * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
  * (missing send or child_sa_up callback, neither a PSK nor a cert, a
- * cert without private_key, ca_certs or unix_time_origin, or an
- * aggressive_id of 256 bytes or more), L2TPSEC_ERR_CONFIG (tunnel mode
- * with a selector whose family or prefix length is invalid, or whose
- * address has bits set beyond the prefix; a proposal string that names
- * an unknown algorithm; or a certificate, key or CA that does not parse
- * or does not fit; the log names it) or
- * L2TPSEC_ERR_NOMEM.
+ * cert without private_key, ca_certs or unix_time_origin, aggressive_mode
+ * without a PSK, or an aggressive_id of 256 bytes or more), L2TPSEC_ERR_CONFIG
+ * (tunnel mode with a selector whose family or prefix length is invalid, or
+ * whose address has bits set beyond the prefix; a proposal string that names an
+ * unknown algorithm; or a certificate, key or CA that does not parse or does
+ * not fit; the log names it) or L2TPSEC_ERR_NOMEM.
  */
 L2TPSEC_API int l2tpsec_ike_new(l2tpsec_ike **pike,
                                 const l2tpsec_ike_settings *settings,

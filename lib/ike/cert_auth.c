@@ -327,7 +327,7 @@ int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
   const uint8_t *id_b = w->buf + id + ISAKMP_GENERIC_LEN;
   size_t id_len = w->len - id - ISAKMP_GENERIC_LEN;
 
-  int err = l2tpsec__ike_mm_auth_hash(sa, sa->initiator, id_b, id_len, hash);
+  int err = l2tpsec__ike_auth_hash(sa, sa->initiator, id_b, id_len, hash);
   if (err == 0)
     err = l2tpsec__ike_sig_digest(sa->chosen.auth, hash, sa->prf_len, digest,
                                   &digest_len);
@@ -339,5 +339,11 @@ int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
 
   put_certs(cfg, w);
   l2tpsec__ike_put_payload(w, ISAKMP_NP_SIG, sig, sig_len);
-  return w->failed ? L2TPSEC_ERR_NOBUFS : 0;
+  if (!w->failed)
+    return 0;
+  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_IKE,
+              "IKE SA %llu: ID, certificate chain and signature exceed one "
+              "IKE message of %u bytes; configure a shorter chain",
+              (unsigned long long)sa->id, (unsigned)IKE_MSG_MAX);
+  return L2TPSEC_ERR_NOBUFS;
 }

@@ -66,8 +66,4 @@ int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, struct ike_sa *sa,
 bool l2tpsec__ike_verify_sig_auth(l2tpsec_ike *ike, struct ike_sa *sa,
                                   const isakmp_msg *msg, l2tpsec_tstamp now);
 
-/* HASH_I or HASH_R of RFC 2409 section 5 over the given ID body. */
-int l2tpsec__ike_mm_auth_hash(const struct ike_sa *sa, bool of_initiator,
-                              const uint8_t *id_b, size_t id_len, uint8_t *out);
-
 #endif

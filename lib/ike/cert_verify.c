@@ -182,8 +182,7 @@ static bool check_sig(l2tpsec_ike *ike, const ike_sa *sa, const isakmp_msg *msg,
   size_t digest_len;
   const isakmp_payload *id = &msg->id[0];
 
-  int err =
-      l2tpsec__ike_mm_auth_hash(sa, !sa->initiator, id->body, id->len, hash);
+  int err = l2tpsec__ike_auth_hash(sa, !sa->initiator, id->body, id->len, hash);
   if (err == 0)
     err = l2tpsec__ike_sig_digest(sa->chosen.auth, hash, sa->prf_len, digest,
                                   &digest_len);

@@ -28,6 +28,9 @@ void l2tpsec_ike_settings_default(l2tpsec_ike_settings *s) {
   s->rekey_margin = 540 * L2TPSEC_SECONDS;
   s->rekey_fuzz = 100;
   s->natt_keepalive = 20 * L2TPSEC_SECONDS;
+  s->frag_max_count = 64;
+  s->frag_max_bytes = 65536;
+  s->frag_size = 1280;
 }
 
 bool l2tpsec__ike_group_supported(int group) {
@@ -83,7 +86,8 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   bool has_psk = settings->psk != NULL && settings->psk_len > 0;
 
   if (callbacks->send == NULL || callbacks->child_sa_up == NULL ||
-      (!has_psk && settings->cert == NULL))
+      (!has_psk && settings->cert == NULL) ||
+      (settings->aggressive_mode && !has_psk))
     return L2TPSEC_ERR_INVALID_ARGUMENT;
 
   l2tpsec_ike *ike = calloc(1, sizeof(*ike));
@@ -96,6 +100,10 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   l2tpsec__ratelimit_init(&ike->log_limit, L2TPSEC_SECONDS, 10);
   l2tpsec__ratelimit_init(&ike->reply_limit, L2TPSEC_SECONDS, 20);
 
+  if (ike->settings.frag_max_count > IKE_FRAG_COUNT_LIMIT)
+    ike->settings.frag_max_count = IKE_FRAG_COUNT_LIMIT;
+  if (ike->settings.frag_max_bytes > IKE_MSG_MAX)
+    ike->settings.frag_max_bytes = IKE_MSG_MAX;
   int err = copy_psk(ike, settings);
   ike->settings.ike_proposals = NULL;
   ike->settings.esp_proposals = NULL;
@@ -200,6 +208,8 @@ void l2tpsec__ike_sa_free(l2tpsec_ike *ike, ike_sa *sa,
     }
     l2tpsec__ike_qm_free(qm);
   }
+  l2tpsec__ike_frag_free(sa->frags);
+  sa->frags = NULL;
   if (sa->state == IKE_ESTABLISHED && ike->cb.ike_sa_down != NULL)
     ike->cb.ike_sa_down(ike->user_data, sa->id, reason);
   if (ike_sa_half_open(sa))
@@ -266,6 +276,8 @@ static ike_sa *find_sa(l2tpsec_ike *ike, const isakmp_hdr *hdr,
 
 void l2tpsec__ike_send_raw(l2tpsec_ike *ike, const ike_sa *sa,
                            const uint8_t *data, size_t len) {
+  if (l2tpsec__ike_frag_send(ike, sa, data, len))
+    return;
   (void)ike->cb.send(ike->user_data, data, len, &sa->local, &sa->remote);
 }
 
@@ -364,11 +376,18 @@ static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
                       const l2tpsec_ike_endpoint *local,
                       const l2tpsec_ike_endpoint *remote, l2tpsec_tstamp now) {
+  ike->stats.rx_datagrams++;
+  return l2tpsec__ike_input_message(ike, data, len, local, remote, now);
+}
+
+int l2tpsec__ike_input_message(l2tpsec_ike *ike, const uint8_t *data,
+                               size_t len, const l2tpsec_ike_endpoint *local,
+                               const l2tpsec_ike_endpoint *remote,
+                               l2tpsec_tstamp now) {
   ike_rx rx = {
       .data = data, .len = len, .local = local, .remote = remote, .now = now};
   isakmp_hdr *hdr = &rx.hdr;
 
-  ike->stats.rx_datagrams++;
   enum isakmp_parse_error e = l2tpsec__isakmp_parse_hdr(data, len, hdr);
   if (e == ISAKMP_PARSE_VERSION) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_version, now,
@@ -383,6 +402,8 @@ int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
   }
 
   ike_sa *sa = find_sa(ike, hdr, remote);
+  if (sa != NULL && hdr->next_payload == ISAKMP_NP_FRAG)
+    return l2tpsec__ike_frag_input(ike, sa, &rx);
   if (sa != NULL)
     return dispatch(ike, sa, &rx);
   if (zero_cookie(hdr->rcookie) && hdr->exchange == ISAKMP_XCHG_IDENT_PROT)

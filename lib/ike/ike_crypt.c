@@ -147,7 +147,9 @@ int l2tpsec__ike_decrypt(ike_sa *sa, const uint8_t *data, size_t len,
                          uint8_t *iv_out) {
   size_t body_len = len - ISAKMP_HDR_LEN;
 
-  if (sa->cipher == NULL || len <= ISAKMP_HDR_LEN ||
+  /* plain holds IKE_MSG_MAX bytes, and a datagram or a reassembled
+   * message may be longer. */
+  if (sa->cipher == NULL || len <= ISAKMP_HDR_LEN || len > IKE_MSG_MAX ||
       body_len % sa->block_len != 0)
     return L2TPSEC_ERR_MALFORMED;
 

@@ -12,14 +12,16 @@
 #include "core/ratelimit.h"
 #include "crypto/crypto.h"
 #include "ike/cert_auth.h"
+#include "ike/fragment.h"
 #include "ike/isakmp.h"
 #include "ike/policy.h"
 #include "ike/vendor.h"
 #include "l2tpsec/ike.h"
 
-/* Largest datagram we build or accept (IKE fragmentation is not yet
- * implemented, so this is also the largest message). */
-#define IKE_MSG_MAX 8192
+/* Largest message we build. Messages longer than frag_size go out as
+ * fragments to peers that support them; received fragments reassemble
+ * up to frag_max_bytes. */
+#define IKE_MSG_MAX 65536
 #define IKE_NONCE_LEN 32
 #define IKE_NONCE_MAX 256
 #define IKE_DH_MAX 512 /* MODP4096 public value */
@@ -148,6 +150,7 @@ typedef struct ike_sa {
   size_t peer_id_len;
 
   ike_qm qm[IKE_QM_MAX];
+  ike_frag_set *frags; /* fragments of a message being reassembled */
 } ike_sa;
 
 struct l2tpsec_ike {
@@ -188,6 +191,13 @@ static inline bool ike_qm_installed(const ike_qm *qm) {
 }
 
 /* ---- ike.c: SA table, sending, logging ---------------------------------- */
+
+/* Processes one whole ISAKMP message (a datagram or a reassembled set
+ * of fragments). */
+int l2tpsec__ike_input_message(l2tpsec_ike *ike, const uint8_t *data,
+                               size_t len, const l2tpsec_ike_endpoint *local,
+                               const l2tpsec_ike_endpoint *remote,
+                               l2tpsec_tstamp now);
 
 ike_sa *l2tpsec__ike_sa_new(l2tpsec_ike *ike, bool initiator,
                             const l2tpsec_ike_endpoint *local,

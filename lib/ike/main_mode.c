@@ -21,9 +21,6 @@
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
-/* TODO: IKE fragmentation (payload 132) for certificate messages that
- * exceed the path MTU. */
-
 static int random_bytes(l2tpsec_ike *ike, uint8_t *out, size_t n) {
   return l2tpsec_rand_bytes(&ike->settings.rand, out, n);
 }
@@ -134,9 +131,8 @@ static int make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa, uint8_t *gx,
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) and
  * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
  */
-int l2tpsec__ike_mm_auth_hash(const ike_sa *sa, bool of_initiator,
-                              const uint8_t *id_b, size_t id_len,
-                              uint8_t *out) {
+static int auth_hash(const ike_sa *sa, bool of_initiator, const uint8_t *id_b,
+                     size_t id_len, uint8_t *out) {
   const uint8_t *g1 = of_initiator ? sa->gxi : sa->gxr;
   const uint8_t *g2 = of_initiator ? sa->gxr : sa->gxi;
   const uint8_t *c1 = of_initiator ? sa->icookie : sa->rcookie;
@@ -164,7 +160,7 @@ static int build_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
 
   const uint8_t *id_b = w->buf + id + ISAKMP_GENERIC_LEN;
   size_t id_len = w->len - id - ISAKMP_GENERIC_LEN;
-  int err = l2tpsec__ike_mm_auth_hash(sa, sa->initiator, id_b, id_len, hash);
+  int err = auth_hash(sa, sa->initiator, id_b, id_len, hash);
   if (err != 0)
     return err;
   l2tpsec__ike_put_payload(w, ISAKMP_NP_HASH, hash, sa->prf_len);
@@ -177,8 +173,8 @@ static bool verify_auth(const ike_sa *sa, const isakmp_msg *msg) {
 
   if (msg->n_id != 1 || msg->hash.body == NULL || msg->hash.len != sa->prf_len)
     return false;
-  if (l2tpsec__ike_mm_auth_hash(sa, !sa->initiator, msg->id[0].body,
-                                msg->id[0].len, expected) != 0)
+  if (auth_hash(sa, !sa->initiator, msg->id[0].body, msg->id[0].len,
+                expected) != 0)
     return false;
   return l2tpsec__ike_hash_equal(expected, msg->hash.body, sa->prf_len);
 }
@@ -243,14 +239,14 @@ static void log_reject(void *user_data, const ike_proposal *prop,
               l2tpsec__ike_group_name(xf->group), xf->auth, reason);
 }
 
-/* Selects our transform from MM1's SA; false when none fits. */
-static bool choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
-                      ike_sa_offer *offer, size_t *pi, size_t *xi) {
-  uint16_t methods[2];
+/* Selects our transform from the first message's SA with one of the
+ * given authentication methods; false when none fits. */
+static bool choose_p1_with(l2tpsec_ike *ike, const isakmp_msg *msg,
+                           ike_sa_offer *offer, size_t *pi, size_t *xi,
+                           const uint16_t *methods, size_t n_methods) {
   ike_select_params params = {.policy = &ike->p1_policy,
                               .auth_methods = methods,
-                              .n_auth_methods =
-                                  l2tpsec__ike_auth_accepted(ike, methods),
+                              .n_auth_methods = n_methods,
                               .group_supported = l2tpsec__ike_group_supported,
                               .reject = log_reject,
                               .user_data = ike};
@@ -259,6 +255,14 @@ static bool choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
       IKE_SA_OK)
     return false;
   return l2tpsec__ike_select(offer, &params, pi, xi);
+}
+
+static bool choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
+                      ike_sa_offer *offer, size_t *pi, size_t *xi) {
+  uint16_t methods[2];
+  size_t n = l2tpsec__ike_auth_accepted(ike, methods);
+
+  return choose_p1_with(ike, msg, offer, pi, xi, methods, n);
 }
 
 static int build_mm2(l2tpsec_ike *ike, ike_sa *sa, const ike_proposal *prop,
@@ -688,9 +692,14 @@ int l2tpsec__ike_make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa,
                       : make_ke_nonce(ike, sa, sa->gxr, sa->nr, &sa->nr_len);
 }
 
+/* Aggressive mode has no signature variant here, so it takes only PSK
+ * transforms, and none without a PSK. */
 bool l2tpsec__ike_choose_p1(l2tpsec_ike *ike, const isakmp_msg *msg,
                             ike_sa_offer *offer, size_t *pi, size_t *xi) {
-  return choose_p1(ike, msg, offer, pi, xi);
+  static const uint16_t psk_only[] = {IKE_AUTH_PSK};
+
+  return choose_p1_with(ike, msg, offer, pi, xi, psk_only,
+                        ike->psk != NULL ? 1 : 0);
 }
 
 int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,

@@ -11,6 +11,9 @@
 #   client_other P-256 as client_ec, but issued by other_ca
 #   client_expired  P-256 as client_ec, its notAfter a day before now
 #   wrong_ec     a P-256 key that belongs to no certificate
+#   inter        RSA-2048 intermediate CA issued by ca
+#   client_chain RSA-2048, email:carol@example.com, issued by inter;
+#                client_chain_full.pem holds it followed by inter
 # Each NAME has NAME.pem and NAME.key; valid from now for 30 days.
 set -eu
 dir=${1:?usage: make_ike_certs.sh DIR}
@@ -57,6 +60,12 @@ leaf client_other other_ca 30 "email:alice@example.com,IP:192.0.2.10" $p256
 # A negative day count puts notAfter before now: an expired certificate.
 # shellcheck disable=SC2086
 leaf client_expired ca -1 "email:alice@example.com,IP:192.0.2.10" $p256
+leaf inter ca 30 "DNS:inter.example.com" rsa:2048
+sed -i 's/CA:FALSE/critical,CA:TRUE/; s/digitalSignature/keyCertSign/' inter.ext
+quiet openssl x509 -req -in inter.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+  -days 30 -sha256 -extfile inter.ext -out inter.pem
+leaf client_chain inter 30 "email:carol@example.com" rsa:2048
+cat client_chain.pem inter.pem >client_chain_full.pem
 quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
   -out wrong_ec.key
 rm -f ./*.csr ./*.ext ./*.srl

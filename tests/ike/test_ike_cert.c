@@ -19,7 +19,7 @@
 #include "l2tpsec/errors.h"
 #include "l2tpsec/ike.h"
 
-#define MAX_QUEUE 16
+#define MAX_QUEUE 96
 #define MAX_FILES 32
 
 static const l2tpsec_ike_endpoint client_private = {4, {192, 0, 2, 10}, 500};
@@ -30,7 +30,7 @@ static char dir[] = "/tmp/l2tpsec-ike-cert-XXXXXX";
 
 typedef struct packet {
   l2tpsec_ike_endpoint from, to;
-  uint8_t data[8192];
+  uint8_t data[4096];
   size_t len;
 } packet;
 
@@ -50,6 +50,9 @@ typedef struct net {
   side client, server;
   bool nat;
   bool corrupt_sig; /* alter the SIG inside every MM5 the client sends */
+  /* When non-zero, every MM5 the client sends arrives as this many
+   * fragments (payload 132), out of order and with one duplicate. */
+  unsigned split_mm5;
   packet queue[MAX_QUEUE];
   size_t n;
   l2tpsec_tstamp now;
@@ -139,6 +142,59 @@ static void corrupt_signature(uint8_t *data, size_t len) {
   data[len - 100] ^= 0x55;
 }
 
+static void enqueue(net *n, const l2tpsec_ike_endpoint *from,
+                    const l2tpsec_ike_endpoint *to, const uint8_t *data,
+                    size_t len) {
+  assert_true(n->n < MAX_QUEUE);
+  assert_true(len <= sizeof(n->queue[0].data));
+  packet *p = &n->queue[n->n++];
+  p->from = *from;
+  p->to = *to;
+  memcpy(p->data, data, len);
+  p->len = len;
+}
+
+/* Builds fragment `number` of `count` of msg the way Windows does: the
+ * message's header with next payload 132, then the fragment payload
+ * (generic header, fragment ID 1, number, last flag) and a slice. */
+static size_t make_fragment(const uint8_t *msg, size_t len, unsigned number,
+                            unsigned count, uint8_t *out) {
+  size_t slice = (len + count - 1) / count;
+  size_t off = (number - 1) * slice;
+  size_t n = len - off < slice ? len - off : slice;
+  size_t total = 28 + 8 + n;
+
+  memcpy(out, msg, 28);
+  out[16] = 132;
+  out[19] = 0;
+  out[24] = (uint8_t)(total >> 24);
+  out[25] = (uint8_t)(total >> 16);
+  out[26] = (uint8_t)(total >> 8);
+  out[27] = (uint8_t)total;
+  uint8_t frag_hdr[8] = {
+      0, 0, (uint8_t)((8 + n) >> 8), (uint8_t)(8 + n),
+      0, 1, (uint8_t)number,         number == count ? 1 : 0};
+  memcpy(out + 28, frag_hdr, 8);
+  memcpy(out + 36, msg + off, n);
+  return total;
+}
+
+/* Queues the fragments in the order 3, 1, 2, 5, 4, 6, 7, 7, 8, ...
+ * (count >= 7). */
+static void enqueue_fragments(net *n, const l2tpsec_ike_endpoint *from,
+                              const l2tpsec_ike_endpoint *to,
+                              const uint8_t *msg, size_t len, unsigned count) {
+  static const unsigned head[] = {3, 1, 2, 5, 4, 6, 7, 7};
+  uint8_t out[4096];
+
+  for (unsigned i = 0; i < count + 1; i++) {
+    unsigned number = i < 8 ? head[i] : i;
+    size_t out_len = make_fragment(msg, len, number, count, out);
+    assert_true(out_len <= 576 - 28);
+    enqueue(n, from, to, out, out_len);
+  }
+}
+
 static int on_send(void *user_data, const uint8_t *data, size_t len,
                    const l2tpsec_ike_endpoint *local,
                    const l2tpsec_ike_endpoint *remote) {
@@ -154,15 +210,13 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
     to = client_private;
     to.port = inside_port(remote->port);
   }
-  assert_true(n->n < MAX_QUEUE);
-  assert_true(len <= sizeof(n->queue[0].data));
-  packet *p = &n->queue[n->n++];
-  p->from = from;
-  p->to = to;
-  memcpy(p->data, data, len);
-  p->len = len;
+  if (n->split_mm5 > 0 && s->is_client && is_encrypted_main_mode(data, len)) {
+    enqueue_fragments(n, &from, &to, data, len, n->split_mm5);
+    return 0;
+  }
+  enqueue(n, &from, &to, data, len);
   if (n->corrupt_sig && s->is_client && is_encrypted_main_mode(data, len))
-    corrupt_signature(p->data, len);
+    corrupt_signature(n->queue[n->n - 1].data, len);
   return 0;
 }
 
@@ -321,7 +375,9 @@ static void rsa_both_sides(void **state) {
   cs.local_id_type = L2TPSEC_IKE_ID_USER_FQDN;
   cs.local_id = "bob@example.com";
   cs.remote_id = "vpn.example.com";
+  cs.frag_size = 544;
   server_settings(&ss, &n, &f, "server_rsa");
+  ss.frag_size = 544;
   net_start(&n, &cs, &ss, false);
   run_handshake(&n);
 
@@ -329,6 +385,10 @@ static void rsa_both_sides(void **state) {
   expect_no_auth_drops(&n.client);
   expect_no_auth_drops(&n.server);
   assert_non_null(strstr(n.server.log, "established"));
+  /* Both sent the FRAGMENTATION vendor ID, and MM5 and MM6 exceed the
+   * frag_size of 544 bytes. */
+  assert_int_equal(stats_of(&n.server).frag_reassembled, 1);
+  assert_int_equal(stats_of(&n.client).frag_reassembled, 1);
   net_free(&n, &f);
 }
 
@@ -479,6 +539,7 @@ static void bad_signature_rejected(void **state) {
   cert_settings(&cs, &n, 0, &f, "client_rsa", "client_rsa");
   cs.local_id_type = L2TPSEC_IKE_ID_USER_FQDN;
   cs.local_id = "bob@example.com";
+  cs.frag_size = 0; /* whole messages, so the wire can find the SIG */
   server_settings(&ss, &n, &f, "server_rsa");
   net_start(&n, &cs, &ss, false);
   n.corrupt_sig = true;
@@ -506,6 +567,62 @@ static void method_mismatch_no_proposal(void **state) {
 
   assert_int_equal(n.server.ike_up, 0);
   assert_true(stats_of(&n.server).drop_no_proposal >= 1);
+  net_free(&n, &f);
+}
+
+/* ---- IKE fragmentation ------------------------------------------------- */
+
+/* A client with a two-certificate RSA chain whose MM5 the wire splits
+ * into `count` fragments; it does not fragment by itself. */
+static void start_chain_client(net *n, files *f, unsigned count) {
+  l2tpsec_ike_settings cs, ss;
+
+  cert_settings(&cs, n, 0, f, "client_chain_full", "client_chain");
+  cs.local_id_type = L2TPSEC_IKE_ID_USER_FQDN;
+  cs.local_id = "carol@example.com";
+  cs.frag_size = 0;
+  server_settings(&ss, n, f, "server_rsa");
+  ss.frag_size = 544;
+  net_start(n, &cs, &ss, false);
+  n->split_mm5 = count;
+}
+
+/* Windows fragments at about 600 bytes, so a certificate MM5 takes more
+ * than 16 fragments: 24 must reassemble, in any order, with a duplicate,
+ * and the server must fragment its MM6 back. */
+static void windows_fragments_reassembled(void **state) {
+  net n = {0};
+  files f = {0};
+
+  (void)state;
+  start_chain_client(&n, &f, 24);
+  run_handshake(&n);
+
+  expect_established(&n);
+  l2tpsec_ike_stats server = stats_of(&n.server);
+  l2tpsec_ike_stats client = stats_of(&n.client);
+  assert_int_equal(server.frag_reassembled, 1);
+  assert_true(server.drop_duplicate >= 1);
+  assert_int_equal(server.drop_fragment, 0);
+  assert_true(server.frag_sent >= 2);
+  assert_int_equal(client.frag_reassembled, 1);
+  net_free(&n, &f);
+}
+
+/* Over the default cap of 64 fragments the set is discarded and
+ * logged, and nothing is established. */
+static void fragments_over_cap_dropped(void **state) {
+  net n = {0};
+  files f = {0};
+
+  (void)state;
+  start_chain_client(&n, &f, 65);
+  run_handshake(&n);
+
+  assert_int_equal(n.server.ike_up, 0);
+  assert_true(stats_of(&n.server).drop_fragment >= 1);
+  assert_int_equal(stats_of(&n.server).frag_reassembled, 0);
+  assert_non_null(strstr(n.server.log, "over the limit"));
   net_free(&n, &f);
 }
 
@@ -569,6 +686,8 @@ int main(void) {
       cmocka_unit_test(remote_id_mismatch_rejected),
       cmocka_unit_test(bad_signature_rejected),
       cmocka_unit_test(method_mismatch_no_proposal),
+      cmocka_unit_test(windows_fragments_reassembled),
+      cmocka_unit_test(fragments_over_cap_dropped),
       cmocka_unit_test(settings_checked),
   };
   return cmocka_run_group_tests(tests, make_certs, remove_certs);
