@@ -6,7 +6,11 @@
  * --ping sends its own echo requests to the peer's inner address.
  *
  *   charon_peer --local A --remote B --inner-local A2 --inner-remote B2
- *               --psk SECRET [--initiate] [--ping] [--seconds N]
+ *               (--psk SECRET | --cert PEM --key PEM --ca PEM)
+ *               [--initiate] [--ping] [--seconds N]
+ *
+ * With --cert, main mode authenticates with RSA or ECDSA signatures and
+ * the ID is our outer address, which the certificate must carry.
  *
  * It prints one "event ..." line to stdout per milestone (ike_sa_up,
  * child_sa_up, echo_request_in, echo_reply_out, echo_request_out,
@@ -45,6 +49,7 @@
 typedef struct options {
   struct in_addr local, remote, inner_local, inner_remote;
   const char *psk;
+  const char *cert_file, *key_file, *ca_file;
   bool initiate;
   bool ping;
   int seconds;
@@ -394,7 +399,8 @@ static void print_counters(const peer *p) {
 
   l2tpsec_ike_get_stats(p->ike, &st);
   printf("ike_sas_established=%llu\nchild_sas_established=%llu\n"
-         "ike_drops=%llu\nesp_decrypted=%u\nesp_errors=%u\nesp_sent=%u\n"
+         "ike_drops=%llu\ndrop_cert=%llu\nesp_decrypted=%u\n"
+         "esp_errors=%u\nesp_sent=%u\n"
          "echo_requests_in=%u\necho_replies_out=%u\n"
          "echo_requests_out=%u\necho_replies_in=%u\n",
          (unsigned long long)st.ike_sas_established,
@@ -402,8 +408,9 @@ static void print_counters(const peer *p) {
          (unsigned long long)(st.drop_malformed + st.drop_unknown_sa +
                               st.drop_unexpected + st.drop_decrypt +
                               st.drop_integrity + st.drop_no_proposal),
-         p->esp_decrypted, p->esp_errors, p->esp_sent, p->echo_requests_in,
-         p->echo_replies_out, p->echo_requests_out, p->echo_replies_in);
+         (unsigned long long)st.drop_cert, p->esp_decrypted, p->esp_errors,
+         p->esp_sent, p->echo_requests_in, p->echo_replies_out,
+         p->echo_requests_out, p->echo_replies_in);
   fflush(stdout);
 }
 
@@ -412,8 +419,8 @@ static void print_counters(const peer *p) {
 static void usage(void) {
   fprintf(stderr,
           "usage: charon_peer --local ADDR --remote ADDR --inner-local ADDR "
-          "--inner-remote ADDR --psk SECRET [--initiate] [--ping] "
-          "[--seconds N]\n");
+          "--inner-remote ADDR (--psk SECRET | --cert PEM --key PEM --ca "
+          "PEM) [--initiate] [--ping] [--seconds N]\n");
   exit(2);
 }
 
@@ -454,13 +461,21 @@ static void parse_options(int argc, char **argv, options *o) {
       o->inner_remote = parse_addr(arg, val);
     else if (strcmp(arg, "--psk") == 0)
       o->psk = val;
+    else if (strcmp(arg, "--cert") == 0)
+      o->cert_file = val;
+    else if (strcmp(arg, "--key") == 0)
+      o->key_file = val;
+    else if (strcmp(arg, "--ca") == 0)
+      o->ca_file = val;
     else if (strcmp(arg, "--seconds") == 0)
       o->seconds = atoi(val);
     else
       usage();
   }
-  if (o->psk == NULL || o->local.s_addr == 0 || o->remote.s_addr == 0 ||
-      o->inner_local.s_addr == 0 || o->inner_remote.s_addr == 0)
+  bool cert_set = o->cert_file && o->key_file && o->ca_file;
+  if ((o->psk == NULL) == !cert_set || o->local.s_addr == 0 ||
+      o->remote.s_addr == 0 || o->inner_local.s_addr == 0 ||
+      o->inner_remote.s_addr == 0)
     usage();
 }
 
@@ -471,19 +486,73 @@ static l2tpsec_ike_selector host_selector(struct in_addr a) {
   return sel;
 }
 
+/* Reads a whole file; exits with a message when it cannot. */
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  uint8_t *buf = NULL;
+  long size = -1;
+
+  if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+    size = ftell(f);
+  if (size > 0 && fseek(f, 0, SEEK_SET) == 0)
+    buf = malloc((size_t)size);
+  if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    fprintf(stderr, "charon_peer: reading %s failed: %s\n", path,
+            strerror(errno));
+    exit(2);
+  }
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
+/* PEM files read for certificate authentication. */
+typedef struct credentials {
+  uint8_t *cert, *key, *ca;
+  size_t cert_len, key_len, ca_len;
+} credentials;
+
+/* Reads the certificate files into c and points s at them. */
+static void load_certs(const options *o, credentials *c,
+                       l2tpsec_ike_settings *s) {
+  c->cert = read_file(o->cert_file, &c->cert_len);
+  c->key = read_file(o->key_file, &c->key_len);
+  c->ca = read_file(o->ca_file, &c->ca_len);
+  s->cert = c->cert;
+  s->cert_len = c->cert_len;
+  s->private_key = c->key;
+  s->private_key_len = c->key_len;
+  s->ca_certs = c->ca;
+  s->ca_certs_len = c->ca_len;
+  s->local_id_type = L2TPSEC_IKE_ID_ADDRESS;
+  s->unix_time_origin =
+      (int64_t)time(NULL) - (int64_t)(now_ns() / L2TPSEC_SECONDS);
+}
+
 static void create_ike(peer *p) {
+  credentials creds = {0};
   l2tpsec_ike_settings s;
   const l2tpsec_ike_callbacks cb = {
       .send = on_ike_send, .child_sa_up = on_child_up, .ike_sa_up = on_ike_up};
 
   l2tpsec_ike_settings_default(&s);
   s.log = (l2tpsec_log){print_log, NULL, L2TPSEC_LOG_INFO};
-  s.psk = (const uint8_t *)p->opt.psk;
-  s.psk_len = strlen(p->opt.psk);
+  if (p->opt.psk != NULL) {
+    s.psk = (const uint8_t *)p->opt.psk;
+    s.psk_len = strlen(p->opt.psk);
+  } else {
+    load_certs(&p->opt, &creds, &s);
+  }
   s.tunnel = true;
   s.tunnel_local = host_selector(p->opt.inner_local);
   s.tunnel_remote = host_selector(p->opt.inner_remote);
   int err = l2tpsec_ike_new(&p->ike, &s, &cb, p);
+  /* l2tpsec_ike_new copied the credentials. */
+  free(creds.cert);
+  if (creds.key != NULL)
+    l2tpsec_wipe(creds.key, creds.key_len);
+  free(creds.key);
+  free(creds.ca);
   if (err != 0) {
     fprintf(stderr, "charon_peer: creating the IKE endpoint failed: %s\n",
             l2tpsec_strerror(err));
