@@ -99,6 +99,7 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   ike->next_sa_id = 1;
   l2tpsec__ratelimit_init(&ike->log_limit, L2TPSEC_SECONDS, 10);
   l2tpsec__ratelimit_init(&ike->reply_limit, L2TPSEC_SECONDS, 20);
+  l2tpsec__ratelimit_init(&ike->reject_log_limit, 10 * L2TPSEC_SECONDS, 64);
 
   if (ike->settings.frag_max_count > IKE_FRAG_COUNT_LIMIT)
     ike->settings.frag_max_count = IKE_FRAG_COUNT_LIMIT;
@@ -377,6 +378,7 @@ int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
                       const l2tpsec_ike_endpoint *local,
                       const l2tpsec_ike_endpoint *remote, l2tpsec_tstamp now) {
   ike->stats.rx_datagrams++;
+  ike->rx_now = now;
   return l2tpsec__ike_input_message(ike, data, len, local, remote, now);
 }
 

@@ -165,6 +165,9 @@ struct l2tpsec_ike {
   l2tpsec_ike_stats stats;
   l2tpsec__ratelimit log_limit;
   l2tpsec__ratelimit reply_limit; /* unauthenticated error replies */
+  /* Per-transform rejection lines: one first message may reject dozens. */
+  l2tpsec__ratelimit reject_log_limit;
+  l2tpsec_tstamp rx_now;          /* time of the message being processed */
   char aggressive_id[IKE_ID_MAX]; /* FQDN we send in aggressive mode */
   uint8_t out[IKE_MSG_MAX];       /* message being built */
   uint8_t plain[IKE_MSG_MAX];     /* decrypted message being parsed */

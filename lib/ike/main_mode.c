@@ -228,15 +228,17 @@ static void log_reject(void *user_data, const ike_proposal *prop,
   l2tpsec_ike *ike = user_data;
 
   if (xf == NULL) {
-    L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
-                "proposal %u rejected: %s", prop->number, reason);
+    l2tpsec__log_limited(&ike->settings.log, &ike->reject_log_limit,
+                         ike->rx_now, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
+                         "proposal %u rejected: %s", prop->number, reason);
     return;
   }
-  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
-              "transform %u (%s-%u %s %s auth %u) rejected: %s", xf->number,
-              l2tpsec__ike_cipher_name(IKE_PHASE1, xf->cipher), xf->key_bits,
-              l2tpsec__ike_hash_name(IKE_PHASE1, xf->hash),
-              l2tpsec__ike_group_name(xf->group), xf->auth, reason);
+  l2tpsec__log_limited(
+      &ike->settings.log, &ike->reject_log_limit, ike->rx_now, L2TPSEC_LOG_INFO,
+      L2TPSEC_LOG_IKE, "transform %u (%s-%u %s %s auth %u) rejected: %s",
+      xf->number, l2tpsec__ike_cipher_name(IKE_PHASE1, xf->cipher),
+      xf->key_bits, l2tpsec__ike_hash_name(IKE_PHASE1, xf->hash),
+      l2tpsec__ike_group_name(xf->group), xf->auth, reason);
 }
 
 /* Selects our transform from the first message's SA with one of the

@@ -587,15 +587,17 @@ static void log_reject(void *user_data, const ike_proposal *prop,
                        const ike_xform *xf, const char *reason) {
   l2tpsec_ike *ike = user_data;
 
-  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE,
-              "ESP proposal %u transform %u (%s-%u %s PFS %s encapsulation "
-              "%u) rejected: %s",
-              prop->number, xf ? xf->number : 0,
-              xf ? l2tpsec__ike_cipher_name(IKE_PHASE2, xf->cipher) : "-",
-              xf ? xf->key_bits : 0,
-              xf ? l2tpsec__ike_hash_name(IKE_PHASE2, xf->integ) : "-",
-              xf ? l2tpsec__ike_group_name(xf->group) : "-", xf ? xf->encap : 0,
-              reason);
+  l2tpsec__log_limited(
+      &ike->settings.log, &ike->reject_log_limit, ike->rx_now, L2TPSEC_LOG_INFO,
+      L2TPSEC_LOG_IKE,
+      "ESP proposal %u transform %u (%s-%u %s PFS %s encapsulation "
+      "%u) rejected: %s",
+      prop->number, xf ? xf->number : 0,
+      xf ? l2tpsec__ike_cipher_name(IKE_PHASE2, xf->cipher) : "-",
+      xf ? xf->key_bits : 0,
+      xf ? l2tpsec__ike_hash_name(IKE_PHASE2, xf->integ) : "-",
+      xf ? l2tpsec__ike_group_name(xf->group) : "-", xf ? xf->encap : 0,
+      reason);
 }
 
 /* Picks the ESP transform; PFS is taken only with a KE of its group. */
