@@ -123,6 +123,8 @@ typedef struct l2tpsec_server_stats {
   uint64_t dropped_selector;   /* decrypted, but not UDP to the L2TP port
                                   or from another address than the SA's */
   uint64_t icmp_too_big;       /* ICMP errors sent for oversized packets */
+  uint64_t fragmented;         /* IPv4 packets with DF clear that were split
+                                  to fit the client's MRU */
   size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;

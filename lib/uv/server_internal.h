@@ -107,6 +107,7 @@ struct l2tpsec_server {
   l2tpsec__ratelimit drop_log;
   uint8_t rx_storage[65536 + 256];
   uint8_t tun_storage[65536 + 256];
+  uint8_t fragment_storage[65536 + 256]; /* one fragment of tun_storage */
 };
 
 /* Receives every datagram of the outer sockets (l2tpsec__rx_fn). */

@@ -17,6 +17,11 @@
 /* PPP pushes up to 4 bytes and L2TP up to 16: plenty of headroom. */
 #define TUN_HEADROOM 192
 
+/* A fragment takes the whole path to the client like a packet read from
+ * the TUN device, so it gets the same room for PPP, L2TP, UDP, ESP and
+ * outer headers. */
+#define FRAGMENT_HEADROOM 256
+
 static uint64_t session_key(uint16_t tunnel_id, uint16_t session_id) {
   return (uint64_t)tunnel_id << 16 | session_id;
 }
@@ -354,6 +359,41 @@ static void answer_too_big(l2tpsec_server *server, l2tpsec_pkt *pkt,
     server->stats.icmp_too_big++;
 }
 
+static void send_to_session(l2tpsec__session *s, l2tpsec_pkt *pkt) {
+  s->packets_out++;
+  s->bytes_out += pkt->len;
+  l2tpsec_ppp_send_ip(s->ppp, pkt, l2tpsec__now());
+}
+
+/*
+ * Splits an IPv4 packet whose sender left DF clear into fragments of at
+ * most `mtu` bytes (RFC 791 section 2.3). The client's IP stack
+ * reassembles them. The session counts the packet once, before the split.
+ */
+static void send_fragments(l2tpsec_server *server, l2tpsec__session *s,
+                           const l2tpsec_pkt *pkt, size_t mtu) {
+  size_t offset = 0;
+  int n;
+
+  s->packets_out++;
+  s->bytes_out += pkt->len;
+  server->stats.fragmented++;
+  for (;;) {
+    l2tpsec_pkt fragment;
+
+    l2tpsec_pkt_init(&fragment, server->fragment_storage,
+                     sizeof(server->fragment_storage), FRAGMENT_HEADROOM);
+    n = l2tpsec__ipv4_fragment(pkt->data, pkt->len, mtu, &offset, fragment.data,
+                               l2tpsec_pkt_tailroom(&fragment));
+    if (n <= 0)
+      break;
+    fragment.len = (size_t)n;
+    l2tpsec_ppp_send_ip(s->ppp, &fragment, l2tpsec__now());
+  }
+  if (n < 0)
+    server->stats.dropped_malformed++;
+}
+
 void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt) {
   l2tpsec__ip_info info;
   l2tpsec__session *s;
@@ -377,15 +417,18 @@ void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt) {
   }
 
   mtu = l2tpsec_ppp_peer_mru(s->ppp);
-  if (l2tpsec__mtu_check(pkt->data, pkt->len, mtu) != L2TPSEC__MTU_FITS) {
-    /* TODO: fragment DF-clear packets with l2tpsec__ipv4_fragment. */
-    answer_too_big(server, pkt, mtu);
-    return;
-  }
   l2tpsec__tcp_clamp_mss(pkt->data, pkt->len, (uint16_t)(mtu - 40));
-  s->packets_out++;
-  s->bytes_out += pkt->len;
-  l2tpsec_ppp_send_ip(s->ppp, pkt, l2tpsec__now());
+  switch (l2tpsec__mtu_check(pkt->data, pkt->len, mtu)) {
+  case L2TPSEC__MTU_FITS:
+    send_to_session(s, pkt);
+    break;
+  case L2TPSEC__MTU_FRAGMENT:
+    send_fragments(server, s, pkt, mtu);
+    break;
+  default:
+    answer_too_big(server, pkt, mtu);
+    break;
+  }
 }
 
 /* ---- Status ---- */

@@ -77,6 +77,8 @@ static void on_deliver_ip(void *user_data, l2tpsec_pkt *packet) {
   /* ICMP (protocol 1) type 0: an echo reply. */
   if (packet->len >= 28 && packet->data[9] == 1 && packet->data[20] == 0)
     p->echo_replies++;
+  if (p->on_ip != NULL)
+    p->on_ip(p, packet->data, packet->len);
 }
 
 static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {

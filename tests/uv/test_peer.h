@@ -35,6 +35,8 @@ struct test_peer {
   int echo_replies;       /* ICMP echo replies received through PPP */
   l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
   int child_sas;          /* ESP SA pairs installed, rekeys included */
+  /* Optional: receives every IP packet that PPP delivers. */
+  void (*on_ip)(struct test_peer *p, const uint8_t *packet, size_t len);
 };
 
 /*
