@@ -99,15 +99,55 @@ ip netns exec "$srv" taskset -c 0 iperf3 -s >/dev/null 2>&1 &
 pids="$pids $!"
 sleep 0.5
 
+# Prints PIDS and the PIDs of all their descendants.
+descendants() {
+  ps -e -o pid= -o ppid= | awk -v roots="$*" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+    { parent[$1] = $2 }
+    END {
+      for (changed = 1; changed;) {
+        changed = 0
+        for (p in parent)
+          if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; changed = 1 }
+      }
+      for (p in keep) print p
+    }'
+}
+
+# Prints the CPU time, user plus system in clock ticks, that PIDS and
+# their descendants have used so far.
+cpu_ticks() {
+  total=0
+  for p in $(descendants "$@"); do
+    t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
 # Runs the three iperf3 measurements towards ADDRESS and stores each
-# report as $work/NAME-{tcp,udp1300,udp64}.json.
-measure() { # NAME ADDRESS
-  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
-    >"$work/$1-tcp.json" || true
-  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
-    -u -b 0 -l 1300 >"$work/$1-udp1300.json" || true
-  ip netns exec "$cli" taskset -c 1 iperf3 -c "$2" -t "$seconds" -J \
-    -u -b 0 -l 64 >"$work/$1-udp64.json" || true
+# report as $work/NAME-{tcp,udp1300,udp64}.json. With PIDS (the VPN's
+# processes), it also stores the CPU time they used during each run, in
+# clock ticks, and the ticks per second, as NAME-CASE.cpu.
+measure() { # NAME ADDRESS [PIDS...]
+  name=$1
+  address=$2
+  shift 2
+  for case in tcp udp1300 udp64; do
+    case $case in
+    tcp) options="" ;;
+    udp1300) options="-u -b 0 -l 1300" ;;
+    udp64) options="-u -b 0 -l 64" ;;
+    esac
+    before=$(cpu_ticks "$@")
+    # shellcheck disable=SC2086
+    ip netns exec "$cli" taskset -c 1 iperf3 -c "$address" -t "$seconds" \
+      -J $options >"$work/$name-$case.json" || true
+    after=$(cpu_ticks "$@")
+    if [ $# -gt 0 ]; then
+      echo "$((after - before)) $(getconf CLK_TCK)" >"$work/$name-$case.cpu"
+    fi
+  done
 }
 
 measure anchor 198.51.100.1
@@ -144,7 +184,7 @@ measure_ours() { # NAME ESP-PROPOSAL
     >"$work/$1-client.log" 2>&1 &
   cpid=$!
   if wait_for "$work/$1-client.log" "connected: address"; then
-    measure "$1" 192.0.2.1
+    measure "$1" 192.0.2.1 "$spid" "$cpid"
   else
     echo "bench/path.sh: $1: the client did not connect:" \
       "$(cat "$work/$1-client.log")" >&2

@@ -16,7 +16,7 @@ CASES = ("tcp", "udp1300", "udp64")
 
 
 def received(report):
-    """Return (Mbit/s, packets/s) at the receiver, or an error text."""
+    """Return (Mbit/s, packets/s, bytes) at the receiver, or an error."""
     if "error" in report:
         return report["error"]
     total = report["end"]["sum_received"]
@@ -24,8 +24,18 @@ def received(report):
     mbps = total["bits_per_second"] / 1e6
     packets = total.get("packets")
     if packets is None:
-        return mbps, None
-    return mbps, (packets - total.get("lost_packets", 0)) / seconds
+        return mbps, None, total["bytes"]
+    pps = (packets - total.get("lost_packets", 0)) / seconds
+    return mbps, pps, total["bytes"]
+
+
+def cpu_seconds(path):
+    """Return the CPU seconds in a .cpu file ("TICKS TICKS-PER-SECOND")."""
+    try:
+        ticks, hertz = path.read_text().split()
+        return int(ticks) / int(hertz)
+    except (OSError, ValueError):
+        return None
 
 
 def load(path):
@@ -43,7 +53,7 @@ def anchor_mean(work, case):
     good = [run for run in runs if not isinstance(run, str)]
     if not good:
         return runs[0] if runs else "no anchor run"
-    return (sum(run[0] for run in good) / len(good), None)
+    return (sum(run[0] for run in good) / len(good), None, None)
 
 
 def main():
@@ -78,6 +88,11 @@ def main():
                     record["pps"] = round(result[1])
                 record["anchor_Mbps"] = round(anchor[0], 1)
                 record["ratio"] = round(result[0] / anchor[0], 4)
+                cpu = cpu_seconds(work / f"{setup}-{case}.cpu")
+                if cpu is not None and result[2]:
+                    # Both VPN ends, per MB that reached the receiver.
+                    record["cpu_ms_per_MB"] = round(
+                        cpu * 1000 / (result[2] / 1e6), 3)
             print(json.dumps(record))
 
 

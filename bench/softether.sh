@@ -94,7 +94,8 @@ softether_measure() {
     --route 192.0.2.1 >"$work/softether-client.log" 2>&1 &
   se_client=$!
   if wait_for "$work/softether-client.log" "connected: address"; then
-    measure softether-aes128-sha1 192.0.2.1
+    measure softether-aes128-sha1 192.0.2.1 "$(cat "$work/softether.pid")" \
+      "$se_client"
   else
     echo "bench/path.sh: our client did not connect to SoftEther:" >&2
     sed 's/^/  client: /' "$work/softether-client.log" >&2
