@@ -46,6 +46,7 @@ struct l2tpsec_client {
   uint16_t tunnel_id, session_id;
   l2tpsec_ppp *ppp;
   bool up, down_reported, ppp_dead;
+  bool refresh_pending; /* timers to re-arm when the transport batch ends */
 
   int tun_fd;
   uv_poll_t tun_poll;
@@ -76,7 +77,13 @@ static void report_down(l2tpsec_client *c, const char *reason) {
     c->callbacks.event(c->user_data, &ev);
 }
 
+/* Inside a transport batch the timers are re-armed once, when it ends. */
 static void refresh_timers(l2tpsec_client *c) {
+  if (c->transport != NULL && l2tpsec__transport_batching(c->transport)) {
+    c->refresh_pending = true;
+    return;
+  }
+  c->refresh_pending = false;
   l2tpsec__loop_timer_set(&c->timer, &c->ike_timer,
                           l2tpsec_ike_next_deadline(c->ike));
   l2tpsec__loop_timer_set(&c->timer, &c->l2tp_timer,
@@ -432,6 +439,8 @@ static void on_l2tp_recv(void *user_data, uint16_t tunnel_id,
 static void on_tun(uv_poll_t *handle, int status, int events) {
   l2tpsec_client *c = handle->data;
 
+  /* The ESP packets of this burst leave with one sendmmsg(2) call. */
+  l2tpsec__transport_batch_begin(c->transport);
   for (int i = 0; i < 64; i++) {
     l2tpsec_pkt pkt;
     ssize_t n;
@@ -444,6 +453,7 @@ static void on_tun(uv_poll_t *handle, int status, int events) {
     if (c->up && !c->ppp_dead)
       l2tpsec_ppp_send_ip(c->ppp, &pkt, l2tpsec__now());
   }
+  l2tpsec__transport_batch_end(c->transport);
   refresh_timers(c);
 }
 
@@ -550,6 +560,13 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   return l2tpsec_l2tp_new(&c->lac, &ls, &lcb, c);
 }
 
+static void on_batch_end(void *user_data) {
+  l2tpsec_client *c = user_data;
+
+  if (c->refresh_pending)
+    refresh_timers(c);
+}
+
 static int open_transport(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   const char *addresses[1] = {s->local_address};
   l2tpsec__transport_settings ts;
@@ -560,6 +577,7 @@ static int open_transport(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   ts.ike_port = s->ike_port;
   ts.natt_port = s->natt_port;
   ts.log = s->log;
+  ts.batch_end = on_batch_end;
   return l2tpsec__transport_new(&c->transport, c->loop, &ts, on_outer, c);
 }
 

@@ -162,6 +162,7 @@ static int open_transport(l2tpsec_server *server,
   ts.l2tp_port = s->allow_plain_l2tp ? s->l2tp_port : 0;
   ts.raw_esp = s->raw_esp;
   ts.log = s->log;
+  ts.batch_end = l2tpsec__server_batch_end;
   return l2tpsec__transport_new(&server->transport, server->loop, &ts,
                                 l2tpsec__server_on_outer, server);
 }

@@ -567,7 +567,18 @@ static void on_esp_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
   l2tpsec__server_refresh_timers(server);
 }
 
+/*
+ * Inside a transport batch the timers are re-armed once when the batch
+ * ends (l2tpsec__server_batch_end), because computing the ESP table's
+ * next deadline walks every SA and would cost more than the packet.
+ */
 void l2tpsec__server_refresh_timers(l2tpsec_server *server) {
+  if (server->transport != NULL &&
+      l2tpsec__transport_batching(server->transport)) {
+    server->refresh_pending = true;
+    return;
+  }
+  server->refresh_pending = false;
   l2tpsec__loop_timer_set(&server->timer, &server->l2tp_timer,
                           l2tpsec_l2tp_next_deadline(server->l2tp));
   l2tpsec__loop_timer_set(&server->timer, &server->esp_timer,
@@ -575,6 +586,13 @@ void l2tpsec__server_refresh_timers(l2tpsec_server *server) {
   if (server->ike != NULL)
     l2tpsec__loop_timer_set(&server->timer, &server->ike_timer,
                             l2tpsec_ike_next_deadline(server->ike));
+}
+
+void l2tpsec__server_batch_end(void *user_data) {
+  l2tpsec_server *server = user_data;
+
+  if (server->refresh_pending)
+    l2tpsec__server_refresh_timers(server);
 }
 
 int l2tpsec__server_layers_init(l2tpsec_server *server) {

@@ -101,6 +101,7 @@ struct l2tpsec_server {
 
   l2tpsec__loop_timer timer;
   bool timer_open;
+  bool refresh_pending; /* timers to re-arm when the transport batch ends */
   int pending_closes;
 
   l2tpsec_server_stats stats;
@@ -124,6 +125,10 @@ int l2tpsec__server_layers_init(l2tpsec_server *server);
 
 /* Frees every session, connection and layer object. */
 void l2tpsec__server_layers_free(l2tpsec_server *server);
+
+/* Re-arms the timers deferred during a transport batch
+ * (l2tpsec__transport_settings.batch_end). */
+void l2tpsec__server_batch_end(void *user_data);
 
 /* Re-arms the L2TP endpoint's and the ESP table's timers. */
 void l2tpsec__server_refresh_timers(l2tpsec_server *server);

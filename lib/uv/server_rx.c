@@ -12,6 +12,9 @@
 void l2tpsec__server_on_tun(uv_poll_t *handle, int status, int events) {
   l2tpsec_server *server = handle->data;
 
+  /* The ESP packets of this burst leave with one sendmmsg(2) call per
+   * socket. */
+  l2tpsec__transport_batch_begin(server->transport);
   for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
     l2tpsec_pkt pkt;
     ssize_t n;
@@ -25,6 +28,7 @@ void l2tpsec__server_on_tun(uv_poll_t *handle, int status, int events) {
     server->stats.tun_received++;
     l2tpsec__server_route_inner(server, &pkt);
   }
+  l2tpsec__transport_batch_end(server->transport);
   l2tpsec__server_reap(server);
   l2tpsec__server_refresh_timers(server);
 }

@@ -11,6 +11,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/timer_heap.c
   ${CMAKE_CURRENT_LIST_DIR}/loop_timer.c
   ${CMAKE_CURRENT_LIST_DIR}/transport.c
+  ${CMAKE_CURRENT_LIST_DIR}/send_queue.c
   ${CMAKE_CURRENT_LIST_DIR}/tun.c
   ${CMAKE_CURRENT_LIST_DIR}/server.c
   ${CMAKE_CURRENT_LIST_DIR}/server_rx.c

@@ -9,6 +9,7 @@
 #include "core/ratelimit.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/esp.h"
+#include "uv/send_queue.h"
 #include "uv/transport.h"
 
 /* RFC 3948 section 2.2: four zero bytes in front of IKE on port 4500. */
@@ -19,6 +20,18 @@ enum role { ROLE_IKE, ROLE_NATT, ROLE_L2TP, ROLE_RAW, ROLE_COUNT };
 /* Raw datagrams read per wakeup, so one busy socket cannot starve the
  * others. */
 #define RAW_READS_PER_WAKEUP 64
+
+/* Raw datagrams one recvmmsg(2) call reads, and the room for each. */
+#define RAW_BATCH 32
+/* NOTE: a raw ESP datagram longer than this (an outer packet larger than
+ * a 9000-byte jumbo frame, reassembled) is truncated and dropped. */
+#define RAW_SLOT 9216
+
+/* libuv reads up to 20 datagrams per recvmmsg(2) call, each into its
+ * own 64 KiB piece of the buffer that alloc_buf returns (libuv 1.44,
+ * UV_UDP_RECVMMSG). */
+#define UDP_MMSG_CHUNKS 20
+#define UDP_MMSG_CHUNK 65536
 
 struct sock {
   union {
@@ -41,13 +54,18 @@ struct l2tpsec__transport {
   uv_loop_t *loop;
   l2tpsec_log log;
   l2tpsec__rx_fn rx;
+  void (*batch_end)(void *user_data);
   void *user_data;
   struct listener *listeners;
   size_t listener_count;
   size_t pending_closes;
   l2tpsec__transport_stats stats;
   l2tpsec__ratelimit drop_log;
-  uint8_t buf[65536];
+  int batch_depth;            /* open l2tpsec__transport_batch_begin calls */
+  bool udp_batch;             /* inside one libuv recvmmsg(2) delivery */
+  l2tpsec__send_queue *queue; /* ESP sent during a batch */
+  uint8_t (*raw_slots)[RAW_SLOT]; /* RAW_BATCH receive buffers */
+  uint8_t *udp_buf;               /* UDP_MMSG_CHUNKS * CHUNK */
 };
 
 static l2tpsec_tstamp now_ns(void) {
@@ -57,8 +75,8 @@ static l2tpsec_tstamp now_ns(void) {
 static void alloc_buf(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   struct sock *s = handle->data;
 
-  buf->base = (char *)s->transport->buf;
-  buf->len = sizeof(s->transport->buf);
+  buf->base = (char *)s->transport->udp_buf;
+  buf->len = UDP_MMSG_CHUNKS * UDP_MMSG_CHUNK;
 }
 
 static void deliver(struct sock *s, enum l2tpsec__rx_kind kind,
@@ -99,10 +117,22 @@ static void deliver_natt(struct sock *s, const struct sockaddr *peer,
 static void on_udp_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *peer, unsigned flags) {
   struct sock *s = handle->data;
+  l2tpsec__transport *t = s->transport;
   const uint8_t *data = (const uint8_t *)buf->base;
 
+  /* libuv delivers the datagrams of one recvmmsg(2) call flagged as
+   * chunks, then calls once more with UV_UDP_MMSG_FREE: their replies
+   * go out together. */
+  if ((flags & UV_UDP_MMSG_CHUNK) && !t->udp_batch) {
+    t->udp_batch = true;
+    l2tpsec__transport_batch_begin(t);
+  }
+  if ((flags & UV_UDP_MMSG_FREE) && t->udp_batch) {
+    t->udp_batch = false;
+    l2tpsec__transport_batch_end(t);
+  }
   if (nread < 0) {
-    s->transport->stats.recv_errors++;
+    t->stats.recv_errors++;
     return;
   }
   if (peer == NULL)
@@ -134,23 +164,56 @@ static void deliver_raw(struct sock *s, const struct sockaddr *peer,
   deliver(s, L2TPSEC__RX_ESP_RAW, peer, data + ihl, len - ihl);
 }
 
+/* Reads up to RAW_BATCH datagrams with one recvmmsg(2) call and
+ * delivers them. Returns how many it read, or -1 when none was waiting. */
+static int read_raw_batch(struct sock *s) {
+  l2tpsec__transport *t = s->transport;
+  struct sockaddr_storage peers[RAW_BATCH];
+  struct iovec iov[RAW_BATCH];
+  struct mmsghdr msgs[RAW_BATCH];
+  int n;
+
+  memset(msgs, 0, sizeof(msgs));
+  for (int i = 0; i < RAW_BATCH; i++) {
+    iov[i].iov_base = t->raw_slots[i];
+    iov[i].iov_len = RAW_SLOT;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &peers[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+  }
+  n = recvmmsg(s->raw_fd, msgs, RAW_BATCH, MSG_DONTWAIT, NULL);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      t->stats.recv_errors++;
+    return -1;
+  }
+
+  for (int i = 0; i < n; i++) {
+    if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+      t->stats.invalid_raw++;
+      continue;
+    }
+    deliver_raw(s, (const struct sockaddr *)&peers[i], t->raw_slots[i],
+                msgs[i].msg_len);
+  }
+  return n;
+}
+
 static void on_raw_readable(uv_poll_t *handle, int status, int events) {
   struct sock *s = handle->data;
   l2tpsec__transport *t = s->transport;
+  int received = 0;
 
-  for (int i = 0; i < RAW_READS_PER_WAKEUP; i++) {
-    struct sockaddr_storage peer;
-    socklen_t peer_len = sizeof(peer);
-    ssize_t n = recvfrom(s->raw_fd, t->buf, sizeof(t->buf), MSG_DONTWAIT,
-                         (struct sockaddr *)&peer, &peer_len);
+  l2tpsec__transport_batch_begin(t);
+  while (received < RAW_READS_PER_WAKEUP) {
+    int n = read_raw_batch(s);
 
-    if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        t->stats.recv_errors++;
-      return;
-    }
-    deliver_raw(s, (const struct sockaddr *)&peer, t->buf, (size_t)n);
+    if (n < RAW_BATCH)
+      break;
+    received += n;
   }
+  l2tpsec__transport_batch_end(t);
 }
 
 static int parse_address(const char *text, uint16_t port,
@@ -175,7 +238,7 @@ static int open_udp(l2tpsec__transport *t, struct sock *s, const char *text) {
       s->endpoint.local.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0;
   int rv;
 
-  rv = uv_udp_init(t->loop, &s->h.udp);
+  rv = uv_udp_init_ex(t->loop, &s->h.udp, AF_UNSPEC | UV_UDP_RECVMMSG);
   if (rv != 0)
     return L2TPSEC_ERR_NOMEM;
   s->open = true;
@@ -268,6 +331,14 @@ static int open_listener(l2tpsec__transport *t, size_t index, const char *text,
   return 0;
 }
 
+static void free_transport(l2tpsec__transport *t) {
+  free(t->listeners);
+  free(t->queue);
+  free(t->raw_slots);
+  free(t->udp_buf);
+  free(t);
+}
+
 void l2tpsec__transport_settings_default(l2tpsec__transport_settings *s) {
   memset(s, 0, sizeof(*s));
   s->ike_port = 500;
@@ -287,14 +358,20 @@ int l2tpsec__transport_new(l2tpsec__transport **ptransport, uv_loop_t *loop,
     return L2TPSEC_ERR_NOMEM;
   t->listeners = calloc(settings->address_count ? settings->address_count : 1,
                         sizeof(*t->listeners));
-  if (t->listeners == NULL) {
-    free(t);
+  t->queue = malloc(sizeof(*t->queue));
+  t->raw_slots = malloc(RAW_BATCH * sizeof(*t->raw_slots));
+  t->udp_buf = malloc(UDP_MMSG_CHUNKS * UDP_MMSG_CHUNK);
+  if (t->listeners == NULL || t->queue == NULL || t->raw_slots == NULL ||
+      t->udp_buf == NULL) {
+    free_transport(t);
     return L2TPSEC_ERR_NOMEM;
   }
+  t->queue->count = 0;
 
   t->loop = loop;
   t->log = settings->log;
   t->rx = rx;
+  t->batch_end = settings->batch_end;
   t->user_data = user_data;
   t->listener_count = settings->address_count;
   l2tpsec__ratelimit_init(&t->drop_log, L2TPSEC_SECONDS, 5);
@@ -315,8 +392,7 @@ static void on_closed(uv_handle_t *handle) {
 
   if (--t->pending_closes > 0)
     return;
-  free(t->listeners);
-  free(t);
+  free_transport(t);
 }
 
 void l2tpsec__transport_close(l2tpsec__transport *t) {
@@ -328,9 +404,12 @@ void l2tpsec__transport_close(l2tpsec__transport *t) {
     for (int role = 0; role < ROLE_COUNT; role++)
       t->pending_closes += t->listeners[i].socks[role].open;
   }
+  /* Queued datagrams would go to sockets that are about to close. */
+  t->queue->count = 0;
+  t->batch_depth = 0;
+  t->udp_batch = false;
   if (t->pending_closes == 0) {
-    free(t->listeners);
-    free(t);
+    free_transport(t);
     return;
   }
 
@@ -360,11 +439,15 @@ static enum role role_for(enum l2tpsec__rx_kind kind, bool natt) {
   }
 }
 
+static socklen_t sockaddr_len(const struct sockaddr *addr) {
+  return addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                    : sizeof(struct sockaddr_in6);
+}
+
 static int send_raw(struct sock *s, const struct sockaddr *peer,
                     const uint8_t *data, size_t len) {
   struct sockaddr_storage to;
-  socklen_t to_len = peer->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-                                                : sizeof(struct sockaddr_in6);
+  socklen_t to_len = sockaddr_len(peer);
 
   /* Linux rejects an IPv6 raw send whose port is not 0 or the protocol. */
   memcpy(&to, peer, to_len);
@@ -373,6 +456,51 @@ static int send_raw(struct sock *s, const struct sockaddr *peer,
              to_len) < 0)
     return L2TPSEC_ERR_IO;
   return 0;
+}
+
+/*
+ * Queues an ESP datagram while a batch is open. Returns 0 when queued,
+ * or 1 when the caller must send it at once (it does not fit a slot).
+ */
+static int queue_esp(l2tpsec__transport *t, struct sock *s,
+                     const struct sockaddr *peer, const uint8_t *data,
+                     size_t len) {
+  struct sockaddr_storage to;
+  socklen_t to_len = sockaddr_len(peer);
+  uv_os_fd_t fd = s->raw_fd;
+  int rv;
+
+  memcpy(&to, peer, to_len);
+  if (s->role == ROLE_RAW)
+    set_port(&to, 0); /* as send_raw does */
+  else if (uv_fileno(&s->h.handle, &fd) != 0)
+    return 1;
+
+  rv = l2tpsec__send_queue_push(t->queue, fd, (struct sockaddr *)&to, to_len,
+                                data, len);
+  if (rv == L2TPSEC_ERR_LIMIT) {
+    t->stats.send_errors += l2tpsec__send_queue_flush(t->queue);
+    rv = l2tpsec__send_queue_push(t->queue, fd, (struct sockaddr *)&to, to_len,
+                                  data, len);
+  }
+  return rv == 0 ? 0 : 1;
+}
+
+void l2tpsec__transport_batch_begin(l2tpsec__transport *t) {
+  t->batch_depth++;
+}
+
+void l2tpsec__transport_batch_end(l2tpsec__transport *t) {
+  if (t->batch_depth == 0 || --t->batch_depth > 0)
+    return;
+  if (t->queue->count > 0)
+    t->stats.send_errors += l2tpsec__send_queue_flush(t->queue);
+  if (t->batch_end != NULL)
+    t->batch_end(t->user_data);
+}
+
+bool l2tpsec__transport_batching(const l2tpsec__transport *t) {
+  return t->batch_depth > 0;
 }
 
 int l2tpsec__transport_send(l2tpsec__transport *t, enum l2tpsec__rx_kind kind,
@@ -390,6 +518,10 @@ int l2tpsec__transport_send(l2tpsec__transport *t, enum l2tpsec__rx_kind kind,
   s = &t->listeners[endpoint_index].socks[role_for(kind, natt)];
   if (!s->open)
     return L2TPSEC_ERR_NOT_FOUND;
+  if (t->batch_depth > 0 &&
+      (kind == L2TPSEC__RX_ESP_RAW || kind == L2TPSEC__RX_ESP_UDP) &&
+      queue_esp(t, s, peer, data, len) == 0)
+    return 0;
   if (s->role == ROLE_RAW) {
     rv = send_raw(s, peer, data, len);
     t->stats.send_errors += rv != 0;

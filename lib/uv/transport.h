@@ -47,6 +47,10 @@ typedef struct l2tpsec__transport_settings {
   uint16_t l2tp_port; /* 0: no plain L2TP socket; else usually 1701 */
   bool raw_esp;       /* try a raw protocol 50 socket per address */
   l2tpsec_log log;
+  /* Optional: called when the outermost batch ends, after its datagrams
+   * were sent, so the owner can do per-batch work such as re-arming
+   * timers once in place of once per datagram. */
+  void (*batch_end)(void *user_data);
 } l2tpsec__transport_settings;
 
 /* Datagrams the transport dropped before delivery, by reason. */
@@ -86,13 +90,31 @@ void l2tpsec__transport_close(l2tpsec__transport *transport);
  * Sends one message of `kind` from the socket of `endpoint_index` that
  * carries that kind to `peer`, adding the non-ESP marker for IKE on the
  * NAT-T port when `natt` is set. Never blocks: a full socket buffer drops
- * the message. Returns L2TPSEC_ERR_NOT_FOUND when the endpoint has no
+ * the message. Inside a batch, ESP is queued and a send error shows only
+ * in the statistics. Returns L2TPSEC_ERR_NOT_FOUND when the endpoint has no
  * such socket, L2TPSEC_ERR_IO when the send fails.
  */
 int l2tpsec__transport_send(l2tpsec__transport *transport,
                             enum l2tpsec__rx_kind kind, int endpoint_index,
                             bool natt, const struct sockaddr *peer,
                             const uint8_t *data, size_t len);
+
+/*
+ * Opens a batch: until the matching l2tpsec__transport_batch_end, ESP
+ * datagrams passed to l2tpsec__transport_send are queued and then sent
+ * with one sendmmsg(2) call per socket. IKE and plain L2TP still go out
+ * at once. Batches nest. The transport opens one itself around the
+ * datagrams of one receive call, so replies to them are batched too.
+ */
+void l2tpsec__transport_batch_begin(l2tpsec__transport *transport);
+
+/* Closes a batch; closing the outermost one sends what was queued and
+ * calls the batch_end setting. A full socket buffer drops datagrams,
+ * counted in send_errors. */
+void l2tpsec__transport_batch_end(l2tpsec__transport *transport);
+
+/* Returns whether a batch is open. */
+bool l2tpsec__transport_batching(const l2tpsec__transport *transport);
 
 /* Returns the number of listen addresses (endpoint indexes 0 to n-1). */
 size_t l2tpsec__transport_endpoint_count(const l2tpsec__transport *transport);
