@@ -77,12 +77,7 @@ static void report_down(l2tpsec_client *c, const char *reason) {
     c->callbacks.event(c->user_data, &ev);
 }
 
-/* Inside a transport batch the timers are re-armed once, when it ends. */
-static void refresh_timers(l2tpsec_client *c) {
-  if (c->transport != NULL && l2tpsec__transport_batching(c->transport)) {
-    c->refresh_pending = true;
-    return;
-  }
+static void arm_timers(l2tpsec_client *c) {
   c->refresh_pending = false;
   l2tpsec__loop_timer_set(&c->timer, &c->ike_timer,
                           l2tpsec_ike_next_deadline(c->ike));
@@ -92,6 +87,14 @@ static void refresh_timers(l2tpsec_client *c) {
                           c->ppp && !c->ppp_dead
                               ? l2tpsec_ppp_next_deadline(c->ppp)
                               : L2TPSEC_TSTAMP_NEVER);
+}
+
+/* Inside a transport batch the timers are re-armed once, when it ends. */
+static void refresh_timers(l2tpsec_client *c) {
+  if (c->transport != NULL && l2tpsec__transport_batching(c->transport))
+    c->refresh_pending = true;
+  else
+    arm_timers(c);
 }
 
 #define CLIENT_OF(timer, field)                                                \
@@ -564,7 +567,7 @@ static void on_batch_end(void *user_data) {
   l2tpsec_client *c = user_data;
 
   if (c->refresh_pending)
-    refresh_timers(c);
+    arm_timers(c);
 }
 
 static int open_transport(l2tpsec_client *c, const l2tpsec_client_settings *s) {

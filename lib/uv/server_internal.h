@@ -60,6 +60,21 @@ typedef struct l2tpsec__session {
   struct l2tpsec__session *reap_next;
 } l2tpsec__session;
 
+/* ESP datagrams of one receive call, decrypted together with
+ * l2tpsec_esp_decrypt_batch when the transport batch ends. */
+#define L2TPSEC__ESP_BATCH 32
+#define L2TPSEC__ESP_HEADROOM 128
+/* Room for an ESP datagram of a 1500-byte inner packet; larger ones are
+ * decrypted one by one. */
+#define L2TPSEC__ESP_SLOT 2048
+
+typedef struct l2tpsec__esp_batch {
+  size_t count;
+  struct sockaddr_storage peer[L2TPSEC__ESP_BATCH];
+  l2tpsec_pkt pkt[L2TPSEC__ESP_BATCH];
+  uint8_t storage[L2TPSEC__ESP_BATCH][L2TPSEC__ESP_SLOT];
+} l2tpsec__esp_batch;
+
 struct l2tpsec_server {
   uv_loop_t *loop;
   l2tpsec_log log;
@@ -109,6 +124,7 @@ struct l2tpsec_server {
   uint8_t rx_storage[65536 + 256];
   uint8_t tun_storage[65536 + 256];
   uint8_t fragment_storage[65536 + 256]; /* one fragment of tun_storage */
+  l2tpsec__esp_batch esp_batch;
 };
 
 /* Receives every datagram of the outer sockets (l2tpsec__rx_fn). */
@@ -126,8 +142,8 @@ int l2tpsec__server_layers_init(l2tpsec_server *server);
 /* Frees every session, connection and layer object. */
 void l2tpsec__server_layers_free(l2tpsec_server *server);
 
-/* Re-arms the timers deferred during a transport batch
- * (l2tpsec__transport_settings.batch_end). */
+/* Decrypts the ESP queued during a transport batch and re-arms the
+ * timers deferred in it (l2tpsec__transport_settings.batch_end). */
 void l2tpsec__server_batch_end(void *user_data);
 
 /* Re-arms the L2TP endpoint's and the ESP table's timers. */

@@ -491,12 +491,20 @@ void l2tpsec__transport_batch_begin(l2tpsec__transport *t) {
 }
 
 void l2tpsec__transport_batch_end(l2tpsec__transport *t) {
-  if (t->batch_depth == 0 || --t->batch_depth > 0)
+  if (t->batch_depth == 0)
+    return;
+  /* The owner's batch work runs inside the batch, so what it sends is
+   * queued with the rest. It may close the transport, which ends the
+   * batch. */
+  if (t->batch_depth == 1 && t->batch_end != NULL) {
+    t->batch_end(t->user_data);
+    if (t->batch_depth == 0)
+      return;
+  }
+  if (--t->batch_depth > 0)
     return;
   if (t->queue->count > 0)
     t->stats.send_errors += l2tpsec__send_queue_flush(t->queue);
-  if (t->batch_end != NULL)
-    t->batch_end(t->user_data);
 }
 
 bool l2tpsec__transport_batching(const l2tpsec__transport *t) {

@@ -47,9 +47,10 @@ typedef struct l2tpsec__transport_settings {
   uint16_t l2tp_port; /* 0: no plain L2TP socket; else usually 1701 */
   bool raw_esp;       /* try a raw protocol 50 socket per address */
   l2tpsec_log log;
-  /* Optional: called when the outermost batch ends, after its datagrams
-   * were sent, so the owner can do per-batch work such as re-arming
-   * timers once in place of once per datagram. */
+  /* Optional: called when the outermost batch is about to end, before
+   * its datagrams are sent, so the owner can do per-batch work such as
+   * decrypting the batch or re-arming timers once in place of once per
+   * datagram. l2tpsec__transport_batching is still true there. */
   void (*batch_end)(void *user_data);
 } l2tpsec__transport_settings;
 
@@ -108,8 +109,8 @@ int l2tpsec__transport_send(l2tpsec__transport *transport,
  */
 void l2tpsec__transport_batch_begin(l2tpsec__transport *transport);
 
-/* Closes a batch; closing the outermost one sends what was queued and
- * calls the batch_end setting. A full socket buffer drops datagrams,
+/* Closes a batch. Closing the outermost one calls the batch_end setting,
+ * then sends what was queued. A full socket buffer drops datagrams,
  * counted in send_errors. */
 void l2tpsec__transport_batch_end(l2tpsec__transport *transport);
 
