@@ -9,10 +9,13 @@
 #
 # Every figure comes with its ratio to the anchor of the same run:
 # iperf3 over the bare veth pair between the same namespaces, with no
-# VPN, measured first and last. SoftEther VPN Server (Debian softether-vpnserver) runs as a
-# second VPN in the same server namespace when it is installed; see
-# bench/softether.sh. The output is one JSON object per line, then a
-# table (bench/table.py).
+# VPN, measured first and last. Our VPN runs once per crypto backend
+# (mbedtls, openssl) and ESP suite (AES-128-GCM, AES-128-CBC with
+# HMAC-SHA1). SoftEther VPN Server (Debian softether-vpnserver) runs as
+# a second VPN in the same server namespace when it is installed; see
+# bench/softether.sh. Each VPN run also records the CPU time of both VPN
+# ends per MB received. The output is one JSON object per line, then a
+# table (bench/table.py), and with --plot a PNG (bench/path_plot.py).
 #
 # The server side (VPN server and iperf3 server) is pinned to CPU 0 and
 # the client side to CPU 1, so each side has one core at most.
@@ -48,12 +51,16 @@ fail() {
 command -v iperf3 >/dev/null ||
   fail "iperf3 not found; run scripts/install-deps.sh"
 
-build=build-bench-path
-cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DL2TPSEC_TESTS=OFF \
-  -DL2TPSEC_EXAMPLES=ON >/dev/null
-cmake --build $build -j 2 --target l2tpsec-server l2tpsec-client >/dev/null
-server_bin=$root/$build/examples/server/l2tpsec-server
-client_bin=$root/$build/examples/client/l2tpsec-client
+# One build per crypto backend of the data path.
+for backend in mbedtls openssl; do
+  cmake -S . -B build-bench-path-$backend -DCMAKE_BUILD_TYPE=Release \
+    -DL2TPSEC_TESTS=OFF -DL2TPSEC_EXAMPLES=ON \
+    -DL2TPSEC_CRYPTO_BACKEND=$backend >/dev/null
+  cmake --build build-bench-path-$backend -j 2 \
+    --target l2tpsec-server l2tpsec-client >/dev/null
+done
+# The client that connects to SoftEther.
+client_bin=$root/build-bench-path-mbedtls/examples/client/l2tpsec-client
 
 srv=bp$$srv
 cli=bp$$cli
@@ -171,23 +178,27 @@ password = bench-password
 level = notice
 INI
 
-# Connects our client with ESP proposal $2 and measures as $1.
-measure_ours() { # NAME ESP-PROPOSAL
-  ip netns exec "$srv" taskset -c 0 "$server_bin" -c "$work/server.ini" \
-    >"$work/$1-server.log" 2>&1 &
+# Connects our client built with crypto BACKEND to our server, with ESP
+# proposal ESP, and measures as l2tpsec.BACKEND-ESP.
+measure_ours() { # BACKEND ESP
+  build=$root/build-bench-path-$1/examples
+  name=l2tpsec.$1-$2
+  ip netns exec "$srv" taskset -c 0 "$build/server/l2tpsec-server" \
+    -c "$work/server.ini" \
+    >"$work/$name-server.log" 2>&1 &
   spid=$!
-  wait_for "$work/$1-server.log" "ready;" ||
-    fail "l2tpsec-server did not start: $(cat "$work/$1-server.log")"
-  ip netns exec "$cli" taskset -c 1 "$client_bin" --server 198.51.100.1 \
+  wait_for "$work/$name-server.log" "ready;" ||
+    fail "l2tpsec-server did not start: $(cat "$work/$name-server.log")"
+  ip netns exec "$cli" taskset -c 1 "$build/client/l2tpsec-client" --server 198.51.100.1 \
     --local 198.51.100.2 --psk bench-path-pre-shared-key --user bench \
     --password bench-password --esp-proposals "$2" --tun bpcli0 \
-    >"$work/$1-client.log" 2>&1 &
+    >"$work/$name-client.log" 2>&1 &
   cpid=$!
-  if wait_for "$work/$1-client.log" "connected: address"; then
-    measure "$1" 192.0.2.1 "$spid" "$cpid"
+  if wait_for "$work/$name-client.log" "connected: address"; then
+    measure "$name" 192.0.2.1 "$spid" "$cpid"
   else
-    echo "bench/path.sh: $1: the client did not connect:" \
-      "$(cat "$work/$1-client.log")" >&2
+    echo "bench/path.sh: $name: the client did not connect:" \
+      "$(cat "$work/$name-client.log")" >&2
   fi
   kill -INT "$cpid" 2>/dev/null || true
   wait "$cpid" 2>/dev/null || true
@@ -195,8 +206,10 @@ measure_ours() { # NAME ESP-PROPOSAL
   wait "$spid" 2>/dev/null || true
 }
 
-measure_ours l2tpsec-aes128gcm16 aes128gcm16
-measure_ours l2tpsec-aes128-sha1 aes128-sha1
+for backend in mbedtls openssl; do
+  measure_ours $backend aes128gcm16
+  measure_ours $backend aes128-sha1
+done
 
 if [ "$softether" != no ]; then
   if command -v vpnserver >/dev/null && command -v vpncmd >/dev/null; then

@@ -25,17 +25,17 @@ if path_rows:
     print("path: iperf3 through the VPN; ratio = VPN rate / the anchor's")
     print("rate (the same namespaces and veth pair without a VPN); CPU =")
     print("CPU time of both VPN ends per MB received, in ms")
-    print(f"{'vpn':<10} {'suite':<12} {'case':<8} {'Mbit/s':>9} "
+    print(f"{'vpn':<16} {'suite':<12} {'case':<8} {'Mbit/s':>9} "
           f"{'packets/s':>10} {'anchor Mbit/s':>14} {'ratio':>7} "
           f"{'CPU':>7}")
     for r in path_rows:
         if "error" in r:
-            print(f"{r['vpn']:<10} {r['suite']:<12} {r['case']:<8} "
+            print(f"{r['vpn']:<16} {r['suite']:<12} {r['case']:<8} "
                   f"failed: {r['error']}")
             continue
         pps = f"{r['pps']:>10}" if "pps" in r else f"{'':>10}"
         cpu = f"{r['cpu_ms_per_MB']:>7.2f}" if "cpu_ms_per_MB" in r else ""
-        print(f"{r['vpn']:<10} {r['suite']:<12} {r['case']:<8} "
+        print(f"{r['vpn']:<16} {r['suite']:<12} {r['case']:<8} "
               f"{r['Mbps']:>9.1f} {pps} {r['anchor_Mbps']:>14.1f} "
               f"{r['ratio']:>7.3f} {cpu}")
 
