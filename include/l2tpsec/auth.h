@@ -114,11 +114,31 @@ enum l2tpsec_auth_reason {
 L2TPSEC_API const char *
 l2tpsec_auth_reason_name(enum l2tpsec_auth_reason reason);
 
+/* Most Class values an accept carries into accounting, and their size. */
+#define L2TPSEC_AUTH_MAX_CLASS 4
+#define L2TPSEC_AUTH_CLASS_MAX 253
+
+/* Longest address pool name (RADIUS Framed-Pool), with the NUL. */
+#define L2TPSEC_AUTH_POOL_NAME_MAX 64
+
+/* An opaque value the authenticator wants back in accounting records
+ * (RADIUS Class, RFC 2865 section 5.25). */
+typedef struct l2tpsec_auth_class {
+  uint8_t len;
+  uint8_t data[L2TPSEC_AUTH_CLASS_MAX];
+} l2tpsec_auth_class;
+
 /* Session attributes an accept may carry; zero means "not given". */
 typedef struct l2tpsec_auth_attributes {
   bool has_address;      /* a static IPv4 address for this user */
   uint8_t address[4];    /* network byte order */
   uint32_t session_timeout_s; /* 0 = none (RADIUS Session-Timeout) */
+  uint32_t idle_timeout_s;    /* 0 = none (RADIUS Idle-Timeout) */
+  /* Name of the address pool to lease from (RADIUS Framed-Pool); "" for
+   * the default pool. */
+  char pool[L2TPSEC_AUTH_POOL_NAME_MAX];
+  l2tpsec_auth_class classes[L2TPSEC_AUTH_MAX_CLASS];
+  size_t class_count;
 } l2tpsec_auth_attributes;
 
 /* The decision that completes a request. */

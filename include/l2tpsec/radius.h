@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "l2tpsec/auth.h"
 #include "l2tpsec/common.h"
 #include "l2tpsec/log.h"
 #include "l2tpsec/rand.h"
@@ -105,6 +106,21 @@ typedef struct l2tpsec_radius_settings {
   size_t acct_queue_max;         /* accounting records kept (default 512) */
   size_t acct_window;            /* records in flight (default 16) */
   l2tpsec_duration acct_max_age; /* a record is dropped after (1 h) */
+
+  /*
+   * Replay protection of Disconnect-Requests (RFC 5176): a request whose
+   * Event-Timestamp differs from the wall clock by more than
+   * dae_event_window_s (default 300) is dropped without a reply. The
+   * client reads no clock itself: unix_time supplies it, and with NULL
+   * (the default) Event-Timestamp is not checked. l2tpsec_radius_uv_new
+   * fills in the system clock when it is NULL.
+   */
+  l2tpsec_unix_time_fn unix_time;
+  void *unix_time_user_data;
+  uint32_t dae_event_window_s;
+  /* Drop Disconnect-Requests without Event-Timestamp (default false,
+   * because radclient and many servers omit it). */
+  bool dae_require_event_timestamp;
 
   l2tpsec_rand rand; /* Request Authenticators and Identifiers */
   l2tpsec_log log;

@@ -87,12 +87,46 @@ enum l2tpsec_server_event_type {
   L2TPSEC_SERVER_SESSION_DOWN, /* the session ended; its address is free */
 };
 
+/*
+ * Reason a session ended. The values are the RADIUS Acct-Terminate-Cause
+ * codes of RFC 2866 section 5.10, so accounting can send them as they
+ * are.
+ */
+enum l2tpsec_server_end_cause {
+  L2TPSEC_SERVER_END_NONE = 0,
+  L2TPSEC_SERVER_END_USER_REQUEST = 1,    /* the client closed PPP or L2TP */
+  L2TPSEC_SERVER_END_LOST_CARRIER = 2,    /* echo, DPD or L2TP timeout */
+  L2TPSEC_SERVER_END_IDLE_TIMEOUT = 4,    /* no IP packet for idle_timeout_s */
+  L2TPSEC_SERVER_END_SESSION_TIMEOUT = 5, /* session_timeout_s ran out */
+  L2TPSEC_SERVER_END_ADMIN_RESET = 6,     /* l2tpsec_server_disconnect */
+  L2TPSEC_SERVER_END_NAS_ERROR = 9,       /* a protocol error on our side */
+  L2TPSEC_SERVER_END_NAS_REQUEST = 10,    /* the server closed it */
+};
+
+/* Returns a short English name such as "idle timeout". */
+L2TPSEC_API const char *
+l2tpsec_server_end_cause_name(enum l2tpsec_server_end_cause cause);
+
+/* Longest accounting session id (RADIUS Acct-Session-Id), with the NUL. */
+#define L2TPSEC_SERVER_ACCT_ID_MAX 24
+
 typedef struct l2tpsec_server_event {
   enum l2tpsec_server_event_type type;
   const char *user;   /* authenticated user name; "" when none */
   const char *peer;   /* outer address and port as text */
   uint8_t address[4]; /* the client's inner IPv4 address, network order */
   const char *reason; /* SESSION_DOWN: why, in English */
+
+  /* Unique for the life of the server object; the Acct-Session-Id. */
+  const char *acct_session_id;
+  uint16_t tunnel_id, session_id;          /* our L2TP ids; also the NAS-Port */
+  enum l2tpsec_server_end_cause end_cause; /* SESSION_DOWN */
+  l2tpsec_duration uptime;                 /* SESSION_DOWN: since IPCP */
+  uint64_t packets_in, bytes_in;   /* SESSION_DOWN: IP from the client */
+  uint64_t packets_out, bytes_out; /* SESSION_DOWN: IP to the client */
+  /* What the authenticator's accept carried (Class values to echo in
+   * accounting, timeouts, pool); valid during the call only. */
+  const l2tpsec_auth_attributes *attributes;
 } l2tpsec_server_event;
 
 typedef struct l2tpsec_server_callbacks {
@@ -141,7 +175,19 @@ typedef struct l2tpsec_server_session_info {
   l2tpsec_duration uptime;
   uint64_t packets_in, bytes_in;   /* IP packets from the client */
   uint64_t packets_out, bytes_out; /* IP packets to the client */
+  char acct_session_id[L2TPSEC_SERVER_ACCT_ID_MAX]; /* "" before IPCP */
 } l2tpsec_server_session_info;
+
+/*
+ * Selects sessions to end, as a RADIUS Disconnect-Request does: every
+ * field given must match, and at least one must be given.
+ */
+typedef struct l2tpsec_server_selector {
+  const char *user;            /* NULL: any user */
+  const char *acct_session_id; /* NULL: any session */
+  bool has_address;
+  uint8_t address[4]; /* inner IPv4 address, network order */
+} l2tpsec_server_selector;
 
 /* Fills the defaults listed in the comments of the settings fields. */
 L2TPSEC_API void
@@ -175,6 +221,17 @@ L2TPSEC_API void l2tpsec_server_del(l2tpsec_server *server);
 L2TPSEC_API size_t l2tpsec_server_sessions(const l2tpsec_server *server,
                                            l2tpsec_server_session_info *out,
                                            size_t max);
+
+/*
+ * Ends every session the selector matches with an LCP Terminate-Request;
+ * SESSION_DOWN reports each with `cause`. Only sessions past IPCP are
+ * matched. Returns how many sessions it started to close, or
+ * L2TPSEC_ERR_INVALID_ARGUMENT for a NULL argument or a selector with no
+ * field set.
+ */
+L2TPSEC_API int l2tpsec_server_disconnect(l2tpsec_server *server,
+                                          const l2tpsec_server_selector *sel,
+                                          enum l2tpsec_server_end_cause cause);
 
 /* Copies the counters into *stats. */
 L2TPSEC_API void l2tpsec_server_stats_get(const l2tpsec_server *server,

@@ -263,6 +263,37 @@ static uint16_t parse_error_code(const char *text) {
   return code > 0 && code < 1000 ? (uint16_t)code : 0;
 }
 
+static void copy_classes(const l2tpsec_radius_auth_result *r,
+                         l2tpsec_auth_attributes *attrs) {
+  size_t n = r->class_count < L2TPSEC_AUTH_MAX_CLASS ? r->class_count
+                                                     : L2TPSEC_AUTH_MAX_CLASS;
+
+  for (size_t i = 0; i < n; i++) {
+    attrs->classes[i].len = r->classes[i].len;
+    memcpy(attrs->classes[i].data, r->classes[i].data, r->classes[i].len);
+  }
+  attrs->class_count = n;
+}
+
+/* A Framed-Pool name cut to fit could select another pool, so a name
+ * that does not fit rejects the login instead. */
+static bool copy_pool(l2tpsec_radius_authenticator *a,
+                      const l2tpsec_auth_request *req,
+                      const l2tpsec_radius_auth_result *r,
+                      l2tpsec_auth_attributes *attrs) {
+  size_t len = strlen(r->framed_pool);
+
+  if (len >= sizeof(attrs->pool)) {
+    L2TPSEC_LOG(&a->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_AUTH,
+                "radius: Framed-Pool of user %s is %zu bytes, longer than "
+                "the %zu this server supports; rejecting the login",
+                req->user, len, sizeof(attrs->pool) - 1);
+    return false;
+  }
+  memcpy(attrs->pool, r->framed_pool, len + 1);
+  return true;
+}
+
 static void fill_accept(l2tpsec_radius_authenticator *a,
                         const l2tpsec_auth_request *req,
                         const l2tpsec_radius_auth_result *r,
@@ -271,6 +302,13 @@ static void fill_accept(l2tpsec_radius_authenticator *a,
   out->attributes.has_address = r->has_framed_ip;
   memcpy(out->attributes.address, r->framed_ip, 4);
   out->attributes.session_timeout_s = r->session_timeout;
+  out->attributes.idle_timeout_s = r->idle_timeout;
+  copy_classes(r, &out->attributes);
+  if (!copy_pool(a, req, r, &out->attributes)) {
+    out->accept = false;
+    out->reason = L2TPSEC_AUTH_REASON_BACKEND_ERROR;
+    return;
+  }
   if (req->method != L2TPSEC_AUTH_MSCHAPV2)
     return;
 

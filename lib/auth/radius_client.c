@@ -24,6 +24,7 @@ void l2tpsec_radius_settings_default(l2tpsec_radius_settings *s) {
   s->acct_queue_max = 512;
   s->acct_window = 16;
   s->acct_max_age = 3600 * L2TPSEC_SECONDS;
+  s->dae_event_window_s = 300;
   s->rand = l2tpsec_rand_system();
 }
 

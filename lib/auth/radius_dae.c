@@ -18,6 +18,45 @@ struct dae_selection {
   bool has_nas_identifier;
 };
 
+/* Reads the Event-Timestamp (Unix time in seconds); false when there
+ * is none or its length is not 4. */
+static bool find_event_timestamp(const uint8_t *pkt, size_t len, int64_t *out) {
+  l2tpsec__radius_iter it;
+  const uint8_t *v;
+  size_t vlen;
+  uint8_t type;
+
+  l2tpsec__radius_iter_init(&it, pkt, len);
+  while (l2tpsec__radius_iter_next(&it, &type, &v, &vlen)) {
+    if (type == RADIUS_EVENT_TIMESTAMP && vlen == 4) {
+      *out = (int64_t)((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+                       (uint32_t)v[2] << 8 | v[3]);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Returns NULL when the request is fresh enough, else why it is not. */
+static const char *stale_reason(const l2tpsec_radius_client *c,
+                                const uint8_t *pkt, size_t len) {
+  const l2tpsec_radius_settings *s = &c->settings;
+  int64_t stamp, now, skew;
+
+  if (!find_event_timestamp(pkt, len, &stamp))
+    return s->dae_require_event_timestamp
+               ? "Event-Timestamp missing and required"
+               : NULL;
+  if (s->unix_time == NULL)
+    return NULL;
+  now = s->unix_time(s->unix_time_user_data);
+  skew = now > stamp ? now - stamp : stamp - now;
+  return skew > (int64_t)s->dae_event_window_s
+             ? "Event-Timestamp outside the accepted window (replayed, "
+               "or a clock is wrong)"
+             : NULL;
+}
+
 static bool same_address(const struct sockaddr *a, socklen_t a_len,
                          const struct sockaddr_storage *b) {
   if (a->sa_family == AF_INET && b->ss_family == AF_INET &&
@@ -184,6 +223,7 @@ int l2tpsec_radius_client_dae_input(l2tpsec_radius_client *c,
   const struct radius_dae_peer *peer;
   enum radius_check check;
   uint32_t error_cause;
+  const char *stale;
   uint8_t reply[64];
   int reply_len;
   size_t pkt_len;
@@ -221,8 +261,12 @@ int l2tpsec_radius_client_dae_input(l2tpsec_radius_client *c,
     return 0;
   }
 
-  /* TODO: Event-Timestamp checks (RFC 5176 section 3.5) need a wall
-   * clock; a request replayed after RADIUS_DAE_RECENT_TIME is acted on. */
+  /* Stale requests are dropped silently: a NAK would confirm to a
+   * replayer that the secret is right. */
+  stale = stale_reason(c, data, pkt_len);
+  if (stale != NULL)
+    return drop(c, now, L2TPSEC_ERR_INTEGRITY, stale);
+
   error_cause = apply(c, data, pkt_len);
   reply_len = build_reply(peer, data, error_cause, reply);
   if (reply_len < 0)

@@ -1,6 +1,7 @@
 /* The RADIUS client bound to libuv sockets and a libuv timer. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/radius_wire.h"
 #include "core/log_internal.h"
@@ -22,6 +23,11 @@ struct l2tpsec_radius_uv {
   /* One receive buffer: callbacks run one at a time on the loop thread. */
   uint8_t rx[RADIUS_PACKET_MAX + 1];
 };
+
+/* The wall clock for Event-Timestamp checks; this binding does I/O. */
+static int64_t system_unix_time(void *user_data) {
+  return (int64_t)time(NULL);
+}
 
 void l2tpsec_radius_uv_settings_default(l2tpsec_radius_uv_settings *s) {
   memset(s, 0, sizeof(*s));
@@ -217,6 +223,7 @@ int l2tpsec_radius_uv_new(l2tpsec_radius_uv **pradius, uv_loop_t *loop,
                           void *user_data) {
   l2tpsec_radius_callbacks cb = {send_datagram, forward_auth_done,
                                  forward_acct_dropped, forward_disconnect};
+  l2tpsec_radius_settings radius;
   l2tpsec_radius_uv *r;
   int rc;
 
@@ -230,7 +237,10 @@ int l2tpsec_radius_uv_new(l2tpsec_radius_uv **pradius, uv_loop_t *loop,
   r->user_data = user_data;
   r->log = settings->radius.log;
 
-  rc = l2tpsec_radius_client_new(&r->client, &settings->radius, &cb, r);
+  radius = settings->radius;
+  if (radius.unix_time == NULL)
+    radius.unix_time = system_unix_time;
+  rc = l2tpsec_radius_client_new(&r->client, &radius, &cb, r);
   if (rc != 0) {
     free(r);
     return rc;

@@ -178,6 +178,10 @@ static int copy_settings(l2tpsec_server *server,
   server->tun_fd = -1;
   server->tun_mtu = s->tun_mtu;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);
+  /* Without randomness the ids still differ within one run. */
+  if (l2tpsec_rand_bytes(&server->rand, (uint8_t *)&server->acct_prefix,
+                         sizeof(server->acct_prefix)) != 0)
+    server->acct_prefix = 0;
 
   if (s->tun_mtu < 576 || s->tun_mtu > 65535)
     return config_error(server, "TUN MTU (576 to 65535)", "out of range");

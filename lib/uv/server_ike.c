@@ -212,6 +212,16 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
   return rv;
 }
 
+/* The accounting cause an SA's end gives the sessions it carried. */
+static enum l2tpsec_server_end_cause
+sa_down_cause(enum l2tpsec_ike_down_reason reason) {
+  if (reason == L2TPSEC_IKE_DOWN_DELETED)
+    return L2TPSEC_SERVER_END_USER_REQUEST;
+  if (reason == L2TPSEC_IKE_DOWN_TIMEOUT)
+    return L2TPSEC_SERVER_END_LOST_CARRIER;
+  return L2TPSEC_SERVER_END_NAS_REQUEST;
+}
+
 static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
                              enum l2tpsec_ike_down_reason reason) {
   l2tpsec_server *server = user_data;
@@ -219,6 +229,7 @@ static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
               "ESP SA pair %08x/%08x removed (reason %d)", spi_in, spi_out,
               (int)reason);
+  l2tpsec__server_note_sa_down(server, spi_in, sa_down_cause(reason));
   l2tpsec__server_remove_pair(server, spi_in);
 }
 

@@ -55,6 +55,14 @@ typedef struct l2tpsec__session {
   char user[L2TPSEC_AUTH_NAME_MAX + 1];
   l2tpsec_tstamp started;
   uint64_t packets_in, bytes_in, packets_out, bytes_out;
+  /* Accounting and limits, set when IPCP opens (server_limits.c). */
+  l2tpsec_auth_attributes attributes; /* copied from the accept */
+  char acct_session_id[L2TPSEC_SERVER_ACCT_ID_MAX];
+  l2tpsec_tstamp ipcp_up_at;               /* 0 before IPCP */
+  l2tpsec_tstamp session_end;              /* Session-Timeout; NEVER for none */
+  l2tpsec_tstamp idle_check;               /* next Idle-Timeout check; NEVER */
+  l2tpsec_tstamp last_activity;            /* last IP packet either way */
+  enum l2tpsec_server_end_cause end_cause; /* NONE while it runs */
   bool end_logged; /* the reason it ended is in the log already */
   bool dead;       /* waiting in the reap list to be freed */
   struct l2tpsec__session *reap_next;
@@ -104,6 +112,8 @@ struct l2tpsec_server {
   l2tpsec__keymap sessions; /* tunnel id << 16 | session id -> session */
   l2tpsec__keymap inner;    /* inner IPv4 address -> session */
   uint64_t next_conn_id;
+  uint32_t acct_prefix; /* random, so ids differ across restarts */
+  uint32_t next_acct_id;
   l2tpsec__session *reap; /* sessions to free after the current event */
   l2tpsec__timer l2tp_timer, esp_timer;
 
@@ -219,6 +229,35 @@ void l2tpsec__server_free_sessions(l2tpsec_server *server);
 
 /* Frees the sessions that died during the current event. */
 void l2tpsec__server_reap(l2tpsec_server *server);
+
+/* Re-arms the session's timer for PPP and its limits. */
+void l2tpsec__session_refresh(l2tpsec__session *s);
+
+/* Gives a session that reached IPCP its accounting id and limits. */
+void l2tpsec__session_limits_start(l2tpsec__session *s, l2tpsec_tstamp now);
+
+/* Returns the earlier of the session's timeout and idle deadlines. */
+l2tpsec_tstamp l2tpsec__session_limits_deadline(const l2tpsec__session *s);
+
+/* Ends the session when a timeout is due at `now`; true when it did. */
+bool l2tpsec__session_limits_check(l2tpsec__session *s, l2tpsec_tstamp now);
+
+/* Starts closing PPP and records `cause` unless one is already set. */
+void l2tpsec__session_end(l2tpsec__session *s,
+                          enum l2tpsec_server_end_cause cause);
+
+/* Records the cause PPP's end implies, unless one is set already. */
+void l2tpsec__session_note_ppp_down(l2tpsec__session *s,
+                                    enum l2tpsec_ppp_down_reason reason);
+
+/* Records the cause an L2TP session's end implies, unless one is set. */
+void l2tpsec__session_note_l2tp_down(l2tpsec__session *s,
+                                     enum l2tpsec_l2tp_reason reason);
+
+/* Records `cause` on every session of the connection with that
+ * inbound SPI, before IKE's removal of the SA closes them. */
+void l2tpsec__server_note_sa_down(l2tpsec_server *server, uint32_t spi_in,
+                                  enum l2tpsec_server_end_cause cause);
 
 /* Returns the address of a sockaddr as "a.b.c.d:port" text. */
 const char *l2tpsec__sockaddr_text(const struct sockaddr *sa, char *buf,

@@ -52,6 +52,16 @@ static void report(l2tpsec__session *s, enum l2tpsec_server_event_type type,
   ev.peer = peer;
   memcpy(ev.address, &addr, 4);
   ev.reason = reason ? reason : "";
+  ev.acct_session_id = s->acct_session_id;
+  ev.tunnel_id = s->tunnel_id;
+  ev.session_id = s->session_id;
+  ev.end_cause = s->end_cause;
+  ev.uptime = s->ipcp_up_at ? l2tpsec__now() - s->ipcp_up_at : 0;
+  ev.packets_in = s->packets_in;
+  ev.bytes_in = s->bytes_in;
+  ev.packets_out = s->packets_out;
+  ev.bytes_out = s->bytes_out;
+  ev.attributes = &s->attributes;
   server->callbacks.event(server->user_data, &ev);
 }
 
@@ -71,6 +81,7 @@ static void on_deliver_ip(void *user_data, l2tpsec_pkt *packet) {
   /* The client's SYNs announce its link MSS; lower it to what fits. */
   s->packets_in++;
   s->bytes_in += packet->len;
+  s->last_activity = l2tpsec__now();
   l2tpsec__tcp_clamp_mss(packet->data, packet->len,
                          (uint16_t)(server->tun_mtu - 40));
   if (write(server->tun_fd, packet->data, packet->len) == (ssize_t)packet->len)
@@ -100,6 +111,8 @@ static int on_address_request(void *user_data,
   uint32_t net;
   int rv;
 
+  if (req->attributes != NULL)
+    s->attributes = *req->attributes;
   if (req->attributes != NULL && req->attributes->has_address) {
     uint32_t wanted;
 
@@ -155,6 +168,7 @@ static void log_ipcp_up(l2tpsec__session *s, const l2tpsec_ppp_event *ev) {
   L2TPSEC_LOG(&s->server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_PPP,
               "session %u/%u of user '%s' from %s up with address %s",
               s->tunnel_id, s->session_id, s->user, peer, addr);
+  l2tpsec__session_limits_start(s, l2tpsec__now());
   s->server->stats.sessions++;
   report(s, L2TPSEC_SERVER_SESSION_UP, NULL);
 }
@@ -185,6 +199,7 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
                 s->session_id, s->user,
                 l2tpsec_ppp_down_reason_name(ev->down_reason));
     s->end_logged = true;
+    l2tpsec__session_note_ppp_down(s, ev->down_reason);
     /* Closing the L2TP session reports SESSION_DOWN, which reaps. */
     l2tpsec_l2tp_session_close(server->l2tp, s->tunnel_id, s->session_id, 3,
                                l2tpsec__now());
@@ -196,11 +211,15 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
 
 /* ---- Session life ---- */
 
-static void refresh(l2tpsec__session *s) {
+void l2tpsec__session_refresh(l2tpsec__session *s) {
+  l2tpsec_tstamp ppp, limits;
+
   if (s->dead || s->ppp == NULL)
     return;
+  ppp = l2tpsec_ppp_next_deadline(s->ppp);
+  limits = l2tpsec__session_limits_deadline(s);
   l2tpsec__loop_timer_set(&s->server->timer, &s->timer,
-                          l2tpsec_ppp_next_deadline(s->ppp));
+                          ppp < limits ? ppp : limits);
 }
 
 static void on_session_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
@@ -209,7 +228,9 @@ static void on_session_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
   l2tpsec_server *server = s->server;
 
   l2tpsec_ppp_handle_timeout(s->ppp, now);
-  refresh(s);
+  if (!s->dead)
+    l2tpsec__session_limits_check(s, now);
+  l2tpsec__session_refresh(s);
   l2tpsec__server_reap(server);
   l2tpsec__server_refresh_timers(server);
 }
@@ -259,7 +280,7 @@ void l2tpsec__server_session_up(l2tpsec_server *server,
     schedule_reap(s);
     goto fail;
   }
-  refresh(s);
+  l2tpsec__session_refresh(s);
   return;
 
 fail:
@@ -277,6 +298,7 @@ void l2tpsec__server_session_down(l2tpsec_server *server,
 
   if (s == NULL)
     return;
+  l2tpsec__session_note_l2tp_down(s, ev->reason);
   if (!s->end_logged)
     L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_PPP,
                 "session %u/%u of user '%s' ended: its L2TP session "
@@ -300,12 +322,14 @@ void l2tpsec__server_ppp_input(l2tpsec_server *server, uint16_t tunnel_id,
   l2tpsec_pkt_init(&pkt, storage, sizeof(storage), TUN_HEADROOM);
   memcpy(l2tpsec_pkt_put(&pkt, len), frame, len);
   l2tpsec_ppp_input(s->ppp, &pkt, l2tpsec__now());
-  refresh(s);
+  l2tpsec__session_refresh(s);
 }
 
 static void free_session(l2tpsec_server *server, l2tpsec__session *s,
                          bool quietly) {
-  bool was_up = s->inner_address != 0;
+  /* Not inner_address: PPP returns the address when IPCP closes, which
+   * is before the session is freed. */
+  bool was_up = s->ipcp_up_at != 0;
 
   l2tpsec__loop_timer_set(&server->timer, &s->timer, L2TPSEC_TSTAMP_NEVER);
   l2tpsec__keymap_remove(&server->sessions,
@@ -313,7 +337,8 @@ static void free_session(l2tpsec_server *server, l2tpsec__session *s,
   l2tpsec_ppp_del(s->ppp);
   if (was_up && !quietly) {
     server->stats.sessions--;
-    report(s, L2TPSEC_SERVER_SESSION_DOWN, "session closed");
+    report(s, L2TPSEC_SERVER_SESSION_DOWN,
+           l2tpsec_server_end_cause_name(s->end_cause));
   }
   release_address(s);
   free(s);
@@ -362,6 +387,7 @@ static void answer_too_big(l2tpsec_server *server, l2tpsec_pkt *pkt,
 static void send_to_session(l2tpsec__session *s, l2tpsec_pkt *pkt) {
   s->packets_out++;
   s->bytes_out += pkt->len;
+  s->last_activity = l2tpsec__now();
   l2tpsec_ppp_send_ip(s->ppp, pkt, l2tpsec__now());
 }
 
@@ -461,6 +487,8 @@ static void describe(const l2tpsec_server *server, const l2tpsec__session *s,
   info->bytes_in = s->bytes_in;
   info->packets_out = s->packets_out;
   info->bytes_out = s->bytes_out;
+  snprintf(info->acct_session_id, sizeof(info->acct_session_id), "%s",
+           s->acct_session_id);
 }
 
 static int collect(void *ctx, uint64_t key, void *value) {

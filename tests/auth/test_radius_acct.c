@@ -462,6 +462,89 @@ static void disconnect_retransmission_answered_once(void **state) {
   harness_stop(&h);
 }
 
+/* --- Event-Timestamp window ------------------------------------------- */
+
+#define WALL_CLOCK 1700000000 /* the client's wall clock in these tests */
+
+static int64_t fixed_wall_clock(void *user_data) {
+  return WALL_CLOCK;
+}
+
+/* A signed Disconnect-Request for alice with Event-Timestamp `stamp`
+ * (none when 0); `id` keeps the duplicate cache out of the way. */
+static size_t stamped_request(uint8_t *buf, uint8_t id, uint32_t stamp) {
+  static const uint8_t zero[16];
+  l2tpsec__radius_writer w;
+  int len;
+
+  l2tpsec__radius_begin(&w, buf, RADIUS_PACKET_MAX, RADIUS_DISCONNECT_REQUEST,
+                        id, zero);
+  l2tpsec__radius_add_message_authenticator(&w);
+  l2tpsec__radius_add_string(&w, RADIUS_USER_NAME, "alice");
+  if (stamp != 0)
+    l2tpsec__radius_add_u32(&w, RADIUS_EVENT_TIMESTAMP, stamp);
+  len = l2tpsec__radius_finish_signed_request(&w, (const uint8_t *)dae_secret,
+                                              strlen(dae_secret));
+  assert_true(len > 0);
+  return (size_t)len;
+}
+
+static void start_with_clock(struct harness *h, bool require) {
+  struct sockaddr_in a = harness_server_addr(2, 0);
+
+  harness_settings(h, 1);
+  memcpy(&h->settings.dae_clients[0].addr, &a, sizeof(a));
+  h->settings.dae_clients[0].secret = (const uint8_t *)dae_secret;
+  h->settings.dae_clients[0].secret_len = strlen(dae_secret);
+  h->settings.dae_client_count = 1;
+  h->settings.unix_time = fixed_wall_clock;
+  h->settings.dae_require_event_timestamp = require;
+  harness_start(h);
+}
+
+static void disconnect_event_timestamp_window(void **state) {
+  struct harness h;
+  uint8_t buf[RADIUS_PACKET_MAX];
+  l2tpsec_radius_stats stats;
+  size_t len;
+
+  start_with_clock(&h, false);
+  len = stamped_request(buf, 1, WALL_CLOCK - 10);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  len = stamped_request(buf, 2, WALL_CLOCK + 300);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  len = stamped_request(buf, 3, 0);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  assert_int_equal(h.disconnects, 3);
+  assert_int_equal(h.sent_count, 3);
+
+  /* A replay from an hour ago, and a request from the future. */
+  len = stamped_request(buf, 4, WALL_CLOCK - 3600);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), L2TPSEC_ERR_INTEGRITY);
+  len = stamped_request(buf, 5, WALL_CLOCK + 301);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), L2TPSEC_ERR_INTEGRITY);
+  assert_int_equal(h.disconnects, 3);
+  assert_int_equal(h.sent_count, 3);
+  l2tpsec_radius_client_stats(h.client, &stats);
+  assert_int_equal(stats.dae_dropped, 2);
+  harness_stop(&h);
+}
+
+static void disconnect_requires_event_timestamp(void **state) {
+  struct harness h;
+  uint8_t buf[RADIUS_PACKET_MAX];
+  size_t len;
+
+  start_with_clock(&h, true);
+  len = stamped_request(buf, 1, 0);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), L2TPSEC_ERR_INTEGRITY);
+  assert_int_equal(h.disconnects, 0);
+  len = stamped_request(buf, 2, WALL_CLOCK);
+  assert_int_equal(deliver_dae(&h, buf, len, 0), 0);
+  assert_int_equal(h.disconnects, 1);
+  harness_stop(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(stop_record_attributes),
@@ -477,6 +560,8 @@ int main(void) {
       cmocka_unit_test(disconnect_from_unauthorised_sources_dropped),
       cmocka_unit_test(disconnect_without_selection_naked),
       cmocka_unit_test(disconnect_retransmission_answered_once),
+      cmocka_unit_test(disconnect_event_timestamp_window),
+      cmocka_unit_test(disconnect_requires_event_timestamp),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -701,6 +701,11 @@ static void authenticator_pap_accept_carries_address(void **state) {
   assert_true(c.result.attributes.has_address);
   assert_memory_equal(c.result.attributes.address, "\xc0\x00\x02\x0a", 4);
   assert_int_equal(c.result.attributes.session_timeout_s, 3600);
+  assert_int_equal(c.result.attributes.idle_timeout_s, 600);
+  assert_string_equal(c.result.attributes.pool, "pool-a");
+  assert_int_equal(c.result.attributes.class_count, 1);
+  assert_int_equal(c.result.attributes.classes[0].len, 9);
+  assert_memory_equal(c.result.attributes.classes[0].data, "cls-alice", 9);
   assert_string_equal(c.message, "Welcome alice");
 }
 
