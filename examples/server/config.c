@@ -15,12 +15,13 @@
 
 #include "base32.h"
 #include "config.h"
+#include "config_auth.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/server.h"
 
 /* Lines where required keys were set, for messages about missing ones. */
 struct seen_lines {
-  unsigned ipsec, pool, auth, radius, certificate, psk, listen, range;
+  unsigned ipsec, pool, auth, certificate, psk, listen, range;
 };
 
 struct parse_state {
@@ -76,6 +77,7 @@ void config_defaults(struct server_config *c) {
   c->totp_window = 1;
   c->log_level = L2TPSEC_LOG_INFO;
   c->syslog = SYSLOG_AUTO;
+  config_auth_defaults(c);
 }
 
 /* ---- Value parsers: each returns 0 or -1 after adding an error. ---- */
@@ -389,18 +391,6 @@ static int p_window(struct parse_state *st, const char *v) {
   return 0;
 }
 
-/* ---- [radius] ---- */
-
-static int p_radius_server(struct parse_state *st, const char *v) {
-  st->seen.radius = st->line;
-  return parse_list(st, v, &st->config->radius_servers, check_ip,
-                    "a numeric IPv4 or IPv6 address");
-}
-static int p_radius_secret(struct parse_state *st, const char *v) {
-  return copy_string(st, v, st->config->radius_secret,
-                     sizeof(st->config->radius_secret));
-}
-
 /* ---- [log] ---- */
 
 static int p_level(struct parse_state *st, const char *v) {
@@ -457,8 +447,6 @@ static const struct key_spec keys[] = {
     {"auth", "hashed_passwords", p_hashed},
     {"auth", "totp_digits", p_digits},
     {"auth", "totp_window", p_window},
-    {"radius", "server", p_radius_server},
-    {"radius", "secret", p_radius_secret},
     {"log", "level", p_level},
     {"log", "syslog", p_syslog},
 };
@@ -529,7 +517,7 @@ static void unknown_key(struct parse_state *st, const char *section,
   else
     add_error(st->errors, st->line,
               "unknown section [%s]; expected server, "
-              "ipsec, pool, tun, auth, radius, log or user NAME",
+              "ipsec, pool, tun, auth, radius, pam, log or user NAME",
               section);
 }
 
@@ -541,6 +529,9 @@ static int on_key(void *user, const char *section, const char *key,
     user_key(st, section + 5, key, value);
     return 1;
   }
+  /* [radius] and [pam] are parsed in config_auth.c. */
+  if (config_auth_key(st->config, st->errors, st->line, section, key, value))
+    return 1;
   if (strcmp(section, "pool") == 0)
     st->seen.pool = st->seen.pool ? st->seen.pool : st->line;
   if (strcmp(section, "ipsec") == 0)
@@ -625,10 +616,7 @@ static void check_auth(struct parse_state *st) {
     add_error(st->errors, st->seen.auth,
               "no users for the local authenticator: set chap_secrets in "
               "[auth] or add a [user NAME] section");
-  if (chain_has(c, "radius") &&
-      (c->radius_servers.count == 0 || c->radius_secret[0] == '\0'))
-    add_error(st->errors, st->seen.radius ? st->seen.radius : st->seen.auth,
-              "the chain uses radius but [radius] lacks server or secret");
+  config_auth_check(c, st->errors, st->seen.auth);
   if (c->chain.count == 0)
     add_error(st->errors, st->seen.auth,
               "empty chain in [auth]: expected local, radius or pam");

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "l2tpsec/auth.h"
 #include "l2tpsec/log.h"
 
 #define CONFIG_MAX_LIST 16   /* addresses, ranges or servers per key */
@@ -35,6 +36,22 @@ enum syslog_mode { SYSLOG_AUTO, SYSLOG_ALWAYS, SYSLOG_NEVER };
 struct config_blob {
   uint8_t *data;
   size_t len;
+};
+
+/* [radius] settings beyond the server list and the secret. */
+struct radius_config {
+  unsigned line;                 /* first line of [radius], for errors */
+  uint16_t auth_port, acct_port; /* acct_port 0: no accounting */
+  unsigned timeout_s;            /* per server, before the next is asked */
+  unsigned retry_s;              /* between copies to one server */
+  unsigned dead_time_s;          /* a server that timed out is skipped */
+  unsigned interim_s;            /* Interim-Update interval; 0: none */
+  char nas_identifier[64];
+  bool require_message_authenticator;
+  bool acct_require_message_authenticator;
+  char dae_listen[64]; /* numeric address for Disconnect-Requests */
+  uint16_t dae_port;   /* 0: no Disconnect-Request listener */
+  bool require_event_timestamp;
 };
 
 struct server_config {
@@ -76,6 +93,15 @@ struct server_config {
   /* [radius] */
   struct config_list radius_servers;
   char radius_secret[128];
+  struct radius_config radius; /* the other [radius] keys: config_auth.c */
+
+  /* [auth] methods: PPP methods offered; all zero for the default */
+  enum l2tpsec_auth_method auth_methods[4];
+  unsigned methods_line;
+
+  /* [pam] */
+  char pam_service[64];
+  bool pam_check_account;
 
   /* [log] */
   enum l2tpsec_log_level log_level;

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "../ike_id.h"
-#include "authenticator.h"
+#include "accounting.h"
+#include "auth_chain.h"
 #include "config.h"
 #include "control.h"
 #include "first_run.h"
@@ -39,7 +40,9 @@ struct app {
   struct log_sink log;
   uv_loop_t loop;
   l2tpsec_server *server;
-  l2tpsec_local_auth *auth;
+  struct auth_chain *auth;
+  struct accounting *acct;
+  uv_timer_t auth_closer; /* closes auth and acct after the server */
   struct control control;
   uv_signal_t sighup, sigterm, sigint;
   time_t started;
@@ -210,9 +213,25 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
   return n < cap ? n : cap - 1;
 }
 
+/* The server cancels waiting requests while it is freed, at the end of
+ * this loop turn, so the chain must live until the next turn. */
+static void on_auth_closer(uv_timer_t *timer) {
+  struct app *app = timer->data;
+
+  accounting_close(app->acct);
+  app->acct = NULL;
+  auth_chain_close(app->auth);
+  app->auth = NULL;
+  uv_close((uv_handle_t *)timer, NULL);
+}
+
 static void stop(struct app *app) {
+  /* TODO: send accounting Stop (NAS-Request) for the sessions still up;
+   * the server frees them without SESSION_DOWN events. */
   l2tpsec_server_del(app->server);
   app->server = NULL;
+  app->auth_closer.data = app;
+  uv_timer_start(&app->auth_closer, on_auth_closer, 0, 0);
   control_close(&app->control);
   uv_close((uv_handle_t *)&app->sighup, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
@@ -235,7 +254,6 @@ static void on_reload(uv_signal_t *handle, int signum) {
   struct app *app = handle->data;
   struct server_config fresh;
   struct config_errors errors;
-  l2tpsec_local_auth *auth;
 
   if (app->config.path[0] == '\0') {
     log_line(&app->log, L2TPSEC_LOG_NOTICE,
@@ -249,15 +267,12 @@ static void on_reload(uv_signal_t *handle, int signum) {
              "reload of %s failed at line %u: %s; keeping the running "
              "configuration",
              app->config.path, errors.items[0].line, errors.items[0].message);
-  } else if (authenticator_open(&auth, &fresh,
-                                log_sink_for_library(&app->log)) != 0) {
+  } else if (auth_chain_reload_local(app->auth, &fresh) != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR,
              "reload of %s failed: the user or TOTP store could not be "
              "read; keeping the running users",
              app->config.path);
   } else {
-    l2tpsec_local_auth_del(app->auth);
-    app->auth = auth;
     log_line(&app->log, L2TPSEC_LOG_NOTICE,
              "reloaded users and TOTP secrets from %s; sessions are kept",
              app->config.path);
@@ -268,7 +283,56 @@ static void on_reload(uv_signal_t *handle, int signum) {
 static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
   struct app *app = user_data;
 
-  l2tpsec_local_auth_request(app->auth, req);
+  auth_chain_request(app->auth, req);
+}
+
+static void cancel_authentication(void *user_data,
+                                  const l2tpsec_auth_request *req) {
+  struct app *app = user_data;
+
+  auth_chain_cancel(app->auth, req);
+}
+
+static void on_server_event(void *user_data, const l2tpsec_server_event *ev) {
+  struct app *app = user_data;
+
+  accounting_event(app->acct, ev);
+}
+
+/* Ends the sessions a RADIUS Disconnect-Request selects. */
+static int disconnect_sessions(void *user_data,
+                               const l2tpsec_radius_disconnect *sel) {
+  struct app *app = user_data;
+  l2tpsec_server_selector selector;
+  int ended;
+
+  if (app->server == NULL)
+    return 0;
+  memset(&selector, 0, sizeof(selector));
+  selector.user = sel->user_name;
+  selector.acct_session_id = sel->acct_session_id;
+  selector.has_address = sel->has_framed_ip;
+  memcpy(selector.address, sel->framed_ip, 4);
+  ended = l2tpsec_server_disconnect(app->server, &selector,
+                                    L2TPSEC_SERVER_END_ADMIN_RESET);
+  return ended > 0 ? ended : 0;
+}
+
+/* Creates the chain and, when RADIUS takes accounting, accounting. */
+static int open_authentication(struct app *app) {
+  l2tpsec_radius_uv *radius;
+  int rv;
+
+  uv_timer_init(&app->loop, &app->auth_closer);
+  rv = auth_chain_open(&app->auth, &app->loop, &app->config, &app->log,
+                       disconnect_sessions, app);
+  if (rv != 0)
+    return rv;
+  radius = auth_chain_radius(app->auth);
+  if (radius == NULL || app->config.radius.acct_port == 0)
+    return 0;
+  return accounting_open(&app->acct, &app->loop, radius, &app->config,
+                         &app->log);
 }
 
 static void fill_settings(struct app *app, l2tpsec_server_settings *s,
@@ -314,6 +378,7 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->tun_name = c->tun_name;
   s->tun_mtu = c->tun_mtu;
   s->tun_configure = c->tun_configure;
+  memcpy(s->auth_methods, c->auth_methods, sizeof(s->auth_methods));
   s->log = log_sink_for_library(&app->log);
 }
 
@@ -326,7 +391,8 @@ static void watch_signal(struct app *app, uv_signal_t *handle, int signum,
 
 static int run(struct app *app) {
   const char *listen[CONFIG_MAX_LIST], *ranges[CONFIG_MAX_LIST];
-  const l2tpsec_server_callbacks callbacks = {authenticate, NULL, NULL};
+  const l2tpsec_server_callbacks callbacks = {
+      authenticate, cancel_authentication, on_server_event};
   l2tpsec_server_settings settings;
   int rv;
 
@@ -337,17 +403,17 @@ static int run(struct app *app) {
   watch_signal(app, &app->sigint, SIGINT, on_terminate);
 
   fill_settings(app, &settings, listen, ranges);
-  rv = authenticator_open(&app->auth, &app->config, settings.log);
+  rv = open_authentication(app);
   if (rv == 0)
     rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks,
                             app);
+  accounting_set_server(app->acct, app->server);
   if (rv != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR, "cannot start: %s",
              l2tpsec_strerror(rv));
     stop(app);
     uv_run(&app->loop, UV_RUN_DEFAULT);
     uv_loop_close(&app->loop);
-    l2tpsec_local_auth_del(app->auth);
     return 1;
   }
 
@@ -359,7 +425,6 @@ static int run(struct app *app) {
              app->config.control_socket);
   uv_run(&app->loop, UV_RUN_DEFAULT);
   uv_loop_close(&app->loop);
-  l2tpsec_local_auth_del(app->auth);
   log_line(&app->log, L2TPSEC_LOG_NOTICE, "stopped");
   return 0;
 }

@@ -78,6 +78,13 @@ typedef struct l2tpsec_server_settings {
   bool tun_configure;   /* true */
   int tun_fd;           /* -1 */
 
+  /*
+   * PPP authentication methods offered, in this order, zero-terminated
+   * when shorter; all zero (the default) offers MS-CHAPv2, CHAP-MD5,
+   * PAP. PAM, and a RADIUS server checking password+code, need PAP.
+   */
+  enum l2tpsec_auth_method auth_methods[4];
+
   l2tpsec_log log;
   l2tpsec_rand rand;
 } l2tpsec_server_settings;

@@ -175,6 +175,7 @@ static int copy_settings(l2tpsec_server *server,
   server->l2tp_port = s->l2tp_port;
   server->natt_port = s->natt_port;
   server->ike_preset = s->ike_preset;
+  memcpy(server->auth_methods, s->auth_methods, sizeof(server->auth_methods));
   server->tun_fd = -1;
   server->tun_mtu = s->tun_mtu;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);

@@ -107,6 +107,7 @@ struct l2tpsec_server {
   l2tpsec_l2tp *l2tp;
   l2tpsec_ike *ike;
   enum l2tpsec_ike_preset ike_preset;
+  enum l2tpsec_auth_method auth_methods[4]; /* all zero: PPP's default */
   l2tpsec__timer ike_timer;
   l2tpsec__keymap conns;    /* conn id -> l2tpsec__conn */
   l2tpsec__keymap sessions; /* tunnel id << 16 | session id -> session */

@@ -235,6 +235,10 @@ static void on_session_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {
   l2tpsec__server_refresh_timers(server);
 }
 
+_Static_assert(sizeof(((l2tpsec_server *)0)->auth_methods) ==
+                   sizeof(((l2tpsec_ppp_settings *)0)->methods),
+               "the server's method list must fit PPP's");
+
 static int start_ppp(l2tpsec__session *s) {
   l2tpsec_server *server = s->server;
   const l2tpsec_ppp_callbacks cb = {
@@ -249,6 +253,8 @@ static int start_ppp(l2tpsec__session *s) {
   ps.log = server->log;
   ps.rand = server->rand;
   ps.peer = peer;
+  if (server->auth_methods[0] != L2TPSEC_AUTH_NONE)
+    memcpy(ps.methods, server->auth_methods, sizeof(server->auth_methods));
   memcpy(ps.local_address, &local, 4);
   for (int i = 0; i < 2; i++) {
     uint32_t dns = htonl(server->dns[i]), nbns = htonl(server->nbns[i]);
