@@ -190,6 +190,38 @@ static void on_interim(uv_timer_t *timer) {
   free(info);
 }
 
+size_t accounting_stop_all(struct accounting *acct) {
+  l2tpsec_server_session_info *info;
+  size_t cap, count, sent = 0;
+
+  if (acct == NULL || acct->server == NULL || acct->count == 0)
+    return 0;
+  cap = acct->count + 8;
+  info = calloc(cap, sizeof(*info));
+  if (info == NULL)
+    return 0;
+  count = l2tpsec_server_sessions(acct->server, info, cap);
+  for (size_t i = 0; i < count && i < cap; i++) {
+    struct acct_session *s = find(acct, info[i].acct_session_id);
+    l2tpsec_radius_acct_record rec;
+
+    if (s == NULL)
+      continue;
+    base_record(s, L2TPSEC_RADIUS_ACCT_STOP, &rec);
+    rec.input_octets = info[i].bytes_in;
+    rec.output_octets = info[i].bytes_out;
+    rec.input_packets = info[i].packets_in;
+    rec.output_packets = info[i].packets_out;
+    rec.session_time = (uint32_t)((uv_now(acct->loop) - s->started_ms) / 1000);
+    rec.terminate_cause = L2TPSEC_SERVER_END_NAS_REQUEST;
+    send_record(acct, &rec);
+    *s = acct->sessions[--acct->count];
+    sent++;
+  }
+  free(info);
+  return sent;
+}
+
 int accounting_open(struct accounting **pacct, uv_loop_t *loop,
                     l2tpsec_radius_uv *radius,
                     const struct server_config *config, struct log_sink *log) {

@@ -32,6 +32,13 @@ void accounting_set_server(struct accounting *acct, l2tpsec_server *server);
 /* Sends Start or Stop for a server event. Accepts a NULL acct. */
 void accounting_event(struct accounting *acct, const l2tpsec_server_event *ev);
 
+/*
+ * Sends Stop (NAS-Request) for every session with a Start, with the
+ * server's current counters, before the server is deleted, which frees
+ * its sessions without events. Returns how many records it queued.
+ */
+size_t accounting_stop_all(struct accounting *acct);
+
 /* Stops the interim timer and frees the object during a later turn of the
  * loop. Accepts NULL. */
 void accounting_close(struct accounting *acct);

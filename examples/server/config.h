@@ -15,6 +15,7 @@
 #define CONFIG_MAX_LIST 16   /* addresses, ranges or servers per key */
 #define CONFIG_MAX_VALUE 512 /* bytes of one value, with the NUL */
 #define CONFIG_MAX_USERS 16  /* users defined in the file itself */
+#define CONFIG_MAX_POOLS 8   /* [pool NAME] sections */
 
 /* A list value: "a, b c" splits at commas and blanks. */
 struct config_list {
@@ -94,6 +95,15 @@ struct server_config {
   struct config_list radius_servers;
   char radius_secret[128];
   struct radius_config radius; /* the other [radius] keys: config_auth.c */
+
+  /* [pool NAME]: pools an authenticator selects (RADIUS Framed-Pool) */
+  struct config_named_pool {
+    char name[64];
+    struct config_list ranges;
+    unsigned line;   /* first line of the section, for errors */
+    bool range_seen; /* a range key was given, even an invalid one */
+  } named_pools[CONFIG_MAX_POOLS];
+  size_t named_pool_count;
 
   /* [auth] methods: PPP methods offered; all zero for the default */
   enum l2tpsec_auth_method auth_methods[4];

@@ -1,4 +1,5 @@
-/* [radius] and [pam]: parsing and the checks against the [auth] chain. */
+/* [radius], [pam], [pool NAME] and methods of [auth]: parsing, and the
+ * checks against the [auth] chain. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -309,11 +310,88 @@ static int parse_methods(struct key_context *ctx, const char *value) {
   return 0;
 }
 
+/* ---- [pool NAME] ---- */
+
+static struct config_named_pool *named_pool(struct key_context *ctx,
+                                            const char *name) {
+  struct server_config *c = ctx->config;
+  struct config_named_pool *p;
+
+  for (size_t i = 0; i < c->named_pool_count; i++) {
+    if (strcmp(c->named_pools[i].name, name) == 0)
+      return &c->named_pools[i];
+  }
+  if (c->named_pool_count == CONFIG_MAX_POOLS || name[0] == '\0' ||
+      strlen(name) >= sizeof(c->named_pools[0].name)) {
+    auth_error(ctx->errors, ctx->line,
+               "invalid [pool %s]: names are 1 to 63 bytes and at most %d "
+               "named pools fit",
+               name, CONFIG_MAX_POOLS);
+    return NULL;
+  }
+  p = &c->named_pools[c->named_pool_count++];
+  snprintf(p->name, sizeof(p->name), "%s", name);
+  p->line = ctx->line;
+  return p;
+}
+
+static void named_pool_key(struct key_context *ctx, const char *name,
+                           const char *key, const char *value) {
+  struct config_named_pool *p = named_pool(ctx, name);
+  char buf[CONFIG_MAX_VALUE];
+  char *save = NULL;
+
+  if (p == NULL)
+    return;
+  if (strcmp(key, "range") != 0) {
+    auth_error(ctx->errors, ctx->line,
+               "unknown key '%s' in [pool %s]: expected range", key, name);
+    return;
+  }
+  p->range_seen = true;
+  snprintf(buf, sizeof(buf), "%s", value);
+  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
+       tok = strtok_r(NULL, ", \t", &save)) {
+    if (l2tpsec_server_check_range(tok) != 0)
+      auth_error(ctx->errors, ctx->line,
+                 "invalid range '%s' in [pool %s]: expected a.b.c.d-e.f.g.h, "
+                 "a.b.c.d/nn or a.b.c.d",
+                 tok, name);
+    else if (p->ranges.count == CONFIG_MAX_LIST)
+      auth_error(ctx->errors, ctx->line,
+                 "too many ranges in [pool %s]: at most %d", name,
+                 CONFIG_MAX_LIST);
+    else
+      snprintf(p->ranges.items[p->ranges.count++], sizeof(p->ranges.items[0]),
+               "%s", tok);
+  }
+}
+
+void config_fill_named_pools(const struct server_config *c,
+                             struct named_pool_settings *storage,
+                             l2tpsec_server_settings *settings) {
+  for (size_t p = 0; p < c->named_pool_count; p++) {
+    const struct config_named_pool *pool = &c->named_pools[p];
+
+    for (size_t i = 0; i < pool->ranges.count; i++)
+      storage->ranges[p][i] = pool->ranges.items[i];
+    storage->pools[p].name = pool->name;
+    storage->pools[p].ranges = storage->ranges[p];
+    storage->pools[p].range_count = pool->ranges.count;
+  }
+  settings->named_pools = storage->pools;
+  settings->named_pool_count = c->named_pool_count;
+}
+
 bool config_auth_key(struct server_config *config, struct config_errors *errors,
                      unsigned line, const char *section, const char *key,
                      const char *value) {
   struct key_context ctx = {config, errors, line};
 
+  if (strncmp(section, "pool ", 5) == 0) {
+    named_pool_key(&ctx, section + 5, key, value);
+    return true;
+  }
   if (strcmp(section, "auth") == 0 && strcmp(key, "methods") == 0) {
     parse_methods(&ctx, value);
     return true;
@@ -391,6 +469,11 @@ static bool offers_only_pap(const struct server_config *c) {
 
 void config_auth_check(const struct server_config *c,
                        struct config_errors *errors, unsigned chain_line) {
+  for (size_t i = 0; i < c->named_pool_count; i++) {
+    if (!c->named_pools[i].range_seen)
+      auth_error(errors, c->named_pools[i].line, "missing range in [pool %s]",
+                 c->named_pools[i].name);
+  }
   if (chain_uses(c, "radius"))
     check_radius(c, errors, chain_line);
   if (chain_uses(c, "pam"))

@@ -18,6 +18,7 @@
 #include "accounting.h"
 #include "auth_chain.h"
 #include "config.h"
+#include "config_auth.h"
 #include "control.h"
 #include "first_run.h"
 #include "l2tpsec/l2tpsec.h"
@@ -225,13 +226,19 @@ static void on_auth_closer(uv_timer_t *timer) {
   uv_close((uv_handle_t *)timer, NULL);
 }
 
+/* Time the RADIUS client keeps running after shutdown to deliver the
+ * final Stop records, in ms; records still unanswered then are lost. */
+#define FINAL_ACCOUNTING_MS 2000
+
 static void stop(struct app *app) {
-  /* TODO: send accounting Stop (NAS-Request) for the sessions still up;
-   * the server frees them without SESSION_DOWN events. */
+  size_t stops = accounting_stop_all(app->acct);
+
   l2tpsec_server_del(app->server);
   app->server = NULL;
+  accounting_set_server(app->acct, NULL);
   app->auth_closer.data = app;
-  uv_timer_start(&app->auth_closer, on_auth_closer, 0, 0);
+  uv_timer_start(&app->auth_closer, on_auth_closer,
+                 stops > 0 ? FINAL_ACCOUNTING_MS : 0, 0);
   control_close(&app->control);
   uv_close((uv_handle_t *)&app->sighup, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
@@ -391,6 +398,7 @@ static void watch_signal(struct app *app, uv_signal_t *handle, int signum,
 
 static int run(struct app *app) {
   const char *listen[CONFIG_MAX_LIST], *ranges[CONFIG_MAX_LIST];
+  static struct named_pool_settings named;
   const l2tpsec_server_callbacks callbacks = {
       authenticate, cancel_authentication, on_server_event};
   l2tpsec_server_settings settings;
@@ -403,6 +411,7 @@ static int run(struct app *app) {
   watch_signal(app, &app->sigint, SIGINT, on_terminate);
 
   fill_settings(app, &settings, listen, ranges);
+  config_fill_named_pools(&app->config, &named, &settings);
   rv = open_authentication(app);
   if (rv == 0)
     rv = l2tpsec_server_new(&app->server, &app->loop, &settings, &callbacks,

@@ -22,6 +22,13 @@ extern "C" {
 
 typedef struct l2tpsec_server l2tpsec_server;
 
+/* An address pool an authenticator selects by name (RADIUS Framed-Pool). */
+typedef struct l2tpsec_server_pool {
+  const char *name; /* 1 to 63 bytes */
+  const char *const *ranges; /* in the syntax of pool_ranges */
+  size_t range_count;
+} l2tpsec_server_pool;
+
 /* Fill with l2tpsec_server_settings_default, then set what differs. */
 typedef struct l2tpsec_server_settings {
   /* Numeric IPv4 or IPv6 addresses to listen on; at least one. */
@@ -63,6 +70,11 @@ typedef struct l2tpsec_server_settings {
   const char *const *pool_ranges;
   size_t pool_range_count;
   const char *local_address; /* server end of every PPP link: required */
+  /* Pools chosen by the accept's attributes.pool; a session naming a
+   * pool that is not here gets no address. Ranges of all pools must not
+   * overlap. */
+  const l2tpsec_server_pool *named_pools;
+  size_t named_pool_count;
   const char *dns[2];        /* offered by IPCP (RFC 1877); NULL: none */
   const char *nbns[2];
 

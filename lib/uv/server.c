@@ -102,7 +102,7 @@ static int make_pool(l2tpsec_server *server, const l2tpsec_server_settings *s,
   memcpy(server->nbns, nbns, sizeof(nbns));
   l2tpsec__addr_pool_exclude(server->pool, server->local_address);
   *prefix = covering_prefix(server->local_address, ranges, s->pool_range_count);
-  return 0;
+  return l2tpsec__server_named_pools_init(server, s, prefix);
 }
 
 static int tun_failed(l2tpsec_server *server, const char *step) {
@@ -260,6 +260,7 @@ static void free_server(l2tpsec_server *server) {
     free(server->psk);
   }
   l2tpsec__addr_pool_del(server->pool);
+  l2tpsec__server_named_pools_free(server);
   free(server);
 }
 
@@ -303,6 +304,7 @@ void l2tpsec_server_stats_get(const l2tpsec_server *server,
   stats->nat_keepalives = ts ? ts->keepalives : 0;
   stats->addresses_leased =
       server->pool ? l2tpsec__addr_pool_leased(server->pool) : 0;
+  stats->addresses_leased += l2tpsec__server_named_leased(server);
 }
 
 const char *l2tpsec_server_tun_name(const l2tpsec_server *server) {

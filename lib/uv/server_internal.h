@@ -52,6 +52,7 @@ typedef struct l2tpsec__session {
   uint16_t tunnel_id, session_id;
   l2tpsec_ppp *ppp;
   uint32_t inner_address; /* host byte order; 0 before IPCP */
+  l2tpsec__addr_pool *lease_pool; /* the pool inner_address came from */
   char user[L2TPSEC_AUTH_NAME_MAX + 1];
   l2tpsec_tstamp started;
   uint64_t packets_in, bytes_in, packets_out, bytes_out;
@@ -100,6 +101,8 @@ struct l2tpsec_server {
 
   l2tpsec__transport *transport;
   l2tpsec__addr_pool *pool;
+  struct l2tpsec__named_pool *named_pools; /* server_pools.c */
+  size_t named_pool_count;
   uint32_t local_address; /* host byte order */
   uint32_t dns[2], nbns[2];
 
@@ -230,6 +233,33 @@ void l2tpsec__server_free_sessions(l2tpsec_server *server);
 
 /* Frees the sessions that died during the current event. */
 void l2tpsec__server_reap(l2tpsec_server *server);
+
+/* A pool with a name, for RADIUS Framed-Pool. */
+struct l2tpsec__named_pool {
+  char name[64];
+  l2tpsec__addr_pool *pool;
+};
+
+/*
+ * Creates the named pools of the settings, with the main pool's DNS and
+ * NBNS servers and without the local address, and lowers *prefix so the
+ * TUN route covers them too. Returns 0 or L2TPSEC_ERR_CONFIG (logged)
+ * for a bad name or range or ranges overlapping any pool's, or
+ * L2TPSEC_ERR_NOMEM.
+ */
+int l2tpsec__server_named_pools_init(l2tpsec_server *server,
+                                     const l2tpsec_server_settings *s,
+                                     unsigned *prefix);
+
+/* Frees the named pools. */
+void l2tpsec__server_named_pools_free(l2tpsec_server *server);
+
+/* Returns the pool called `name`, the main pool for "", or NULL. */
+l2tpsec__addr_pool *l2tpsec__server_pool_named(const l2tpsec_server *server,
+                                              const char *name);
+
+/* Returns the addresses leased from every named pool. */
+size_t l2tpsec__server_named_leased(const l2tpsec_server *server);
 
 /* Re-arms the session's timer for PPP and its limits. */
 void l2tpsec__session_refresh(l2tpsec__session *s);

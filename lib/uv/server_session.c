@@ -107,20 +107,30 @@ static int on_address_request(void *user_data,
                               uint8_t address[4]) {
   l2tpsec__session *s = user_data;
   l2tpsec_server *server = s->server;
+  l2tpsec__addr_pool *pool;
   l2tpsec__addr_lease lease;
   uint32_t net;
   int rv;
 
   if (req->attributes != NULL)
     s->attributes = *req->attributes;
+  pool = l2tpsec__server_pool_named(server, s->attributes.pool);
+  if (pool == NULL) {
+    L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
+                "no address for user '%s': the authenticator chose pool "
+                "'%s', which the server does not have; add the pool or "
+                "fix Framed-Pool",
+                req->user, s->attributes.pool);
+    return L2TPSEC_ERR_NOT_FOUND;
+  }
   if (req->attributes != NULL && req->attributes->has_address) {
     uint32_t wanted;
 
     memcpy(&wanted, req->attributes->address, 4);
-    rv = l2tpsec__addr_pool_acquire_address(server->pool, req->user,
-                                            ntohl(wanted), &lease);
+    rv = l2tpsec__addr_pool_acquire_address(pool, req->user, ntohl(wanted),
+                                            &lease);
   } else {
-    rv = l2tpsec__addr_pool_acquire(server->pool, req->user, &lease);
+    rv = l2tpsec__addr_pool_acquire(pool, req->user, &lease);
   }
   if (rv != 0) {
     L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
@@ -131,10 +141,11 @@ static int on_address_request(void *user_data,
   }
   rv = l2tpsec__keymap_put(&server->inner, lease.addr, s);
   if (rv != 0) {
-    l2tpsec__addr_pool_release(server->pool, lease.addr);
+    l2tpsec__addr_pool_release(pool, lease.addr);
     return rv;
   }
   s->inner_address = lease.addr;
+  s->lease_pool = pool;
   net = htonl(lease.addr);
   memcpy(address, &net, 4);
   return 0;
@@ -144,7 +155,7 @@ static void release_address(l2tpsec__session *s) {
   if (s->inner_address == 0)
     return;
   l2tpsec__keymap_remove(&s->server->inner, s->inner_address);
-  l2tpsec__addr_pool_release(s->server->pool, s->inner_address);
+  l2tpsec__addr_pool_release(s->lease_pool, s->inner_address);
   s->inner_address = 0;
 }
 
@@ -365,7 +376,7 @@ static int free_each_session(void *ctx, uint64_t key, void *value) {
   /* The id map is being torn down; only the objects are freed here. */
   l2tpsec_ppp_del(s->ppp);
   if (s->inner_address != 0)
-    l2tpsec__addr_pool_release(s->server->pool, s->inner_address);
+    l2tpsec__addr_pool_release(s->lease_pool, s->inner_address);
   free(s);
   return 0;
 }

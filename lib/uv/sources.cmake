@@ -18,6 +18,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/server_conn.c
   ${CMAKE_CURRENT_LIST_DIR}/server_session.c
   ${CMAKE_CURRENT_LIST_DIR}/server_limits.c
+  ${CMAKE_CURRENT_LIST_DIR}/server_pools.c
   ${CMAKE_CURRENT_LIST_DIR}/server_ike.c
   ${CMAKE_CURRENT_LIST_DIR}/client.c
   ${CMAKE_CURRENT_LIST_DIR}/keymap.c)

@@ -2,7 +2,8 @@
 # l2tpsec-client against l2tpsec-server in network namespaces, with the
 # server's [auth] chain deciding through a real backend each time:
 #   1. radius: FreeRADIUS (tests/auth/freeradius-conf.sh) checks alice's
-#      password followed by her TOTP code over PAP; Start, Interim-Update
+#      password followed by her TOTP code over PAP, and its Framed-Pool
+#      and Framed-IP-Address choose her address; Start, Interim-Update
 #      and Stop land in its detail file with the session's counters.
 #   2. radius: bob logs in with MS-CHAPv2 (FreeRADIUS's mschap module),
 #      and a Disconnect-Request from radclient ends his session.
@@ -114,8 +115,11 @@ control_socket = $work/control.sock
 [ipsec]
 psk = e2e-test-pre-shared-key
 [pool]
-range = 192.0.2.10-192.0.2.20
+range = 192.0.2.13-192.0.2.20
 local_address = 192.0.2.1
+# FreeRADIUS gives alice Framed-Pool "pool-a".
+[pool pool-a]
+range = 192.0.2.10-192.0.2.12
 [tun]
 name = e2easrv0
 [auth]
@@ -240,7 +244,15 @@ done
   fail "Stop after a Disconnect-Request is not Admin-Reset"
 stop_pid "$cpid"
 cpid=""
+
+# A server shutting down sends Stop (NAS-Request) for the sessions up.
+connect bob chap-pass
 stop_server
+[ "$(record_value Stop User-Name)" = '"bob"' ] || fail "no second Stop for bob"
+[ "$(record_value Stop Acct-Terminate-Cause)" = NAS-Request ] ||
+  fail "Stop at server shutdown is not NAS-Request"
+stop_pid "$cpid"
+cpid=""
 
 # ---- 3. PAM with pam_google_authenticator's forward_pass ----
 mkdir -m 700 "$work/pam"

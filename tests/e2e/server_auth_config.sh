@@ -124,6 +124,21 @@ expect_error "server.ini:10: invalid methods item 'eap'"
 
 write_config <<'INI'
 [auth]
+chain = radius
+[radius]
+server = 192.0.2.10
+secret = sEcReT-never-printed
+[pool pool-a]
+range = 192.0.2.50-192.0.2.40
+[pool pool-b]
+size = 4
+INI
+expect_error "server.ini:14: invalid range '192.0.2.50-192.0.2.40' in \[pool pool-a\]"
+expect_error "server.ini:16: unknown key 'size' in \[pool pool-b\]: expected range"
+expect_error "server.ini:16: missing range in \[pool pool-b\]"
+
+write_config <<'INI'
+[auth]
 chain = radius, pam, local
 methods = pap, mschapv2
 [user alice]

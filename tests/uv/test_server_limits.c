@@ -109,6 +109,8 @@ struct fixture {
 static void start_server(struct fixture *f) {
   static const char *const listen[] = {"127.0.0.1"};
   static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
+  static const char *const pool_b[] = {"192.0.2.30-192.0.2.31"};
+  static const l2tpsec_server_pool named[] = {{"pool-b", pool_b, 1}};
   l2tpsec_server_settings s;
 
   event_count = 0;
@@ -122,6 +124,8 @@ static void start_server(struct fixture *f) {
   s.pool_ranges = ranges;
   s.pool_range_count = 1;
   s.local_address = "192.0.2.1";
+  s.named_pools = named;
+  s.named_pool_count = 1;
   s.tun_name = "e2elim0";
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_DEBUG};
   assert_int_equal(
@@ -306,12 +310,55 @@ static void limits_client_close_is_user_request(void **state) {
   stop_server(&f);
 }
 
+/* Framed-Pool selects a named pool; a pool the server lacks gives no
+ * address, so IPCP never opens. */
+static void limits_named_pool_chosen(void **state) {
+  struct fixture f;
+  l2tpsec_server_stats st;
+
+  memset(&accept_attributes, 0, sizeof(accept_attributes));
+  snprintf(accept_attributes.pool, sizeof(accept_attributes.pool), "pool-b");
+  start_server(&f);
+  connect_peer(&f, 40604);
+  assert_int_equal(f.peer.address4[3], 30);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.addresses_leased, 1);
+  assert_int_equal(l2tpsec_ppp_close(f.peer.ppp, l2tpsec__now()), 0);
+  wait_down(&f, 4);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.addresses_leased, 0);
+  stop_server(&f);
+}
+
+static void limits_unknown_pool_no_address(void **state) {
+  struct fixture f;
+  l2tpsec_esp_sa_settings in, out;
+  uint64_t id;
+
+  memset(&accept_attributes, 0, sizeof(accept_attributes));
+  snprintf(accept_attributes.pool, sizeof(accept_attributes.pool), "nope");
+  start_server(&f);
+  test_peer_open(&f.peer, "127.0.0.1", 40605, NATT_PORT, 1, 7, "secret");
+  test_peer_sa_settings(1, &in, &out);
+  assert_int_equal(l2tpsec__server_add_conn(f.server, 0,
+                                            (struct sockaddr *)&f.peer.address,
+                                            true, &in, &out, &id),
+                   0);
+  test_peer_connect(&f.peer);
+  pump_for(&f, dead, 3);
+  assert_false(f.peer.ipcp_up);
+  assert_int_equal(event_count, 0);
+  stop_server(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(limits_session_timeout),
       cmocka_unit_test(limits_idle_timeout),
       cmocka_unit_test(limits_disconnect_selectors),
       cmocka_unit_test(limits_client_close_is_user_request),
+      cmocka_unit_test(limits_named_pool_chosen),
+      cmocka_unit_test(limits_unknown_pool_no_address),
   };
 
   return cmocka_run_group_tests(tests, enter_namespace, NULL);
