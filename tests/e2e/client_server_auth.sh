@@ -38,9 +38,11 @@ fail() {
   exit 1
 }
 
+# Stops a process this script started; its exit status does not matter.
 stop_pid() { # PID
-  [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
-  return 0
+  if [ -n "$1" ] && kill "$1" 2>/dev/null; then
+    wait "$1" 2>/dev/null || true
+  fi
 }
 
 cleanup() {
