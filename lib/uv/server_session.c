@@ -179,6 +179,9 @@ static void log_ipcp_up(l2tpsec__session *s, const l2tpsec_ppp_event *ev) {
   L2TPSEC_LOG(&s->server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_PPP,
               "session %u/%u of user '%s' from %s up with address %s",
               s->tunnel_id, s->session_id, s->user, peer, addr);
+  /* IPCP renegotiated by the peer is the same session, not a new one. */
+  if (s->ipcp_up_at != 0)
+    return;
   l2tpsec__session_limits_start(s, l2tpsec__now());
   s->server->stats.sessions++;
   report(s, L2TPSEC_SERVER_SESSION_UP, NULL);
