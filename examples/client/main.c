@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../ike_id.h"
+#include "dns.h"
 #include "l2tpsec/client.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
@@ -32,6 +33,8 @@ struct options {
   const char *routes[ROUTES_MAX];
   size_t route_count;
   unsigned ike_port, natt_port;
+  long keepalive; /* seconds; -1: the library's defaults */
+  struct dns_setup dns;
   bool verbose;
 };
 
@@ -79,6 +82,13 @@ static void usage(FILE *out) {
           "aes128-sha1-modp2048\n"
           "  --esp-proposals LIST  ESP proposals offered, e.g. aes128gcm16 "
           "or aes128-sha1\n"
+          "  --keepalive SECONDS   LCP echo and IKE DPD interval; the server\n"
+          "                        counts as gone after 3 unanswered (default\n"
+          "                        30 s, 4 echoes; 0 turns both off)\n"
+          "  --dns                 hand the assigned DNS servers to "
+          "resolvconf(8)\n"
+          "  --resolv-conf PATH    write the assigned DNS servers to PATH and\n"
+          "                        put its old content back at disconnect\n"
           "  -v, --verbose         log every layer's debug messages\n");
 }
 
@@ -227,6 +237,21 @@ static void free_cert_files(struct cert_files *f) {
   free(f->ca);
 }
 
+static int parse_keepalive(const char *text, long *out) {
+  char *end;
+  long v = strtol(text, &end, 10);
+
+  if (*text == '\0' || *end != '\0' || v < 0 || v > 3600) {
+    fprintf(stderr,
+            "l2tpsec-client: invalid --keepalive '%s': expected 0 to 3600 "
+            "seconds\n",
+            text);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o) {
   static const struct option longs[] = {
       {"server", required_argument, NULL, 's'},
@@ -247,6 +272,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"natt-port", required_argument, NULL, 'N'},
       {"ike-proposals", required_argument, NULL, 'P'},
       {"esp-proposals", required_argument, NULL, 'E'},
+      {"keepalive", required_argument, NULL, 'A'},
+      {"dns", no_argument, NULL, 'D'},
+      {"resolv-conf", required_argument, NULL, 'R'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -257,6 +285,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
   o->ike_port = 500;
   o->natt_port = 4500;
   o->id = "dn";
+  o->keepalive = -1;
   while ((opt = getopt_long(argc, argv, "vh", longs, NULL)) != -1) {
     switch (opt) {
     case 's':
@@ -317,6 +346,16 @@ static int parse_options(int argc, char **argv, struct options *o) {
     case 'E':
       o->esp_proposals = optarg;
       break;
+    case 'A':
+      if (parse_keepalive(optarg, &o->keepalive) != 0)
+        return -1;
+      break;
+    case 'D':
+      o->dns.use_resolvconf = true;
+      break;
+    case 'R':
+      o->dns.resolv_conf = optarg;
+      break;
     case 'v':
       o->verbose = true;
       break;
@@ -342,6 +381,7 @@ static void stop(struct app *app) {
   uv_close((uv_handle_t *)&app->sigint, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
   uv_close((uv_handle_t *)&app->deadline, NULL);
+  dns_restore(&app->o.dns);
   l2tpsec_client_del(app->client);
   app->client = NULL;
 }
@@ -377,6 +417,8 @@ static void on_event(void *user_data, const l2tpsec_client_event *ev) {
          ev->tun_name);
   fflush(stdout);
   add_routes(app, ev->tun_name);
+  if (dns_apply(&app->o.dns, &ev->dns[0][0], 2, ev->tun_name) != 0)
+    fprintf(stderr, "l2tpsec-client: the tunnel is up, but DNS is not set\n");
 }
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -389,6 +431,16 @@ static void on_signal(uv_signal_t *handle, int signum) {
   }
   fprintf(stderr, "l2tpsec-client: disconnecting\n");
   uv_timer_start(&app->deadline, on_deadline, 5000, 0);
+}
+
+/* Three unanswered LCP echoes or DPD probes end the connection. */
+static void set_keepalive(l2tpsec_client_settings *s, long seconds) {
+  if (seconds < 0)
+    return;
+  s->lcp_echo_interval = (l2tpsec_duration)seconds * L2TPSEC_SECONDS;
+  s->lcp_echo_failure = 3;
+  s->dpd_delay = s->lcp_echo_interval;
+  s->dpd_timeout = 3 * s->lcp_echo_interval;
 }
 
 static int run(struct app *app) {
@@ -428,6 +480,7 @@ static int run(struct app *app) {
   s.tun_name = app->o.tun;
   s.ike_proposals = app->o.ike_proposals;
   s.esp_proposals = app->o.esp_proposals;
+  set_keepalive(&s, app->o.keepalive);
   s.log =
       (l2tpsec_log){log_stderr, NULL,
                     app->o.verbose ? L2TPSEC_LOG_DEBUG : L2TPSEC_LOG_NOTICE};

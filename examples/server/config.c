@@ -16,12 +16,20 @@
 #include "base32.h"
 #include "config.h"
 #include "config_auth.h"
+#include "config_net.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/server.h"
 
 /* Lines where required keys were set, for messages about missing ones. */
 struct seen_lines {
   unsigned ipsec, pool, auth, certificate, psk, listen, range;
+  unsigned local_address;
+};
+
+/* A [user NAME] header and its line, to find a user defined twice. */
+struct user_header {
+  char name[64];
+  unsigned line;
 };
 
 struct parse_state {
@@ -30,6 +38,8 @@ struct parse_state {
   FILE *file;
   unsigned line;
   struct seen_lines seen;
+  struct user_header user_headers[CONFIG_MAX_USERS];
+  size_t user_header_count;
 };
 
 typedef int (*value_parser)(struct parse_state *st, const char *value);
@@ -64,6 +74,10 @@ void config_defaults(struct server_config *c) {
   c->natt_port = 4500;
   c->l2tp_port = 1701;
   c->raw_esp = true;
+  c->lcp_echo_interval = 30;
+  c->lcp_echo_failure = 4;
+  c->dpd_delay = 30;
+  c->dpd_timeout = 120;
   snprintf(c->control_socket, sizeof(c->control_socket),
            "/run/l2tpsec-server.sock");
   snprintf(c->proposals, sizeof(c->proposals), "compatible");
@@ -240,6 +254,28 @@ static int p_control(struct parse_state *st, const char *v) {
                      sizeof(st->config->control_socket));
 }
 
+static int parse_seconds(struct parse_state *st, const char *v,
+                         unsigned long min, unsigned long max, unsigned *out) {
+  unsigned long n;
+
+  if (parse_uint(st, v, min, max, &n) != 0)
+    return -1;
+  *out = (unsigned)n;
+  return 0;
+}
+static int p_echo_interval(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 0, 3600, &st->config->lcp_echo_interval);
+}
+static int p_echo_failure(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 1, 100, &st->config->lcp_echo_failure);
+}
+static int p_dpd_delay(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 0, 3600, &st->config->dpd_delay);
+}
+static int p_dpd_timeout(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 1, 86400, &st->config->dpd_timeout);
+}
+
 /* ---- [ipsec] ---- */
 
 static int p_psk(struct parse_state *st, const char *v) {
@@ -322,6 +358,7 @@ static int p_range(struct parse_state *st, const char *v) {
                     "a.b.c.d-e.f.g.h, a.b.c.d/nn or a.b.c.d");
 }
 static int p_local_address(struct parse_state *st, const char *v) {
+  st->seen.local_address = st->line;
   if (check_ipv4(v) != 0)
     return bad(st, "invalid local_address '%s': expected an IPv4 address", v);
   return copy_string(st, v, st->config->local_address,
@@ -425,6 +462,10 @@ static const struct key_spec keys[] = {
     {"server", "raw_esp", p_raw_esp},
     {"server", "allow_plain_l2tp", p_plain_l2tp},
     {"server", "control_socket", p_control},
+    {"server", "lcp_echo_interval", p_echo_interval},
+    {"server", "lcp_echo_failure", p_echo_failure},
+    {"server", "dpd_delay", p_dpd_delay},
+    {"server", "dpd_timeout", p_dpd_timeout},
     {"ipsec", "psk", p_psk},
     {"ipsec", "psk_file", p_psk_file},
     {"ipsec", "certificate", p_certificate},
@@ -472,6 +513,24 @@ static struct config_user *user_for(struct parse_state *st, const char *name) {
   return &c->users[c->user_count++];
 }
 
+/*
+ * The minimum length of a [user] password, in bytes. A TOTP code, when
+ * required, comes on top of it.
+ */
+#define MIN_PASSWORD_LEN 8
+
+static int user_password(struct parse_state *st, struct config_user *u,
+                         const char *value) {
+  size_t len = strlen(value);
+
+  if (!st->config->hashed_passwords && len < MIN_PASSWORD_LEN)
+    return bad(st,
+               "password of user %s is %zu character%s long: use at least "
+               "%d characters",
+               u->name, len, len == 1 ? "" : "s", MIN_PASSWORD_LEN);
+  return copy_string(st, value, u->password, sizeof(u->password));
+}
+
 static int user_key(struct parse_state *st, const char *name, const char *key,
                     const char *value) {
   struct config_user *u = user_for(st, name);
@@ -480,7 +539,7 @@ static int user_key(struct parse_state *st, const char *name, const char *key,
   if (u == NULL)
     return -1;
   if (strcmp(key, "password") == 0)
-    return copy_string(st, value, u->password, sizeof(u->password));
+    return user_password(st, u, value);
   if (strcmp(key, "totp_secret") != 0)
     return bad(st,
                "unknown key '%s' in a [user] section: expected password "
@@ -549,6 +608,43 @@ static int on_key(void *user, const char *section, const char *key,
 }
 
 /*
+ * Reports a [user NAME] header that appeared before: libinih would merge
+ * both sections into one user, so a copied block would silently change
+ * the first user's password.
+ */
+static void check_user_header(struct parse_state *st, const char *line) {
+  const char *start = line + strspn(line, " \t");
+  const char *end;
+  size_t len;
+
+  if (strncmp(start, "[user ", 6) != 0 || (end = strchr(start, ']')) == NULL)
+    return;
+  start += 6;
+  len = (size_t)(end - start);
+  if (len == 0 || len >= sizeof(st->user_headers[0].name))
+    return;
+
+  for (size_t i = 0; i < st->user_header_count; i++) {
+    const struct user_header *h = &st->user_headers[i];
+
+    if (strlen(h->name) == len && memcmp(h->name, start, len) == 0) {
+      add_error(st->errors, st->line,
+                "duplicate section [user %s]; the first is at line %u: "
+                "merge them or rename one",
+                h->name, h->line);
+      return;
+    }
+  }
+  if (st->user_header_count < CONFIG_MAX_USERS) {
+    struct user_header *h = &st->user_headers[st->user_header_count++];
+
+    memcpy(h->name, start, len);
+    h->name[len] = '\0';
+    h->line = st->line;
+  }
+}
+
+/*
  * Reads one whole line for libinih and counts it. A line longer than
  * libinih's buffer is cut, and reported, rather than split in two.
  */
@@ -563,6 +659,7 @@ static char *read_line(char *str, int num, void *stream) {
     return NULL;
   }
   st->line++;
+  check_user_header(st, line);
   if (len >= num) {
     add_error(st->errors, st->line, "line too long: at most %d bytes", num - 2);
     len = num - 2;
@@ -622,6 +719,33 @@ static void check_auth(struct parse_state *st) {
               "empty chain in [auth]: expected local, radius or pam");
 }
 
+/* A listen address the host lacks would fail at bind time, at start. */
+static void check_listen_addresses(struct parse_state *st) {
+  const struct config_list *listen = &st->config->listen;
+
+  for (size_t i = 0; i < listen->count; i++) {
+    if (!config_host_has_address(listen->items[i]))
+      add_error(st->errors, st->seen.listen,
+                "listen address %s is not assigned to any interface of "
+                "this host: add it to an interface, or listen on an "
+                "address that 'ip address' lists",
+                listen->items[i]);
+  }
+}
+
+/* The server's end of every PPP link must not be leased to a client. */
+static void check_local_outside_pool(struct parse_state *st) {
+  const struct server_config *c = st->config;
+
+  for (size_t i = 0; i < c->ranges.count && c->local_address[0]; i++) {
+    if (config_range_contains(c->ranges.items[i], c->local_address))
+      add_error(st->errors, st->seen.local_address,
+                "local_address %s is inside the pool range %s: choose an "
+                "address outside every range",
+                c->local_address, c->ranges.items[i]);
+  }
+}
+
 static void check_all(struct parse_state *st) {
   struct server_config *c = st->config;
 
@@ -636,6 +760,8 @@ static void check_all(struct parse_state *st) {
               "missing local_address in [pool]: the server's own address "
               "on every PPP link, e.g. 192.0.2.1");
   check_auth(st);
+  check_listen_addresses(st);
+  check_local_outside_pool(st);
 }
 
 /* Orders errors by line, keeping the order of errors on one line. */

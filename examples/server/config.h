@@ -63,6 +63,8 @@ struct server_config {
   uint16_t ike_port, natt_port, l2tp_port;
   bool raw_esp, allow_plain_l2tp;
   char control_socket[108]; /* sun_path size */
+  /* Keepalives, in seconds; see l2tpsec_server_settings. */
+  unsigned lcp_echo_interval, lcp_echo_failure, dpd_delay, dpd_timeout;
 
   /* [ipsec] */
   uint8_t psk[256];

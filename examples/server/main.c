@@ -23,6 +23,7 @@
 #include "first_run.h"
 #include "l2tpsec/l2tpsec.h"
 #include "log_sink.h"
+#include "reload.h"
 
 #define DEFAULT_CONFIG "/etc/l2tpsec/server.ini"
 #define DEFAULT_CONTROL "/run/l2tpsec-server.sock"
@@ -172,10 +173,26 @@ static size_t append_sessions(struct app *app, char *buf, size_t cap,
         up / 3600, up / 60 % 60, up % 60, (unsigned long long)s->packets_in,
         (unsigned long long)s->bytes_in, (unsigned long long)s->packets_out,
         (unsigned long long)s->bytes_out, s->tunnel_id, s->session_id);
+    if (s->esp_algorithms[0] != '\0')
+      n = append(buf, cap, n, "    algorithms: IKE %s, ESP %s\n",
+                 s->ike_algorithms[0] ? s->ike_algorithms : "(none)",
+                 s->esp_algorithms);
   }
   if (count > 64)
     n = append(buf, cap, n, "  ... and %zu more\n", count - 64);
   return n;
+}
+
+/* The drops of the ESP, selector and L2TP layers, on their own line. */
+static size_t append_layer_drops(const l2tpsec_server_stats *st, char *buf,
+                                 size_t cap, size_t n) {
+  return append(buf, cap, n,
+                "Dropped: ESP %llu (unknown SPI %llu), selector %llu, L2TP "
+                "malformed %llu\n",
+                (unsigned long long)st->dropped_esp,
+                (unsigned long long)st->esp_unknown_spi,
+                (unsigned long long)st->dropped_selector,
+                (unsigned long long)st->l2tp_malformed);
 }
 
 static size_t status_text(void *user_data, char *buf, size_t cap) {
@@ -193,8 +210,12 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
   n = append(buf, cap, n, "Listening on:");
   for (size_t i = 0; i < app->config.listen.count; i++)
     n = append(buf, cap, n, " %s", app->config.listen.items[i]);
-  n = append(buf, cap, n, " (IKE %u, NAT-T %u); TUN %s\n", app->config.ike_port,
-             app->config.natt_port, l2tpsec_server_tun_name(app->server));
+  n = append(buf, cap, n, " (IKE %u, NAT-T %u", app->config.ike_port,
+             app->config.natt_port);
+  if (app->config.allow_plain_l2tp)
+    n = append(buf, cap, n, ", plain L2TP %u without IPsec",
+               app->config.l2tp_port);
+  n = append(buf, cap, n, "); TUN %s\n", l2tpsec_server_tun_name(app->server));
   n = append(buf, cap, n,
              "Received: IKE %llu, ESP %llu, plain L2TP %llu, NAT "
              "keepalives %llu, from TUN %llu\n",
@@ -204,12 +225,15 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
              (unsigned long long)st.nat_keepalives,
              (unsigned long long)st.tun_received);
   n = append(buf, cap, n,
-             "Dropped: no session %llu, no handler %llu, malformed %llu\n",
+             "Dropped: no session %llu, no handler %llu, TUN not IP %llu\n",
              (unsigned long long)st.dropped_no_session,
              (unsigned long long)st.dropped_unhandled,
              (unsigned long long)st.dropped_malformed);
-  n = append(buf, cap, n, "Connections (%zu up, %zu addresses leased):\n",
-             st.sessions, st.addresses_leased);
+  n = append_layer_drops(&st, buf, cap, n);
+  n = append(buf, cap, n,
+             "Connections (%zu up, %zu addresses leased, %zu SA pairs or "
+             "plain L2TP peers):\n",
+             st.sessions, st.addresses_leased, st.connections);
   n = append_sessions(app, buf, cap, n);
   return n < cap ? n : cap - 1;
 }
@@ -270,16 +294,15 @@ static void on_reload(uv_signal_t *handle, int signum) {
   }
   config_defaults(&fresh);
   if (config_load(&fresh, app->config.path, &errors) != 0) {
-    log_line(&app->log, L2TPSEC_LOG_ERROR,
-             "reload of %s failed at line %u: %s; keeping the running "
-             "configuration",
-             app->config.path, errors.items[0].line, errors.items[0].message);
+    reload_log_errors(&app->log, app->config.path, &errors);
   } else if (auth_chain_reload_local(app->auth, &fresh) != 0) {
     log_line(&app->log, L2TPSEC_LOG_ERROR,
              "reload of %s failed: the user or TOTP store could not be "
              "read; keeping the running users",
              app->config.path);
   } else {
+    reload_log_restart_keys(&app->log, &app->config, &fresh,
+                            app->options.control_socket != NULL);
     log_line(&app->log, L2TPSEC_LOG_NOTICE,
              "reloaded users and TOTP secrets from %s; sessions are kept",
              app->config.path);
@@ -386,6 +409,11 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->tun_mtu = c->tun_mtu;
   s->tun_configure = c->tun_configure;
   memcpy(s->auth_methods, c->auth_methods, sizeof(s->auth_methods));
+  s->lcp_echo_interval =
+      (l2tpsec_duration)c->lcp_echo_interval * L2TPSEC_SECONDS;
+  s->lcp_echo_failure = c->lcp_echo_failure;
+  s->dpd_delay = (l2tpsec_duration)c->dpd_delay * L2TPSEC_SECONDS;
+  s->dpd_timeout = (l2tpsec_duration)c->dpd_timeout * L2TPSEC_SECONDS;
   s->log = log_sink_for_library(&app->log);
 }
 

@@ -61,6 +61,19 @@ typedef struct l2tpsec_client_settings {
   unsigned tun_mtu;     /* 1400 */
   bool tun_configure;   /* set address, peer and MTU, bring up: true */
 
+  /*
+   * Keepalives that find a server that went away, as the server's
+   * settings of the same names. PPP sends an LCP Echo-Request every
+   * lcp_echo_interval and goes down after lcp_echo_failure unanswered
+   * ones (30 s, 4). IKE DPD probes after dpd_delay of silence and goes
+   * down without an ACK within dpd_timeout (30 s, 120 s). Zero turns
+   * one off.
+   */
+  l2tpsec_duration lcp_echo_interval;
+  unsigned lcp_echo_failure;
+  l2tpsec_duration dpd_delay;
+  l2tpsec_duration dpd_timeout;
+
   l2tpsec_log log;
   l2tpsec_rand rand;
 } l2tpsec_client_settings;

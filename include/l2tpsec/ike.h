@@ -383,6 +383,24 @@ L2TPSEC_API l2tpsec_tstamp l2tpsec_ike_next_deadline(const l2tpsec_ike *ike);
 L2TPSEC_API int l2tpsec_ike_handle_timeout(l2tpsec_ike *ike,
                                            l2tpsec_tstamp now);
 
+/*
+ * Writes the algorithms of the established phase-1 SA ike_sa_id as
+ * "cipher-hash-group" text, e.g. "aes128-sha256-modp2048". Returns 0,
+ * L2TPSEC_ERR_INVALID_ARGUMENT, or L2TPSEC_ERR_NOT_FOUND (buf is then
+ * empty).
+ */
+L2TPSEC_API int l2tpsec_ike_sa_algorithms(const l2tpsec_ike *ike,
+                                          uint64_t ike_sa_id, char *buf,
+                                          size_t cap);
+
+/*
+ * Writes the algorithms of a child SA as text such as "aes256-sha1" or
+ * "aes128gcm16": the cipher with its key length, then the integrity
+ * algorithm unless the cipher is AES-GCM.
+ */
+L2TPSEC_API void l2tpsec_ike_child_sa_algorithms(const l2tpsec_ike_child_sa *sa,
+                                                 char *buf, size_t cap);
+
 /* Copies the counters. */
 L2TPSEC_API void l2tpsec_ike_get_stats(const l2tpsec_ike *ike,
                                        l2tpsec_ike_stats *stats);

@@ -97,6 +97,21 @@ typedef struct l2tpsec_server_settings {
    */
   enum l2tpsec_auth_method auth_methods[4];
 
+  /*
+   * Keepalives that find a client that went away without a word. PPP
+   * sends an LCP Echo-Request every lcp_echo_interval and ends the
+   * session after lcp_echo_failure unanswered ones (as pppd's
+   * lcp-echo-interval and lcp-echo-failure): 30 s and 4. IKE dead peer
+   * detection (RFC 3706), with clients that announce it, sends
+   * R-U-THERE after dpd_delay without a message and deletes the SAs
+   * when no ACK comes within dpd_timeout: 30 s and 120 s. A zero
+   * interval or delay turns that keepalive off.
+   */
+  l2tpsec_duration lcp_echo_interval;
+  unsigned lcp_echo_failure;
+  l2tpsec_duration dpd_delay;
+  l2tpsec_duration dpd_timeout;
+
   l2tpsec_log log;
   l2tpsec_rand rand;
 } l2tpsec_server_settings;
@@ -178,6 +193,9 @@ typedef struct l2tpsec_server_stats {
   uint64_t icmp_too_big;       /* ICMP errors sent for oversized packets */
   uint64_t fragmented;         /* IPv4 packets with DF clear that were split
                                   to fit the client's MRU */
+  uint64_t esp_unknown_spi;    /* ESP for no inbound SA; part of dropped_esp */
+  uint64_t l2tp_malformed;     /* L2TP datagrams with an invalid header or
+                                  AVP encoding, or a version other than 2 */
   size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;
@@ -195,6 +213,11 @@ typedef struct l2tpsec_server_session_info {
   uint64_t packets_in, bytes_in;   /* IP packets from the client */
   uint64_t packets_out, bytes_out; /* IP packets to the client */
   char acct_session_id[L2TPSEC_SERVER_ACCT_ID_MAX]; /* "" before IPCP */
+  /* Negotiated algorithms as text, "" for plain L2TP or fixed keys: IKE
+   * phase 1 ("aes128-sha256-modp2048") and the newest ESP SA pair
+   * ("aes128gcm16", "aes256-sha1"). */
+  char ike_algorithms[48];
+  char esp_algorithms[48];
 } l2tpsec_server_session_info;
 
 /*

@@ -21,4 +21,5 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/cert_auth.c
   ${CMAKE_CURRENT_LIST_DIR}/cert_verify.c
-  ${CMAKE_CURRENT_LIST_DIR}/fragment.c)
+  ${CMAKE_CURRENT_LIST_DIR}/fragment.c
+  ${CMAKE_CURRENT_LIST_DIR}/sa_text.c)

@@ -39,6 +39,9 @@ struct l2tpsec_client {
 
   l2tpsec__transport *transport;
   l2tpsec_ike *ike;
+  uint64_t ike_sa_id; /* for the DELETE at the end */
+  l2tpsec_duration lcp_echo_interval;
+  unsigned lcp_echo_failure;
   l2tpsec_esp_sa *in, *out;
   l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
   bool udp_encap;
@@ -210,6 +213,7 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   c->in = new_in;
   c->out = new_out;
   c->udp_encap = sa->udp_encap;
+  c->ike_sa_id = sa->ike_sa_id; /* a new phase 1 may have replaced it */
   to_sockaddr(&sa->remote, &c->server);
   L2TPSEC_LOG(&c->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
               "ESP SA pair %08x/%08x up%s", sa->spi_in, sa->spi_out,
@@ -373,6 +377,24 @@ static void on_ipcp_up(l2tpsec_client *c, const l2tpsec_ppp_event *ev) {
     c->callbacks.event(c->user_data, &up);
 }
 
+/*
+ * Ends the L2TP tunnel with StopCCN, then the IKE SA with DELETE
+ * payloads for the ESP SAs and the ISAKMP SA, so that the server frees
+ * everything at once instead of waiting for DPD. Both go out before
+ * the application deletes the client. NOTE: a lost StopCCN is not
+ * retransmitted, because the DELETE removes the SA it would travel in.
+ */
+static void say_goodbye(l2tpsec_client *c) {
+  l2tpsec_tstamp now = l2tpsec__now();
+
+  l2tpsec_l2tp_tunnel_close(c->lac, c->tunnel_id, 1, now);
+  if (c->ike_sa_id != 0 && l2tpsec_ike_close(c->ike, c->ike_sa_id, now) == 0)
+    L2TPSEC_LOG(&c->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
+                "sent IKE DELETE for IKE SA %llu and its ESP SAs",
+                (unsigned long long)c->ike_sa_id);
+  c->ike_sa_id = 0;
+}
+
 static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
   l2tpsec_client *c = user_data;
 
@@ -384,7 +406,7 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
     /* The object is freed with the client, not inside its callback. */
     c->ppp_dead = true;
     report_down(c, l2tpsec_ppp_down_reason_name(ev->down_reason));
-    l2tpsec_l2tp_tunnel_close(c->lac, c->tunnel_id, 1, l2tpsec__now());
+    say_goodbye(c);
   }
 }
 
@@ -398,6 +420,8 @@ static void start_ppp(l2tpsec_client *c) {
   s.rand = c->rand;
   s.user = c->user;
   s.password = c->password;
+  s.echo_interval = c->lcp_echo_interval;
+  s.echo_failure = c->lcp_echo_failure;
   if (l2tpsec_ppp_new(&c->ppp, &s, &cb, c, l2tpsec__now()) != 0)
     report_down(c, "PPP could not start (out of memory)");
 }
@@ -471,6 +495,10 @@ void l2tpsec_client_settings_default(l2tpsec_client_settings *s) {
   s->tun_name = "";
   s->tun_mtu = 1400;
   s->tun_configure = true;
+  s->lcp_echo_interval = 30 * L2TPSEC_SECONDS;
+  s->lcp_echo_failure = 4;
+  s->dpd_delay = 30 * L2TPSEC_SECONDS;
+  s->dpd_timeout = 120 * L2TPSEC_SECONDS;
   s->rand = l2tpsec_rand_system();
 }
 
@@ -552,6 +580,8 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   is.psk_len = s->psk_len;
   if (s->cert != NULL)
     set_cert_settings(&is, s);
+  is.dpd_delay = s->dpd_delay;
+  is.dpd_timeout = s->dpd_timeout;
   rv = l2tpsec_ike_new(&c->ike, &is, &icb, c);
   if (rv != 0)
     return rv;
@@ -602,7 +632,7 @@ static int start(l2tpsec_client *c, const l2tpsec_client_settings *s) {
     rv = open_transport(c, s);
   if (rv == 0)
     rv = l2tpsec_ike_connect(c->ike, &c->ike_local, &c->ike_remote,
-                             l2tpsec__now(), NULL);
+                             l2tpsec__now(), &c->ike_sa_id);
   return rv;
 }
 
@@ -631,6 +661,8 @@ int l2tpsec_client_new(l2tpsec_client **pclient, uv_loop_t *loop,
   c->natt_port = settings->natt_port;
   c->tun_fd = -1;
   c->tun_configure = settings->tun_configure;
+  c->lcp_echo_interval = settings->lcp_echo_interval;
+  c->lcp_echo_failure = settings->lcp_echo_failure;
   c->ike_timer.fn = on_ike_timer;
   c->l2tp_timer.fn = on_l2tp_timer;
   c->ppp_timer.fn = on_ppp_timer;

@@ -26,6 +26,10 @@ void l2tpsec_server_settings_default(l2tpsec_server_settings *s) {
   s->tun_mtu = 1400;
   s->tun_configure = true;
   s->tun_fd = -1;
+  s->lcp_echo_interval = 30 * L2TPSEC_SECONDS;
+  s->lcp_echo_failure = 4;
+  s->dpd_delay = 30 * L2TPSEC_SECONDS;
+  s->dpd_timeout = 120 * L2TPSEC_SECONDS;
   s->rand = l2tpsec_rand_system();
 }
 
@@ -178,6 +182,10 @@ static int copy_settings(l2tpsec_server *server,
   memcpy(server->auth_methods, s->auth_methods, sizeof(server->auth_methods));
   server->tun_fd = -1;
   server->tun_mtu = s->tun_mtu;
+  server->lcp_echo_interval = s->lcp_echo_interval;
+  server->lcp_echo_failure = s->lcp_echo_failure;
+  server->dpd_delay = s->dpd_delay;
+  server->dpd_timeout = s->dpd_timeout;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);
   /* Without randomness the ids still differ within one run. */
   if (l2tpsec_rand_bytes(&server->rand, (uint8_t *)&server->acct_prefix,
@@ -249,6 +257,12 @@ int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_UV,
               "server started: IKE on port %u, NAT-T on port %u, TUN '%s'",
               settings->ike_port, settings->natt_port, server->tun_name);
+  if (settings->allow_plain_l2tp)
+    L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
+                "accepting plain L2TP without IPsec on UDP port %u: its "
+                "traffic is not encrypted; turn allow_plain_l2tp off unless "
+                "a router needs it",
+                settings->l2tp_port);
   *pserver = server;
   return 0;
 }
@@ -293,6 +307,20 @@ void l2tpsec_server_del(l2tpsec_server *server) {
     free_server(server);
 }
 
+/* Copies the drops that the ESP table and the L2TP endpoint count. */
+static void add_layer_drops(const l2tpsec_server *server,
+                            l2tpsec_server_stats *stats) {
+  l2tpsec_esp_table_stats esp = {0};
+  l2tpsec_l2tp_stats l2tp = {0};
+
+  if (server->esp != NULL)
+    l2tpsec_esp_table_stats_get(server->esp, &esp);
+  if (server->l2tp != NULL)
+    l2tpsec_l2tp_get_stats(server->l2tp, &l2tp);
+  stats->esp_unknown_spi = esp.unknown_spi;
+  stats->l2tp_malformed = l2tp.rx_malformed + l2tp.rx_bad_version;
+}
+
 void l2tpsec_server_stats_get(const l2tpsec_server *server,
                               l2tpsec_server_stats *stats) {
   const l2tpsec__transport_stats *ts =
@@ -300,6 +328,7 @@ void l2tpsec_server_stats_get(const l2tpsec_server *server,
                         : NULL;
 
   *stats = server->stats;
+  add_layer_drops(server, stats);
   stats->connections = server->conns.buckets ? server->conns.count : 0;
   stats->nat_keepalives = ts ? ts->keepalives : 0;
   stats->addresses_leased =

@@ -289,10 +289,16 @@ static uint64_t conn_id_of(const l2tpsec_esp_sa *sa) {
   return conn->id;
 }
 
+/* Counts an ESP datagram that failed decryption with error rv. */
 static void drop_undecrypted(l2tpsec_server *server,
-                             const struct sockaddr *peer) {
+                             const struct sockaddr *peer, int rv) {
+  if (rv == L2TPSEC_ERR_NOT_FOUND) {
+    /* The ESP table counted and logged the unknown SPI already. */
+    server->stats.dropped_esp++;
+    return;
+  }
   drop(server, &server->stats.dropped_esp, peer,
-       "ESP did not decrypt (unknown SPI, replay or integrity failure)");
+       "ESP did not decrypt (truncated, replayed or integrity failure)");
 }
 
 static void esp_input(l2tpsec_server *server, const struct sockaddr *peer,
@@ -300,12 +306,14 @@ static void esp_input(l2tpsec_server *server, const struct sockaddr *peer,
   l2tpsec_pkt pkt;
   l2tpsec_esp_sa *sa = NULL;
   uint8_t next_header = 0;
+  int rv;
 
   l2tpsec_pkt_init(&pkt, server->rx_storage, sizeof(server->rx_storage), 128);
   memcpy(l2tpsec_pkt_put(&pkt, len), data, len);
-  if (l2tpsec_esp_table_decrypt(server->esp, &pkt, l2tpsec__now(), &sa,
-                                &next_header) != 0) {
-    drop_undecrypted(server, peer);
+  rv = l2tpsec_esp_table_decrypt(server->esp, &pkt, l2tpsec__now(), &sa,
+                                 &next_header);
+  if (rv != 0) {
+    drop_undecrypted(server, peer, rv);
     return;
   }
   finish_esp(server, peer, conn_id_of(sa), next_header, &pkt);
@@ -338,7 +346,7 @@ static void flush_esp(l2tpsec_server *server) {
     const struct sockaddr *peer = (const struct sockaddr *)&b->peer[i];
 
     if (results[i] != 0)
-      drop_undecrypted(server, peer);
+      drop_undecrypted(server, peer, results[i]);
     else
       finish_esp(server, peer, conn_ids[i], next_headers[i], &b->pkt[i]);
   }

@@ -154,6 +154,17 @@ static int same_client(void *ctx, uint64_t key, void *value) {
           memcmp(&conn->peer, &search->peer, sizeof(conn->peer)) == 0);
 }
 
+/* Keeps the algorithms of the newest pair and its IKE SA for the status. */
+static void describe_algorithms(l2tpsec_server *server,
+                                const l2tpsec_ike_child_sa *c,
+                                l2tpsec__conn *conn) {
+  l2tpsec_ike_child_sa_algorithms(c, conn->esp_algorithms,
+                                  sizeof(conn->esp_algorithms));
+  if (server->ike != NULL)
+    l2tpsec_ike_sa_algorithms(server->ike, c->ike_sa_id, conn->ike_algorithms,
+                              sizeof(conn->ike_algorithms));
+}
+
 static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
                         const l2tpsec_esp_sa_settings *in,
                         const l2tpsec_esp_sa_settings *out) {
@@ -167,16 +178,19 @@ static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
     return L2TPSEC_ERR_NOT_FOUND;
   to_sockaddr(&c->remote, &search.peer);
   conn = l2tpsec__keymap_find(&server->conns, same_client, &search);
-  if (conn != NULL)
-    return l2tpsec__server_add_pair(server, conn, in, out);
-
-  rv = l2tpsec__server_add_conn(server, index,
-                                (const struct sockaddr *)&search.peer,
-                                c->udp_encap, in, out, &id);
-  if (rv == 0) {
-    conn = l2tpsec__keymap_get(&server->conns, id);
-    conn->ike_sa_id = c->ike_sa_id;
+  if (conn != NULL) {
+    rv = l2tpsec__server_add_pair(server, conn, in, out);
+  } else {
+    rv = l2tpsec__server_add_conn(server, index,
+                                  (const struct sockaddr *)&search.peer,
+                                  c->udp_encap, in, out, &id);
+    if (rv == 0) {
+      conn = l2tpsec__keymap_get(&server->conns, id);
+      conn->ike_sa_id = c->ike_sa_id;
+    }
   }
+  if (rv == 0)
+    describe_algorithms(server, c, conn);
   return rv;
 }
 
@@ -302,5 +316,7 @@ int l2tpsec__server_ike_init(l2tpsec_server *server) {
   s.l2tp_port = server->l2tp_port;
   if (ns != NULL && ns->cert != NULL)
     set_cert_settings(&s, ns);
+  s.dpd_delay = server->dpd_delay;
+  s.dpd_timeout = server->dpd_timeout;
   return l2tpsec_ike_new(&server->ike, &s, &cb, server);
 }

@@ -42,6 +42,7 @@ typedef struct l2tpsec__conn {
   uint64_t ike_sa_id; /* the IKE SA that negotiated the pairs; 0: none */
   uint16_t tunnels[L2TPSEC__CONN_MAX_TUNNELS];
   size_t tunnel_count;
+  char ike_algorithms[48], esp_algorithms[48]; /* for the status */
 } l2tpsec__conn;
 
 /* One PPP session inside an L2TP session of a connection. */
@@ -98,6 +99,8 @@ struct l2tpsec_server {
   bool allow_plain_l2tp;
   uint16_t l2tp_port;
   uint16_t natt_port;
+  l2tpsec_duration lcp_echo_interval, dpd_delay, dpd_timeout;
+  unsigned lcp_echo_failure;
 
   l2tpsec__transport *transport;
   l2tpsec__addr_pool *pool;
@@ -119,6 +122,10 @@ struct l2tpsec_server {
   uint32_t acct_prefix; /* random, so ids differ across restarts */
   uint32_t next_acct_id;
   l2tpsec__session *reap; /* sessions to free after the current event */
+  /* Connections to end at the next loop turn (server_dead_peer.c). */
+  uint64_t dead_peers[16];
+  size_t dead_peer_count;
+  l2tpsec__timer dead_peer_timer;
   l2tpsec__timer l2tp_timer, esp_timer;
 
   int tun_fd;
@@ -227,6 +234,13 @@ void l2tpsec__server_ike_input(l2tpsec_server *server,
                                const l2tpsec__endpoint *endpoint,
                                const struct sockaddr *peer, const uint8_t *data,
                                size_t len);
+
+/*
+ * Ends a connection whose client stopped answering, with its tunnels,
+ * ESP SAs and IKE SA, at the next loop turn: safe to call from any layer
+ * callback.
+ */
+void l2tpsec__server_drop_dead_peer(l2tpsec_server *server, uint64_t conn_id);
 
 /* Frees every session at server deletion, without reports. */
 void l2tpsec__server_free_sessions(l2tpsec_server *server);

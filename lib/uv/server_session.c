@@ -217,6 +217,8 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
     /* Closing the L2TP session reports SESSION_DOWN, which reaps. */
     l2tpsec_l2tp_session_close(server->l2tp, s->tunnel_id, s->session_id, 3,
                                l2tpsec__now());
+    if (ev->down_reason == L2TPSEC_PPP_DOWN_ECHO_TIMEOUT)
+      l2tpsec__server_drop_dead_peer(server, s->conn_id);
     break;
   default:
     break;
@@ -269,6 +271,8 @@ static int start_ppp(l2tpsec__session *s) {
   ps.peer = peer;
   if (server->auth_methods[0] != L2TPSEC_AUTH_NONE)
     memcpy(ps.methods, server->auth_methods, sizeof(server->auth_methods));
+  ps.echo_interval = server->lcp_echo_interval;
+  ps.echo_failure = server->lcp_echo_failure;
   memcpy(ps.local_address, &local, 4);
   for (int i = 0; i < 2; i++) {
     uint32_t dns = htonl(server->dns[i]), nbns = htonl(server->nbns[i]);
@@ -498,6 +502,10 @@ static void describe(const l2tpsec_server *server, const l2tpsec__session *s,
                            sizeof(info->peer));
     info->natt = conn->natt;
     info->plain = conn->plain;
+    memcpy(info->ike_algorithms, conn->ike_algorithms,
+           sizeof(info->ike_algorithms));
+    memcpy(info->esp_algorithms, conn->esp_algorithms,
+           sizeof(info->esp_algorithms));
   }
   memcpy(info->address, &addr, 4);
   info->tunnel_id = s->tunnel_id;

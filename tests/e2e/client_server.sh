@@ -71,10 +71,10 @@ name = e2esrv0
 [auth]
 require_code = yes
 [user alice]
-password = secret
+password = alice-password
 totp_secret = $secret
 [user bob]
-password = secret2
+password = bob-password
 totp_secret = $secret2
 [log]
 level = info
@@ -112,7 +112,7 @@ connect_and_ping() {
 }
 
 # 1. Directly: no NAT, so ESP runs as raw IP protocol 50.
-connect_and_ping "$cli" 198.51.100.2 alice secret $secret
+connect_and_ping "$cli" 198.51.100.2 alice alice-password $secret
 grep -q "ESP SA pair .* installed: transform" "$work/server.log" ||
   fail "the server logged no ESP SA"
 
@@ -132,7 +132,7 @@ ip -n "$cli" route add 198.51.100.0/25 via 203.0.113.1
 ip -n "$nat" route add 198.51.100.0/25 via 198.51.100.129
 ip netns exec "$nat" sysctl -q -w net.ipv4.ip_forward=1
 ip netns exec "$nat" iptables -t nat -A POSTROUTING -o e2e$$n1 -j MASQUERADE
-connect_and_ping "$cli" 203.0.113.2 bob secret2 $secret2
+connect_and_ping "$cli" 203.0.113.2 bob bob-password $secret2
 grep -q "UDP-encapsulated" "$work/server.log" ||
   fail "behind the NAT the SA was not UDP-encapsulated"
 

@@ -39,8 +39,14 @@ wait_for() {
   fail "the server never printed '$1'"
 }
 
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
 # --check-config accepts the sample and reports each error with its line.
-"$server" -c "$src/examples/server/server.ini" --check-config >"$work/check" ||
+# The sample listens on 192.0.2.1, which must exist where it is checked.
+ip -n "$ns" addr add 192.0.2.1/32 dev lo
+ip netns exec "$ns" "$server" -c "$src/examples/server/server.ini" \
+  --check-config >"$work/check" ||
   fail "the sample configuration does not validate"
 grep -q "configuration is valid" "$work/check" || fail "no 'valid' message"
 
@@ -59,7 +65,8 @@ require_code = maybe
 [user alice]
 password = x
 INI
-if "$server" -c "$work/bad.ini" --check-config 2>"$work/errors"; then
+if ip netns exec "$ns" "$server" -c "$work/bad.ini" --check-config \
+  2>"$work/errors"; then
   fail "--check-config accepted an invalid file"
 fi
 for expected in \
@@ -67,13 +74,14 @@ for expected in \
   "bad.ini:6: invalid item '192.0.2.50-192.0.2.10'" \
   "bad.ini:9: unknown key 'colour' in \[tun\]" \
   "bad.ini:11: invalid boolean 'maybe'" \
-  "4 error(s)"; do
+  "bad.ini:13: password of user alice is 1 character long" \
+  "5 error(s)"; do
   grep -q "$expected" "$work/errors" || fail "missing error: $expected"
 done
 
+ip -n "$ns" addr del 192.0.2.1/32 dev lo
+
 # First run: loopback only, fresh secrets, a usable TOTP secret.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
 ip netns exec "$ns" "$server" --control-socket "$work/first.sock" \
   >"$work/out" 2>&1 &
 pid=$!
@@ -121,7 +129,7 @@ wait_for "reloaded users and TOTP secrets from $work/good.ini"
 echo "bogus = 1" >>"$work/good.ini"
 line=$(wc -l <"$work/good.ini")
 kill -HUP "$pid"
-wait_for "failed at line $line: unknown key 'bogus' in \[log\]"
+wait_for "good.ini:$line: unknown key 'bogus' in \[log\]"
 ip netns exec "$ns" "$server" -c "$work/good.ini" --status >/dev/null 2>&1 &&
   fail "--status read a broken configuration"
 kill -TERM "$pid"

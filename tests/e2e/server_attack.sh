@@ -1,0 +1,156 @@
+#!/bin/sh
+# The example server against an administrator's mistakes and a hostile
+# sender. --check-config must reject a careless file, and --status must
+# count malformed L2TP and unknown SPIs. An unknown SPI is logged once.
+# Plain L2TP is announced at start and in --status. SIGHUP reports every
+# error of a broken file and every key that needs a restart. The server
+# runs in a network namespace this script creates and deletes, and all
+# traffic stays in it.
+#
+#   server_attack.sh PATH-TO-l2tpsec-server
+set -eu
+server=$1
+ns=e2e$$atk
+work=$(mktemp -d)
+pid=""
+py=/usr/bin/python3
+
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out" >&2
+  exit 1
+}
+
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
+trap "exit 1" INT TERM
+
+[ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
+[ -x $py ] || fail "$py is missing; scripts/install-deps.sh installs python3"
+
+# Waits up to 5 s for a pattern in the server's output.
+wait_for() {
+  for _ in $(seq 50); do
+    grep -q "$1" "$work/out" && return 0
+    sleep 0.1
+  done
+  fail "the server never printed '$1'"
+}
+
+in_ns() {
+  ip netns exec "$ns" "$@"
+}
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" addr add 198.51.100.1/32 dev lo
+
+# ---- --check-config: mistakes that used to pass ----
+cat >"$work/careless.ini" <<'INI'
+[server]
+listen = 198.51.100.1 203.0.113.77
+[ipsec]
+psk = a-long-enough-key
+[pool]
+range = 192.0.2.10-192.0.2.20
+local_address = 192.0.2.15
+[user alice]
+password = p
+[user bob]
+password = long-enough-password
+[user alice]
+password = another-password
+INI
+if in_ns "$server" -c "$work/careless.ini" --check-config 2>"$work/errors"; then
+  fail "--check-config accepted a careless file"
+fi
+for expected in \
+  "careless.ini:2: listen address 203.0.113.77 is not assigned to any interface" \
+  "careless.ini:7: local_address 192.0.2.15 is inside the pool range 192.0.2.10-192.0.2.20" \
+  "careless.ini:9: password of user alice is 1 character" \
+  "careless.ini:12: duplicate section \[user alice\]; the first is at line 8" \
+  "4 error(s)"; do
+  grep -q "$expected" "$work/errors" ||
+    fail "missing error: $expected; got: $(cat "$work/errors")"
+done
+
+# ---- A running server with plain L2TP allowed ----
+cat >"$work/server.ini" <<INI
+[server]
+listen = 198.51.100.1
+allow_plain_l2tp = yes
+l2tp_port = 1701
+control_socket = $work/control.sock
+[ipsec]
+psk = e2e-attack-pre-shared-key
+[pool]
+range = 192.0.2.10-192.0.2.20
+local_address = 192.0.2.1
+[tun]
+name = e2eatk0
+mtu = 1400
+[user alice]
+password = long-enough-password
+[log]
+level = info
+INI
+ip netns exec "$ns" "$server" -c "$work/server.ini" >"$work/out" 2>&1 &
+pid=$!
+wait_for "ready;"
+grep -q "plain L2TP without IPsec on UDP port 1701" "$work/out" ||
+  fail "the start-up log does not say that plain L2TP is allowed"
+in_ns "$server" -c "$work/server.ini" --status >"$work/status" ||
+  fail "--status failed"
+grep -q "plain L2TP 1701 without IPsec" "$work/status" ||
+  fail "--status does not show plain L2TP: $(cat "$work/status")"
+
+# One malformed L2TP datagram (its length field claims 255 bytes) and one
+# ESP-in-UDP packet for an SPI the server never gave out.
+in_ns $py - <<'PY' || fail "could not send the hostile datagrams"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes([0xC8, 0x02, 0x00, 0xFF]) + bytes(8), ("198.51.100.1", 1701))
+s.sendto(bytes.fromhex("5ca1ab1e00000001") + bytes(40), ("198.51.100.1", 4500))
+PY
+wait_for "SPI 0x5ca1ab1e"
+sleep 0.5
+in_ns "$server" -c "$work/server.ini" --status >"$work/status"
+grep -q "L2TP malformed 1" "$work/status" ||
+  fail "--status does not count the malformed L2TP datagram: $(cat "$work/status")"
+grep -q "unknown SPI 1" "$work/status" ||
+  fail "--status does not count the unknown SPI: $(cat "$work/status")"
+[ "$(grep -c "5ca1ab1e\|did not decrypt" "$work/out")" -eq 1 ] ||
+  fail "the unknown SPI was not logged exactly once"
+
+# ---- SIGHUP: every error of a broken file, every restart-only key ----
+cp "$work/server.ini" "$work/good.ini"
+cat >>"$work/server.ini" <<'INI'
+colour = blue
+[tun]
+mtu = 9
+INI
+kill -HUP "$pid"
+wait_for "reload of $work/server.ini failed: 2 error(s)"
+grep -q "server.ini:18: unknown key 'colour' in \[log\]" "$work/out" ||
+  fail "the reload did not report the first error"
+grep -q "server.ini:20: invalid number '9'" "$work/out" ||
+  fail "the reload did not report the second error"
+
+sed -e 's/^mtu = 1400/mtu = 1300/' -e 's/^range = .*/range = 192.0.2.30-192.0.2.40/' \
+  "$work/good.ini" >"$work/server.ini"
+kill -HUP "$pid"
+wait_for "reloaded users and TOTP secrets"
+grep -q "mtu in \[tun\] changed; it takes effect after a restart" "$work/out" ||
+  fail "the reload did not report the changed mtu"
+grep -q "range in \[pool\] changed; it takes effect after a restart" "$work/out" ||
+  fail "the reload did not report the changed pool range"
+
+kill -TERM "$pid"
+wait "$pid" || fail "the server exited with status $?"
+pid=""
+echo "server_attack: all checks passed"
