@@ -239,6 +239,14 @@ static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
                        : "the server deleted the ESP SA");
 }
 
+/* A phase-1 rekey replaces the IKE SA that the DELETE must name. */
+static void on_ike_sa_up(void *user_data, uint64_t ike_sa_id,
+                         const l2tpsec_ike_endpoint *remote) {
+  l2tpsec_client *c = user_data;
+
+  c->ike_sa_id = ike_sa_id;
+}
+
 static void on_ike_sa_down(void *user_data, uint64_t ike_sa_id,
                            enum l2tpsec_ike_down_reason reason) {
   l2tpsec_client *c = user_data;
@@ -562,7 +570,7 @@ static void set_cert_settings(l2tpsec_ike_settings *is,
 
 static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   const l2tpsec_ike_callbacks icb = {on_ike_send,      on_child_sa_up,
-                                     on_child_sa_down, NULL,
+                                     on_child_sa_down, on_ike_sa_up,
                                      on_ike_sa_down,   on_ike_keepalive};
   const l2tpsec_l2tp_callbacks lcb = {on_l2tp_send, on_l2tp_recv,
                                       on_l2tp_event};
