@@ -274,7 +274,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"esp-proposals", required_argument, NULL, 'E'},
       {"keepalive", required_argument, NULL, 'A'},
       {"dns", no_argument, NULL, 'D'},
-      {"resolv-conf", required_argument, NULL, 'R'},
+      {"resolv-conf", required_argument, NULL, 'W'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -353,7 +353,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
     case 'D':
       o->dns.use_resolvconf = true;
       break;
-    case 'R':
+    case 'W':
       o->dns.resolv_conf = optarg;
       break;
     case 'v':
