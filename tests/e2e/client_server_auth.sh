@@ -141,7 +141,8 @@ service = $pam_service
 [log]
 level = info
 INI
-  "$server" -c "$work/server.ini" --check-config >"$work/server.log" 2>&1 ||
+  ip netns exec "$srv" "$server" -c "$work/server.ini" --check-config \
+    >"$work/server.log" 2>&1 ||
     fail "--check-config rejected the test configuration"
   ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
   spid=$!

@@ -42,7 +42,7 @@ write_config <<'INI'
 [auth]
 chain = local, ldap
 [user alice]
-password = pw
+password = pw-long-enough
 INI
 expect_error "server.ini:9: invalid item 'ldap': expected local, radius or pam"
 
@@ -142,7 +142,7 @@ write_config <<'INI'
 chain = radius, pam, local
 methods = pap, mschapv2
 [user alice]
-password = pw
+password = pw-long-enough
 [radius]
 server = 192.0.2.10, 2001:db8::10
 secret = sEcReT-never-printed

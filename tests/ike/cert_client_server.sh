@@ -76,7 +76,7 @@ name = ikcsrv0
 [auth]
 require_code = yes
 [user alice]
-password = secret
+password = alice-password
 totp_secret = $secret
 [log]
 level = info
@@ -89,7 +89,7 @@ wait_for "$work/server.log" "ready;"
 ip netns exec "$cli" "$client" --server 198.51.100.1 --local 198.51.100.2 \
   --cert "$work/client_ec.pem" --key "$work/client_ec.key" \
   --ca "$work/ca.pem" --id alice@example.com --remote-id vpn.example.com \
-  --user alice --password secret --otp-command "oathtool --totp -b $secret" \
+  --user alice --password alice-password --otp-command "oathtool --totp -b $secret" \
   --tun ikccli0 >"$work/client.log" 2>&1 &
 cpid=$!
 wait_for "$work/client.log" "connected: address 192.0.2.1[0-9]"

@@ -23,7 +23,8 @@ sh "$src/tests/ike/make_ike_certs.sh" "$work"
 config() {
   name=$1
   shift
-  sed -e '/^psk = /d' "$src/examples/server/server.ini" >"$work/$name.ini"
+  sed -e '/^psk = /d' -e 's/^listen = .*/listen = 127.0.0.1/' \
+    "$src/examples/server/server.ini" >"$work/$name.ini"
   for line in "$@"; do
     sed -i "s|^\[ipsec\]|[ipsec]\n$line|" "$work/$name.ini"
   done
