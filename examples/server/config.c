@@ -549,9 +549,9 @@ static int user_key(struct parse_state *st, const char *name, const char *key,
   n = base32_decode(value, u->totp_key, sizeof(u->totp_key));
   if (n < 10)
     return bad(st,
-               "invalid totp_secret '%s': expected base32 of at least 10 "
-               "bytes (16 characters)",
-               value);
+               "invalid totp_secret (value not shown, %zu characters): "
+               "expected base32 of at least 10 bytes (16 characters)",
+               strlen(value));
   u->totp_key_len = (size_t)n;
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,19 @@ static void usage(FILE *out) {
           DEFAULT_CONFIG, DEFAULT_CONTROL);
 }
 
+/*
+ * Returns path made absolute, because --daemon changes the working
+ * directory to / and SIGHUP reloads the file by this name. A path that
+ * does not resolve stays as given, so loading it reports the error.
+ */
+static const char *absolute_path(const char *path) {
+  static char resolved[PATH_MAX];
+
+  if (path[0] == '/' || realpath(path, resolved) == NULL)
+    return path;
+  return resolved;
+}
+
 static int parse_options(int argc, char **argv, struct options *o) {
   static const struct option longs[] = {
       {"config", required_argument, NULL, 'c'},
@@ -80,7 +94,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
   while ((opt = getopt_long(argc, argv, "c:hV", longs, NULL)) != -1) {
     switch (opt) {
     case 'c':
-      o->config_path = optarg;
+      o->config_path = absolute_path(optarg);
       break;
     case 'k':
       o->check_config = true;
