@@ -521,6 +521,30 @@ static void drop_expired_pairs(l2tpsec__conn *conn) {
   conn->pair_count = kept;
 }
 
+/*
+ * Deletes the oldest SA pair to make room for a new one. A client that
+ * reconnects from the same address and port without deleting its old SAs
+ * (one that gave up after a rejected password, or crashed) must not be
+ * locked out until dead peer detection removes them; the newest pairs are
+ * the ones in use.
+ */
+static void evict_oldest_pair(l2tpsec_server *server, l2tpsec__conn *conn) {
+  l2tpsec_esp_sa *in = conn->in[0];
+
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_ESP,
+              "connection %llu has %d ESP SA pairs, the limit: deleting the "
+              "oldest, inbound SPI %08x, to install a new one",
+              (unsigned long long)conn->id, L2TPSEC__CONN_MAX_PAIRS,
+              in != NULL ? l2tpsec_esp_sa_spi(in) : 0);
+  delete_sa(server, conn->in[0]);
+  delete_sa(server, conn->out[0]);
+  for (size_t i = 0; i + 1 < conn->pair_count; i++) {
+    conn->in[i] = conn->in[i + 1];
+    conn->out[i] = conn->out[i + 1];
+  }
+  conn->pair_count--;
+}
+
 int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *in,
                              const l2tpsec_esp_sa_settings *out) {
@@ -528,10 +552,10 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
   int rv;
 
   drop_expired_pairs(conn);
+  if (conn->pair_count == L2TPSEC__CONN_MAX_PAIRS)
+    evict_oldest_pair(server, conn);
   i = conn->pair_count;
 
-  if (i == L2TPSEC__CONN_MAX_PAIRS)
-    return L2TPSEC_ERR_LIMIT;
   rv = add_sa(server, conn, in, &conn->in[i]);
   if (rv != 0)
     return rv;

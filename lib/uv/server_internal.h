@@ -183,9 +183,9 @@ int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
 
 /*
  * Adds an SA pair to an existing connection, as a quick-mode rekey does;
- * the newest outbound SA is used from then on. Returns
- * L2TPSEC_ERR_LIMIT when the connection has L2TPSEC__CONN_MAX_PAIRS pairs,
- * or the ESP layer's error.
+ * the newest outbound SA is used from then on. A connection that has
+ * L2TPSEC__CONN_MAX_PAIRS pairs loses its oldest first. Returns 0 or the
+ * ESP layer's error.
  */
 int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *in,
