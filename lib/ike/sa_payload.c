@@ -65,8 +65,9 @@ static size_t read_attr(const uint8_t *p, size_t avail, attr_value *a) {
 }
 
 /* Records a duration for the life type most recently given. */
+/* A zero lifetime is invalid: it would expire the SA as it is made. */
 static bool set_life(ike_xform *xf, uint16_t life_type, const attr_value *a) {
-  if (!a->fits)
+  if (!a->fits || a->value == 0)
     return false;
   if (life_type == IKE_LIFE_SECONDS) {
     xf->life_seconds = a->value > UINT32_MAX ? UINT32_MAX : (uint32_t)a->value;
@@ -107,7 +108,7 @@ static bool apply_phase1(ike_xform *xf, uint16_t *life_type,
     return set_life(xf, *life_type, a);
   case IKE_ATTR_KEY_LEN:
     xf->key_bits = v;
-    return small;
+    return small && v != 0; /* 0 would read as "absent", i.e. 128 */
   default:
     return false;
   }
@@ -136,7 +137,7 @@ static bool apply_phase2(ike_xform *xf, uint16_t *life_type,
     return small;
   case IPSEC_ATTR_KEY_LEN:
     xf->key_bits = v;
-    return small;
+    return small && v != 0; /* 0 would read as "absent", i.e. 128 */
   default:
     return false;
   }

@@ -567,6 +567,29 @@ static void unknown_attribute_marks_transform(void **state) {
   assert_int_equal(select_p1(&offer, IKE_PRESET_COMPATIBLE, psk_only, 1), 1);
 }
 
+static void zero_key_length_or_lifetime_marks_transform(void **state) {
+  /* AES with Key Length 0, then AES-128 with a zero lifetime. */
+  static const uint8_t sa[] = {
+      0,    0,  0, 1,  0,    0,  0, 1,  /* DOI, situation */
+      0,    0,  0, 68, 1,    1,  0, 2,  /* proposal, 2 transforms */
+      3,    0,  0, 28, 1,    1,  0, 0,  /* transform 1 */
+      0x80, 1,  0, 7,  0x80, 14, 0, 0,  /* enc AES, key length 0 */
+      0x80, 2,  0, 2,  0x80, 3,  0, 1,  /* SHA1, PSK */
+      0x80, 4,  0, 14,                  /* group 14 */
+      0,    0,  0, 32, 2,    1,  0, 0,  /* transform 2 */
+      0x80, 1,  0, 7,  0x80, 2,  0, 2,  /* enc AES, SHA1 */
+      0x80, 3,  0, 1,  0x80, 4,  0, 14, /* PSK, group 14 */
+      0x80, 11, 0, 1,  0x80, 12, 0, 0,  /* lifetime 0 seconds */
+  };
+  ike_sa_offer offer;
+
+  assert_int_equal(l2tpsec__ike_sa_parse(sa, sizeof(sa), IKE_PHASE1, &offer),
+                   IKE_SA_OK);
+  assert_int_equal(offer.prop[0].xf[0].bad_attr, IKE_ATTR_KEY_LEN);
+  assert_int_equal(offer.prop[0].xf[1].bad_attr, IKE_ATTR_LIFE_DURATION);
+  assert_int_equal(select_p1(&offer, IKE_PRESET_COMPATIBLE, psk_only, 1), -1);
+}
+
 static void sa_structure_errors(void **state) {
   uint8_t sa[] = {
       0,    0, 0, 1,  0, 0, 0, 1, /* DOI, situation */
@@ -864,6 +887,7 @@ int main(void) {
       cmocka_unit_test(windows_ecp_first_order),
       cmocka_unit_test(bad_value_skips_one_transform),
       cmocka_unit_test(unknown_attribute_marks_transform),
+      cmocka_unit_test(zero_key_length_or_lifetime_marks_transform),
       cmocka_unit_test(sa_structure_errors),
       cmocka_unit_test(apple_list_by_preset),
       cmocka_unit_test(networkmanager_list_by_preset),
