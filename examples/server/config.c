@@ -303,6 +303,15 @@ static int p_psk_file(struct parse_state *st, const char *v) {
   fclose(f);
   while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
     len--;
+  /* The client reads the first line only, so a second line would make
+   * the two keys differ. */
+  if (memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL) {
+    l2tpsec_wipe(buf, sizeof(buf));
+    return bad(st,
+               "psk_file '%s' has more than one line: put the key alone "
+               "on the first line",
+               v);
+  }
   if (len == 0 || len > sizeof(st->config->psk)) {
     l2tpsec_wipe(buf, sizeof(buf));
     return bad(st, "psk_file '%s' must hold 1 to 256 bytes", v);

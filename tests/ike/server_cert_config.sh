@@ -45,6 +45,12 @@ config good "certificate = $work/server_ec.pem" \
   fail "a complete certificate configuration was rejected"
 grep -q "configuration is valid" "$work/errors" || fail "no 'valid' message"
 
+# The client reads only the first line of a PSK file, so the server
+# must not take a second line into its key.
+printf 'first-line-key-1234\nsecond-line\n' >"$work/psk2.txt"
+config psk_two_lines "psk_file = $work/psk2.txt"
+expect_error psk_two_lines "has more than one line"
+
 config no_key "certificate = $work/server_ec.pem" "ca = $work/ca.pem"
 expect_error no_key "needs private_key in \[ipsec\]"
 
