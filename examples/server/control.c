@@ -129,11 +129,19 @@ int control_listen(struct control *control, uv_loop_t *loop, const char *path,
   control->pipe.data = control;
   control->listening = true;
   rv = uv_pipe_bind(&control->pipe, path);
+  /* Only a socket file this process created may be removed at exit. */
+  control->bound = rv == 0;
   if (rv == 0)
     rv = chmod(path, 0600) == 0 ? 0 : -errno;
   if (rv == 0)
     rv = uv_listen((uv_stream_t *)&control->pipe, 8, on_connection);
-  if (rv != 0)
+  if (rv == UV_EADDRINUSE)
+    log_line(log, L2TPSEC_LOG_ERROR,
+             "cannot listen on control socket %s: another l2tpsec-server "
+             "answers on it; stop that one, or set control_socket in "
+             "[server] to another path",
+             path);
+  else if (rv != 0)
     log_line(log, L2TPSEC_LOG_ERROR,
              "cannot listen on control socket %s: %s; set control_socket "
              "in [server] to a writable path",
@@ -146,7 +154,8 @@ void control_close(struct control *control) {
     return;
   control->listening = false;
   uv_close((uv_handle_t *)&control->pipe, NULL);
-  unlink(control->path);
+  if (control->bound)
+    unlink(control->path);
 }
 
 static int connect_unix(const char *path) {

@@ -21,6 +21,7 @@ struct control {
   control_status_fn status;
   void *user_data;
   bool listening;
+  bool bound; /* this process created the socket file */
 };
 
 /*
