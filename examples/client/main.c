@@ -179,9 +179,12 @@ static int load_psk(struct options *o) {
   return rv != 0 || o->psk[0] == '\0' ? -1 : 0;
 }
 
-static int copy_secret(char *out, const char *value) {
-  if (strlen(value) >= SECRET_MAX)
+static int copy_secret(const char *option, char *out, const char *value) {
+  if (strlen(value) >= SECRET_MAX) {
+    fprintf(stderr, "l2tpsec-client: %s is too long: at most %d bytes\n",
+            option, SECRET_MAX - 1);
     return -1;
+  }
   strcpy(out, value);
   return 0;
 }
@@ -252,6 +255,22 @@ static int parse_keepalive(const char *text, long *out) {
   return 0;
 }
 
+/* Parses a UDP port number for option; prints what failed. */
+static int parse_port(const char *option, const char *text, unsigned *out) {
+  char *end;
+  long v = strtol(text, &end, 10);
+
+  if (*text == '\0' || *end != '\0' || v < 1 || v > 65535) {
+    fprintf(stderr,
+            "l2tpsec-client: invalid %s '%s': expected a port from 1 to "
+            "65535\n",
+            option, text);
+    return -1;
+  }
+  *out = (unsigned)v;
+  return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o) {
   static const struct option longs[] = {
       {"server", required_argument, NULL, 's'},
@@ -298,11 +317,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
       o->user = optarg;
       break;
     case 'p':
-      if (copy_secret(o->password, optarg) != 0)
+      if (copy_secret("--password", o->password, optarg) != 0)
         return -1;
       break;
     case 'k':
-      if (copy_secret(o->psk, optarg) != 0)
+      if (copy_secret("--psk", o->psk, optarg) != 0)
         return -1;
       break;
     case 'K':
@@ -330,15 +349,20 @@ static int parse_options(int argc, char **argv, struct options *o) {
       o->tun = optarg;
       break;
     case 'r':
-      if (o->route_count == ROUTES_MAX)
+      if (o->route_count == ROUTES_MAX) {
+        fprintf(stderr, "l2tpsec-client: at most %d --route options\n",
+                ROUTES_MAX);
         return -1;
+      }
       o->routes[o->route_count++] = optarg;
       break;
     case 'I':
-      o->ike_port = (unsigned)atoi(optarg);
+      if (parse_port("--ike-port", optarg, &o->ike_port) != 0)
+        return -1;
       break;
     case 'N':
-      o->natt_port = (unsigned)atoi(optarg);
+      if (parse_port("--natt-port", optarg, &o->natt_port) != 0)
+        return -1;
       break;
     case 'P':
       o->ike_proposals = optarg;
