@@ -50,11 +50,7 @@ struct key_spec {
   value_parser parse;
 };
 
-static void add_error(struct config_errors *errors, unsigned line,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_error(struct config_errors *errors, unsigned line,
+void config_add_error(struct config_errors *errors, unsigned line,
                       const char *fmt, ...) {
   struct config_error *e;
   va_list ap;
@@ -140,8 +136,9 @@ static int parse_uint(struct parse_state *st, const char *value,
   errno = 0;
   v = strtoul(value, &end, 10);
   if (*value == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-    add_error(st->errors, st->line, "invalid number '%s': expected %lu to %lu",
-              value, min, max);
+    config_add_error(st->errors, st->line,
+                     "invalid number '%s': expected %lu to %lu", value, min,
+                     max);
     return -1;
   }
   *out = v;
@@ -161,8 +158,8 @@ static int parse_port(struct parse_state *st, const char *value,
 static int copy_string(struct parse_state *st, const char *value, char *out,
                        size_t cap) {
   if (strlen(value) >= cap) {
-    add_error(st->errors, st->line, "value too long: at most %zu bytes",
-              cap - 1);
+    config_add_error(st->errors, st->line, "value too long: at most %zu bytes",
+                     cap - 1);
     return -1;
   }
   strcpy(out, value);
@@ -210,15 +207,15 @@ static int parse_list(struct parse_state *st, const char *value,
        tok = strtok_r(NULL, ", \t", &save)) {
     if (list->count == CONFIG_MAX_LIST ||
         strlen(tok) >= sizeof(list->items[0])) {
-      add_error(st->errors, st->line,
-                "too many or too long items: at most "
-                "%d of 63 bytes",
-                CONFIG_MAX_LIST);
+      config_add_error(st->errors, st->line,
+                       "too many or too long items: at most "
+                       "%d of 63 bytes",
+                       CONFIG_MAX_LIST);
       return -1;
     }
     if (check != NULL && check(tok) != 0) {
-      add_error(st->errors, st->line, "invalid item '%s': expected %s", tok,
-                expected);
+      config_add_error(st->errors, st->line, "invalid item '%s': expected %s",
+                       tok, expected);
       rv = -1;
       continue;
     }
@@ -295,8 +292,8 @@ static int p_psk_file(struct parse_state *st, const char *v) {
   size_t len;
 
   if (f == NULL) {
-    add_error(st->errors, st->line, "cannot read psk_file '%s': %s", v,
-              strerror(errno));
+    config_add_error(st->errors, st->line, "cannot read psk_file '%s': %s", v,
+                     strerror(errno));
     return -1;
   }
   len = fread(buf, 1, sizeof(buf), f);
@@ -325,7 +322,8 @@ static int p_psk_file(struct parse_state *st, const char *v) {
 
 static int readable_path(struct parse_state *st, const char *v, char *out) {
   if (access(v, R_OK) != 0) {
-    add_error(st->errors, st->line, "cannot read '%s': %s", v, strerror(errno));
+    config_add_error(st->errors, st->line, "cannot read '%s': %s", v,
+                     strerror(errno));
     return -1;
   }
   return copy_string(st, v, out, CONFIG_MAX_VALUE);
@@ -512,10 +510,11 @@ static struct config_user *user_for(struct parse_state *st, const char *name) {
   }
   if (c->user_count == CONFIG_MAX_USERS || strlen(name) == 0 ||
       strlen(name) >= sizeof(c->users[0].name)) {
-    add_error(st->errors, st->line,
-              "invalid [user %s]: names are 1 to 63 bytes and at most %d "
-              "users fit in this file; use chap_secrets for more",
-              name, CONFIG_MAX_USERS);
+    config_add_error(
+        st->errors, st->line,
+        "invalid [user %s]: names are 1 to 63 bytes and at most %d "
+        "users fit in this file; use chap_secrets for more",
+        name, CONFIG_MAX_USERS);
     return NULL;
   }
   snprintf(c->users[c->user_count].name, sizeof(c->users[0].name), "%s", name);
@@ -578,15 +577,15 @@ static void unknown_key(struct parse_state *st, const char *section,
              "%s%s", expected[0] ? ", " : "", keys[i].key);
   }
   if (known_section)
-    add_error(st->errors, st->line,
-              "unknown key '%s' in [%s]; expected one "
-              "of: %s",
-              key, section, expected);
+    config_add_error(st->errors, st->line,
+                     "unknown key '%s' in [%s]; expected one "
+                     "of: %s",
+                     key, section, expected);
   else
-    add_error(st->errors, st->line,
-              "unknown section [%s]; expected server, "
-              "ipsec, pool, tun, auth, radius, pam, log or user NAME",
-              section);
+    config_add_error(st->errors, st->line,
+                     "unknown section [%s]; expected server, "
+                     "ipsec, pool, tun, auth, radius, pam, log or user NAME",
+                     section);
 }
 
 static int on_key(void *user, const char *section, const char *key,
@@ -637,10 +636,10 @@ static void check_user_header(struct parse_state *st, const char *line) {
     const struct user_header *h = &st->user_headers[i];
 
     if (strlen(h->name) == len && memcmp(h->name, start, len) == 0) {
-      add_error(st->errors, st->line,
-                "duplicate section [user %s]; the first is at line %u: "
-                "merge them or rename one",
-                h->name, h->line);
+      config_add_error(st->errors, st->line,
+                       "duplicate section [user %s]; the first is at line %u: "
+                       "merge them or rename one",
+                       h->name, h->line);
       return;
     }
   }
@@ -670,7 +669,8 @@ static char *read_line(char *str, int num, void *stream) {
   st->line++;
   check_user_header(st, line);
   if (len >= num) {
-    add_error(st->errors, st->line, "line too long: at most %d bytes", num - 2);
+    config_add_error(st->errors, st->line, "line too long: at most %d bytes",
+                     num - 2);
     len = num - 2;
     line[len++] = '\n';
   }
@@ -687,7 +687,7 @@ static void check_certificate(struct parse_state *st) {
   char err[sizeof(st->errors->items[0].message)];
 
   if (config_cert_load(st->config, err, sizeof(err)) != 0)
-    add_error(st->errors, st->seen.certificate, "%s", err);
+    config_add_error(st->errors, st->seen.certificate, "%s", err);
 }
 
 /* A PSK and a certificate may both be set: the server then accepts
@@ -698,13 +698,13 @@ static void check_ipsec(struct parse_state *st) {
   if (c->certificate[0] != '\0')
     check_certificate(st);
   if (c->psk_len == 0 && c->certificate[0] == '\0')
-    add_error(st->errors, st->seen.ipsec,
-              "missing psk (or psk_file, or certificate) in [ipsec]");
+    config_add_error(st->errors, st->seen.ipsec,
+                     "missing psk (or psk_file, or certificate) in [ipsec]");
   else if (c->psk_len > 0 && c->psk_len < 8)
-    add_error(st->errors, st->seen.psk,
-              "psk of %zu bytes is too short: use at least 8, better 20 "
-              "random characters",
-              c->psk_len);
+    config_add_error(st->errors, st->seen.psk,
+                     "psk of %zu bytes is too short: use at least 8, better 20 "
+                     "random characters",
+                     c->psk_len);
 }
 
 static bool chain_has(const struct server_config *c, const char *name) {
@@ -719,13 +719,14 @@ static void check_auth(struct parse_state *st) {
   struct server_config *c = st->config;
 
   if (chain_has(c, "local") && c->chap_secrets[0] == '\0' && c->user_count == 0)
-    add_error(st->errors, st->seen.auth,
-              "no users for the local authenticator: set chap_secrets in "
-              "[auth] or add a [user NAME] section");
+    config_add_error(
+        st->errors, st->seen.auth,
+        "no users for the local authenticator: set chap_secrets in "
+        "[auth] or add a [user NAME] section");
   config_auth_check(c, st->errors, st->seen.auth);
   if (c->chain.count == 0)
-    add_error(st->errors, st->seen.auth,
-              "empty chain in [auth]: expected local, radius or pam");
+    config_add_error(st->errors, st->seen.auth,
+                     "empty chain in [auth]: expected local, radius or pam");
 }
 
 /* A listen address the host lacks would fail at bind time, at start. */
@@ -734,11 +735,11 @@ static void check_listen_addresses(struct parse_state *st) {
 
   for (size_t i = 0; i < listen->count; i++) {
     if (!config_host_has_address(listen->items[i]))
-      add_error(st->errors, st->seen.listen,
-                "listen address %s is not assigned to any interface of "
-                "this host: add it to an interface, or listen on an "
-                "address that 'ip address' lists",
-                listen->items[i]);
+      config_add_error(st->errors, st->seen.listen,
+                       "listen address %s is not assigned to any interface of "
+                       "this host: add it to an interface, or listen on an "
+                       "address that 'ip address' lists",
+                       listen->items[i]);
   }
 }
 
@@ -748,10 +749,11 @@ static void check_local_outside_pool(struct parse_state *st) {
 
   for (size_t i = 0; i < c->ranges.count && c->local_address[0]; i++) {
     if (config_range_contains(c->ranges.items[i], c->local_address))
-      add_error(st->errors, st->seen.local_address,
-                "local_address %s is inside the pool range %s: choose an "
-                "address outside every range",
-                c->local_address, c->ranges.items[i]);
+      config_add_error(
+          st->errors, st->seen.local_address,
+          "local_address %s is inside the pool range %s: choose an "
+          "address outside every range",
+          c->local_address, c->ranges.items[i]);
   }
 }
 
@@ -760,14 +762,15 @@ static void check_all(struct parse_state *st) {
 
   /* A key that was given but invalid already has its error. */
   if (c->listen.count == 0 && st->seen.listen == 0)
-    add_error(st->errors, 0, "missing listen in [server]");
+    config_add_error(st->errors, 0, "missing listen in [server]");
   check_ipsec(st);
   if (c->ranges.count == 0 && st->seen.range == 0)
-    add_error(st->errors, st->seen.pool, "missing range in [pool]");
+    config_add_error(st->errors, st->seen.pool, "missing range in [pool]");
   if (c->local_address[0] == '\0')
-    add_error(st->errors, st->seen.pool,
-              "missing local_address in [pool]: the server's own address "
-              "on every PPP link, e.g. 192.0.2.1");
+    config_add_error(
+        st->errors, st->seen.pool,
+        "missing local_address in [pool]: the server's own address "
+        "on every PPP link, e.g. 192.0.2.1");
   check_auth(st);
   check_listen_addresses(st);
   check_local_outside_pool(st);
@@ -794,17 +797,17 @@ int config_load(struct server_config *config, const char *path,
   snprintf(config->path, sizeof(config->path), "%s", path);
   st.file = fopen(path, "r");
   if (st.file == NULL) {
-    add_error(errors, 0, "cannot open the configuration file: %s",
-              strerror(errno));
+    config_add_error(errors, 0, "cannot open the configuration file: %s",
+                     strerror(errno));
     return -1;
   }
 
   rv = ini_parse_stream(read_line, &st, on_key, &st);
   fclose(st.file);
   if (rv > 0)
-    add_error(errors, (unsigned)rv,
-              "syntax error: expected '[section]', 'key = value' or a "
-              "comment starting with ';' or '#'");
+    config_add_error(errors, (unsigned)rv,
+                     "syntax error: expected '[section]', 'key = value' or a "
+                     "comment starting with ';' or '#'");
   check_all(&st);
   sort_by_line(errors);
   return errors->count == 0 ? 0 : -1;

@@ -131,6 +131,11 @@ struct config_errors {
   size_t count;
 };
 
+/* Appends an error at line (0: none) unless the list is full. */
+void config_add_error(struct config_errors *errors, unsigned line,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Fills the values every configuration starts from. */
 void config_defaults(struct server_config *config);
 

@@ -2,7 +2,6 @@
  * checks against the [auth] chain. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +19,6 @@ struct key_context {
 };
 
 typedef int (*auth_value_parser)(struct key_context *ctx, const char *value);
-
-static void auth_error(struct config_errors *errors, unsigned line,
-                       const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void auth_error(struct config_errors *errors, unsigned line,
-                       const char *fmt, ...) {
-  struct config_error *e;
-  va_list ap;
-
-  if (errors->count == sizeof(errors->items) / sizeof(errors->items[0]))
-    return;
-  e = &errors->items[errors->count++];
-  e->line = line;
-  va_start(ap, fmt);
-  vsnprintf(e->message, sizeof(e->message), fmt, ap);
-  va_end(ap);
-}
 
 void config_auth_defaults(struct server_config *c) {
   struct radius_config *r = &c->radius;
@@ -67,8 +48,8 @@ static int bool_value(struct key_context *ctx, const char *value, bool *out) {
     *out = false;
     return 0;
   }
-  auth_error(ctx->errors, ctx->line, "invalid boolean '%s': expected yes or no",
-             value);
+  config_add_error(ctx->errors, ctx->line,
+                   "invalid boolean '%s': expected yes or no", value);
   return -1;
 }
 
@@ -81,8 +62,9 @@ static int number_value(struct key_context *ctx, const char *value,
   errno = 0;
   v = strtoul(value, &end, 10);
   if (*value == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid number '%s': expected %lu to %lu", value, min, max);
+    config_add_error(ctx->errors, ctx->line,
+                     "invalid number '%s': expected %lu to %lu", value, min,
+                     max);
     return -1;
   }
   *out = v;
@@ -129,15 +111,16 @@ static int r_server(struct key_context *ctx, const char *value) {
   for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
        tok = strtok_r(NULL, ", \t", &save)) {
     if (!numeric_address(tok)) {
-      auth_error(ctx->errors, ctx->line,
-                 "invalid RADIUS server '%s': expected a numeric IPv4 or "
-                 "IPv6 address such as 192.0.2.10; set the ports with "
-                 "auth_port and acct_port",
-                 tok);
+      config_add_error(ctx->errors, ctx->line,
+                       "invalid RADIUS server '%s': expected a numeric IPv4 or "
+                       "IPv6 address such as 192.0.2.10; set the ports with "
+                       "auth_port and acct_port",
+                       tok);
       rv = -1;
     } else if (list->count == L2TPSEC_RADIUS_MAX_SERVERS) {
-      auth_error(ctx->errors, ctx->line, "too many RADIUS servers: at most %d",
-                 L2TPSEC_RADIUS_MAX_SERVERS);
+      config_add_error(ctx->errors, ctx->line,
+                       "too many RADIUS servers: at most %d",
+                       L2TPSEC_RADIUS_MAX_SERVERS);
       return -1;
     } else {
       snprintf(list->items[list->count++], sizeof(list->items[0]), "%s", tok);
@@ -151,9 +134,9 @@ static int r_secret(struct key_context *ctx, const char *value) {
   size_t len = strlen(value);
 
   if (len == 0 || len > L2TPSEC_RADIUS_SECRET_MAX) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid secret of %zu bytes: expected 1 to %d bytes", len,
-               L2TPSEC_RADIUS_SECRET_MAX);
+    config_add_error(ctx->errors, ctx->line,
+                     "invalid secret of %zu bytes: expected 1 to %d bytes", len,
+                     L2TPSEC_RADIUS_SECRET_MAX);
     return -1;
   }
   memcpy(ctx->config->radius_secret, value, len + 1);
@@ -184,9 +167,9 @@ static int r_nas_identifier(struct key_context *ctx, const char *value) {
   struct radius_config *r = &ctx->config->radius;
 
   if (strlen(value) == 0 || strlen(value) >= sizeof(r->nas_identifier)) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid nas_identifier '%s': expected 1 to %zu bytes", value,
-               sizeof(r->nas_identifier) - 1);
+    config_add_error(ctx->errors, ctx->line,
+                     "invalid nas_identifier '%s': expected 1 to %zu bytes",
+                     value, sizeof(r->nas_identifier) - 1);
     return -1;
   }
   snprintf(r->nas_identifier, sizeof(r->nas_identifier), "%s", value);
@@ -204,10 +187,10 @@ static int r_dae_listen(struct key_context *ctx, const char *value) {
   struct radius_config *r = &ctx->config->radius;
 
   if (!numeric_address(value)) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid dae_listen '%s': expected a numeric IPv4 or IPv6 "
-               "address of this host",
-               value);
+    config_add_error(ctx->errors, ctx->line,
+                     "invalid dae_listen '%s': expected a numeric IPv4 or IPv6 "
+                     "address of this host",
+                     value);
     return -1;
   }
   snprintf(r->dae_listen, sizeof(r->dae_listen), "%s", value);
@@ -228,10 +211,10 @@ static int p_service(struct key_context *ctx, const char *value) {
   /* The name becomes a file name under /etc/pam.d. */
   if (strlen(value) == 0 || strlen(value) >= sizeof(c->pam_service) ||
       strchr(value, '/') != NULL) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid PAM service '%s': expected a file name under "
-               "/etc/pam.d, 1 to %zu bytes without '/'",
-               value, sizeof(c->pam_service) - 1);
+    config_add_error(ctx->errors, ctx->line,
+                     "invalid PAM service '%s': expected a file name under "
+                     "/etc/pam.d, 1 to %zu bytes without '/'",
+                     value, sizeof(c->pam_service) - 1);
     return -1;
   }
   snprintf(c->pam_service, sizeof(c->pam_service), "%s", value);
@@ -270,10 +253,10 @@ static const struct auth_key auth_keys[] = {
  * points at the sample configuration, which shows every key. */
 static void unknown_auth_key(struct key_context *ctx, const char *section,
                              const char *key) {
-  auth_error(ctx->errors, ctx->line,
-             "unknown key '%s' in [%s]; examples/server/server.ini lists "
-             "every key of this section",
-             key, section);
+  config_add_error(ctx->errors, ctx->line,
+                   "unknown key '%s' in [%s]; examples/server/server.ini lists "
+                   "every key of this section",
+                   key, section);
 }
 
 /* "pap, mschapv2": the PPP methods offered, in order. */
@@ -299,10 +282,11 @@ static int parse_methods(struct key_context *ctx, const char *value) {
     while (i < 3 && strcmp(tok, names[i].name) != 0)
       i++;
     if (i == 3 || n == 3) {
-      auth_error(ctx->errors, ctx->line,
-                 "invalid methods item '%s': expected up to three of pap, "
-                 "chap and mschapv2",
-                 tok);
+      config_add_error(
+          ctx->errors, ctx->line,
+          "invalid methods item '%s': expected up to three of pap, "
+          "chap and mschapv2",
+          tok);
       return -1;
     }
     c->auth_methods[n++] = names[i].method;
@@ -323,10 +307,11 @@ static struct config_named_pool *named_pool(struct key_context *ctx,
   }
   if (c->named_pool_count == CONFIG_MAX_POOLS || name[0] == '\0' ||
       strlen(name) >= sizeof(c->named_pools[0].name)) {
-    auth_error(ctx->errors, ctx->line,
-               "invalid [pool %s]: names are 1 to 63 bytes and at most %d "
-               "named pools fit",
-               name, CONFIG_MAX_POOLS);
+    config_add_error(
+        ctx->errors, ctx->line,
+        "invalid [pool %s]: names are 1 to 63 bytes and at most %d "
+        "named pools fit",
+        name, CONFIG_MAX_POOLS);
     return NULL;
   }
   p = &c->named_pools[c->named_pool_count++];
@@ -344,8 +329,9 @@ static void named_pool_key(struct key_context *ctx, const char *name,
   if (p == NULL)
     return;
   if (strcmp(key, "range") != 0) {
-    auth_error(ctx->errors, ctx->line,
-               "unknown key '%s' in [pool %s]: expected range", key, name);
+    config_add_error(ctx->errors, ctx->line,
+                     "unknown key '%s' in [pool %s]: expected range", key,
+                     name);
     return;
   }
   p->range_seen = true;
@@ -353,14 +339,15 @@ static void named_pool_key(struct key_context *ctx, const char *name,
   for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
        tok = strtok_r(NULL, ", \t", &save)) {
     if (l2tpsec_server_check_range(tok) != 0)
-      auth_error(ctx->errors, ctx->line,
-                 "invalid range '%s' in [pool %s]: expected a.b.c.d-e.f.g.h, "
-                 "a.b.c.d/nn or a.b.c.d",
-                 tok, name);
+      config_add_error(
+          ctx->errors, ctx->line,
+          "invalid range '%s' in [pool %s]: expected a.b.c.d-e.f.g.h, "
+          "a.b.c.d/nn or a.b.c.d",
+          tok, name);
     else if (p->ranges.count == CONFIG_MAX_LIST)
-      auth_error(ctx->errors, ctx->line,
-                 "too many ranges in [pool %s]: at most %d", name,
-                 CONFIG_MAX_LIST);
+      config_add_error(ctx->errors, ctx->line,
+                       "too many ranges in [pool %s]: at most %d", name,
+                       CONFIG_MAX_LIST);
     else
       snprintf(p->ranges.items[p->ranges.count++], sizeof(p->ranges.items[0]),
                "%s", tok);
@@ -428,23 +415,25 @@ static void check_radius(const struct server_config *c,
   unsigned line = r->line ? r->line : chain_line;
 
   if (c->radius_servers.count == 0)
-    auth_error(errors, line,
-               "missing server in [radius]: the chain in [auth] uses "
-               "radius; add server = the RADIUS server's address");
+    config_add_error(errors, line,
+                     "missing server in [radius]: the chain in [auth] uses "
+                     "radius; add server = the RADIUS server's address");
   if (c->radius_secret[0] == '\0')
-    auth_error(errors, line,
-               "missing secret in [radius]: set secret = the shared secret "
-               "the RADIUS server has for this host");
+    config_add_error(
+        errors, line,
+        "missing secret in [radius]: set secret = the shared secret "
+        "the RADIUS server has for this host");
   if (r->retry_s > r->timeout_s)
-    auth_error(errors, line,
-               "retry_interval (%u s) is longer than timeout (%u s) in "
-               "[radius]: a server would get one copy only; lower "
-               "retry_interval",
-               r->retry_s, r->timeout_s);
+    config_add_error(errors, line,
+                     "retry_interval (%u s) is longer than timeout (%u s) in "
+                     "[radius]: a server would get one copy only; lower "
+                     "retry_interval",
+                     r->retry_s, r->timeout_s);
   if (r->dae_port != 0 && r->dae_listen[0] == '\0')
-    auth_error(errors, line,
-               "dae_port is set but dae_listen is not in [radius]: set "
-               "dae_listen = this host's address for Disconnect-Requests");
+    config_add_error(
+        errors, line,
+        "dae_port is set but dae_listen is not in [radius]: set "
+        "dae_listen = this host's address for Disconnect-Requests");
 }
 
 /* Linux-PAM reads /etc/pam.d and, when built with a vendor directory,
@@ -456,10 +445,11 @@ static void check_pam(const struct server_config *c,
   snprintf(etc, sizeof(etc), "/etc/pam.d/%s", c->pam_service);
   snprintf(usr, sizeof(usr), "/usr/lib/pam.d/%s", c->pam_service);
   if (access(etc, R_OK) != 0 && access(usr, R_OK) != 0)
-    auth_error(errors, chain_line,
-               "PAM service '%s' not found: create %s (docs/"
-               "authentication.md has an example) or set service in [pam]",
-               c->pam_service, etc);
+    config_add_error(
+        errors, chain_line,
+        "PAM service '%s' not found: create %s (docs/"
+        "authentication.md has an example) or set service in [pam]",
+        c->pam_service, etc);
 }
 
 static bool offers_only_pap(const struct server_config *c) {
@@ -471,8 +461,8 @@ void config_auth_check(const struct server_config *c,
                        struct config_errors *errors, unsigned chain_line) {
   for (size_t i = 0; i < c->named_pool_count; i++) {
     if (!c->named_pools[i].range_seen)
-      auth_error(errors, c->named_pools[i].line, "missing range in [pool %s]",
-                 c->named_pools[i].name);
+      config_add_error(errors, c->named_pools[i].line,
+                       "missing range in [pool %s]", c->named_pools[i].name);
   }
   if (chain_uses(c, "radius"))
     check_radius(c, errors, chain_line);
@@ -480,7 +470,7 @@ void config_auth_check(const struct server_config *c,
     check_pam(c, errors, chain_line);
   /* With PAM alone every CHAP or MS-CHAPv2 login would fail. */
   if (c->chain.count == 1 && chain_uses(c, "pam") && !offers_only_pap(c))
-    auth_error(errors, c->methods_line ? c->methods_line : chain_line,
-               "the chain has only pam, which checks PAP passwords only: "
-               "set methods = pap in [auth]");
+    config_add_error(errors, c->methods_line ? c->methods_line : chain_line,
+                     "the chain has only pam, which checks PAP passwords only: "
+                     "set methods = pap in [auth]");
 }
