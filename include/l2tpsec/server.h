@@ -158,7 +158,7 @@ typedef struct l2tpsec_server_event {
   l2tpsec_duration uptime;                 /* SESSION_DOWN: since IPCP */
   uint64_t packets_in, bytes_in;   /* SESSION_DOWN: IP from the client */
   uint64_t packets_out, bytes_out; /* SESSION_DOWN: IP to the client */
-  /* What the authenticator's accept carried (Class values to echo in
+  /* Attributes of the authenticator's accept (Class values to echo in
    * accounting, timeouts, pool); valid during the call only. */
   const l2tpsec_auth_attributes *attributes;
 } l2tpsec_server_event;

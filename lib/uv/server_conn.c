@@ -522,11 +522,11 @@ static void drop_expired_pairs(l2tpsec__conn *conn) {
 }
 
 /*
- * Deletes the oldest SA pair to make room for a new one. A client that
- * reconnects from the same address and port without deleting its old SAs
- * (one that gave up after a rejected password, or crashed) must not be
- * locked out until dead peer detection removes them; the newest pairs are
- * the ones in use.
+ * Deletes the oldest SA pair to make room for a new one. A client may
+ * reconnect from the same address and port without deleting its old SAs,
+ * after a rejected password or a crash. It must not be locked out until
+ * dead peer detection removes them, and the newest pairs are the ones in
+ * use.
  */
 static void evict_oldest_pair(l2tpsec_server *server, l2tpsec__conn *conn) {
   l2tpsec_esp_sa *in = conn->in[0];

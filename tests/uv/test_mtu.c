@@ -14,7 +14,7 @@
 #include "l2tpsec/errors.h"
 #include "uv/mtu.h"
 
-/* Bytes; every vector below fits, and every buffer it goes to holds it. */
+/* Size in bytes of the largest vector below and of the smallest buffer. */
 #define VECTOR_MAX 128
 
 /* SYN, options NOP + MSS 1460 + SACK-permitted: MSS at an odd offset. */
