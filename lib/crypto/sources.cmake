@@ -9,6 +9,7 @@ list(APPEND L2TPSEC_SOURCES
   ${_crypto}/hash_info.c
   ${_crypto}/md4.c
   ${_crypto}/des_key.c
+  ${_crypto}/cipher.c
   ${_crypto}/modp_groups.c
   ${_crypto}/ikev1_kdf.c)
 

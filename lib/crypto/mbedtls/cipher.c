@@ -1,12 +1,11 @@
-/* Cipher contexts, CBC mode and MS-CHAP's DES-ECB, over mbedTLS. */
+/* Key setup, CBC rounds and MS-CHAP's DES-ECB, over mbedTLS. */
 #include "crypto/mbedtls/compat.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/crypto.h"
+#include "crypto/cipher_backend.h"
 #include "crypto/des_key.h"
-#include "crypto/mbedtls/cipher.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 
@@ -55,7 +54,8 @@ static int setup_gcm(l2tpsec__cipher *c, const uint8_t *key, size_t len) {
   return 0;
 }
 
-static int setup(l2tpsec__cipher *c, const uint8_t *key, size_t len) {
+int l2tpsec__cipher_backend_setup(l2tpsec__cipher *c, const uint8_t *key,
+                                  size_t len) {
   switch (c->alg) {
   case L2TPSEC_CIPHER_AES_CBC:
     return setup_aes(c, key, len);
@@ -69,29 +69,6 @@ static int setup(l2tpsec__cipher *c, const uint8_t *key, size_t len) {
     return 0;
   }
   return L2TPSEC_ERR_INVALID_ARGUMENT;
-}
-
-int l2tpsec__cipher_new(l2tpsec__cipher **pc, enum l2tpsec__cipher_alg alg,
-                        const uint8_t *key, size_t key_len) {
-  l2tpsec__cipher *c;
-  int rc;
-
-  *pc = NULL;
-  if (key == NULL && key_len > 0)
-    return L2TPSEC_ERR_INVALID_ARGUMENT;
-  c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return L2TPSEC_ERR_NOMEM;
-
-  c->alg = alg;
-  rc = setup(c, key, key_len);
-  if (rc != 0) {
-    /* A context that failed setup may be half initialised: free it all. */
-    l2tpsec__cipher_del(c);
-    return rc;
-  }
-  *pc = c;
-  return 0;
 }
 
 void l2tpsec__cipher_del(l2tpsec__cipher *c) {
@@ -121,22 +98,9 @@ void l2tpsec__cipher_del(l2tpsec__cipher *c) {
   free(c);
 }
 
-size_t l2tpsec__cipher_block_len(const l2tpsec__cipher *c) {
-  switch (c->alg) {
-  case L2TPSEC_CIPHER_AES_CBC:
-    return 16;
-  case L2TPSEC_CIPHER_DES3_CBC:
-  case L2TPSEC_CIPHER_DES_CBC:
-    return 8;
-  case L2TPSEC_CIPHER_AES_GCM:
-  case L2TPSEC_CIPHER_NULL:
-    return 1;
-  }
-  return 1;
-}
-
-static int cbc(l2tpsec__cipher *c, int encrypt, const uint8_t *iv_in,
-               const uint8_t *in, uint8_t *out, size_t len) {
+int l2tpsec__cipher_backend_cbc(l2tpsec__cipher *c, bool encrypt,
+                                const uint8_t *iv_in, const uint8_t *in,
+                                uint8_t *out, size_t len) {
   /* mbedTLS advances the IV it is given; the caller's stays untouched. */
   uint8_t iv[16];
   int rc;
@@ -161,31 +125,6 @@ static int cbc(l2tpsec__cipher *c, int encrypt, const uint8_t *iv_in,
   }
   l2tpsec_wipe(iv, sizeof(iv));
   return rc == 0 ? 0 : L2TPSEC_ERR_CRYPTO;
-}
-
-static int cbc_checked(l2tpsec__cipher *c, int encrypt, const uint8_t *iv,
-                       const uint8_t *in, uint8_t *out, size_t len) {
-  if (c->alg == L2TPSEC_CIPHER_AES_GCM)
-    return L2TPSEC_ERR_INVALID_ARGUMENT;
-  if (len % l2tpsec__cipher_block_len(c) != 0)
-    return L2TPSEC_ERR_INVALID_ARGUMENT;
-  if (len == 0)
-    return 0;
-  if (c->alg == L2TPSEC_CIPHER_NULL || L2TPSEC_NULL_CIPHERS) {
-    memmove(out, in, len);
-    return 0;
-  }
-  return cbc(c, encrypt, iv, in, out, len);
-}
-
-int l2tpsec__cbc_encrypt(l2tpsec__cipher *c, const uint8_t *iv,
-                         const uint8_t *in, uint8_t *out, size_t len) {
-  return cbc_checked(c, 1, iv, in, out, len);
-}
-
-int l2tpsec__cbc_decrypt(l2tpsec__cipher *c, const uint8_t *iv,
-                         const uint8_t *in, uint8_t *out, size_t len) {
-  return cbc_checked(c, 0, iv, in, out, len);
 }
 
 int l2tpsec__des_ecb_encrypt_7(const uint8_t key7[7], const uint8_t in[8],

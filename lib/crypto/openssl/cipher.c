@@ -1,8 +1,9 @@
-/* Cipher contexts, CBC mode and MS-CHAP's DES-ECB, over OpenSSL's EVP. */
+/* Key setup, CBC rounds and MS-CHAP's DES-ECB, over OpenSSL's EVP. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/cipher_backend.h"
 #include "crypto/des_key.h"
 #include "crypto/openssl/openssl.h"
 #include "l2tpsec/errors.h"
@@ -46,12 +47,11 @@ static EVP_CIPHER_CTX *keyed_ctx(const EVP_CIPHER *cipher, const uint8_t *key,
   return ctx;
 }
 
-static int setup(l2tpsec__cipher *c, const uint8_t *key, size_t len) {
+int l2tpsec__cipher_backend_setup(l2tpsec__cipher *c, const uint8_t *key,
+                                  size_t len) {
   const char *name = cipher_name(c->alg, len);
   EVP_CIPHER *cipher;
 
-  if (c->alg == L2TPSEC_CIPHER_NULL)
-    return 0;
   if (name == NULL)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
   cipher = l2tpsec__openssl_cipher(name);
@@ -63,27 +63,6 @@ static int setup(l2tpsec__cipher *c, const uint8_t *key, size_t len) {
   return c->enc != NULL && c->dec != NULL ? 0 : L2TPSEC_ERR_CRYPTO;
 }
 
-int l2tpsec__cipher_new(l2tpsec__cipher **pc, enum l2tpsec__cipher_alg alg,
-                        const uint8_t *key, size_t key_len) {
-  l2tpsec__cipher *c;
-  int rc;
-
-  *pc = NULL;
-  if (key == NULL && key_len > 0)
-    return L2TPSEC_ERR_INVALID_ARGUMENT;
-  c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return L2TPSEC_ERR_NOMEM;
-  c->alg = alg;
-  rc = setup(c, key, key_len);
-  if (rc != 0) {
-    l2tpsec__cipher_del(c);
-    return rc;
-  }
-  *pc = c;
-  return 0;
-}
-
 void l2tpsec__cipher_del(l2tpsec__cipher *c) {
   if (c == NULL)
     return;
@@ -92,20 +71,6 @@ void l2tpsec__cipher_del(l2tpsec__cipher *c) {
   EVP_CIPHER_CTX_free(c->dec);
   l2tpsec_wipe(c, sizeof(*c));
   free(c);
-}
-
-size_t l2tpsec__cipher_block_len(const l2tpsec__cipher *c) {
-  switch (c->alg) {
-  case L2TPSEC_CIPHER_AES_CBC:
-    return 16;
-  case L2TPSEC_CIPHER_DES3_CBC:
-  case L2TPSEC_CIPHER_DES_CBC:
-    return 8;
-  case L2TPSEC_CIPHER_AES_GCM:
-  case L2TPSEC_CIPHER_NULL:
-    return 1;
-  }
-  return 1;
 }
 
 /* Sets the IV for this call only: the caller keeps the chaining state. */
@@ -120,29 +85,13 @@ static int cbc(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in,
   return 0;
 }
 
-static int cbc_checked(l2tpsec__cipher *c, int encrypt, const uint8_t *iv,
-                       const uint8_t *in, uint8_t *out, size_t len) {
-  if (c->alg == L2TPSEC_CIPHER_AES_GCM || len > INT_MAX)
+int l2tpsec__cipher_backend_cbc(l2tpsec__cipher *c, bool encrypt,
+                                const uint8_t *iv, const uint8_t *in,
+                                uint8_t *out, size_t len) {
+  /* EVP_CipherUpdate takes an int length. */
+  if (len > INT_MAX)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
-  if (len % l2tpsec__cipher_block_len(c) != 0)
-    return L2TPSEC_ERR_INVALID_ARGUMENT;
-  if (len == 0)
-    return 0;
-  if (c->alg == L2TPSEC_CIPHER_NULL || L2TPSEC_NULL_CIPHERS) {
-    memmove(out, in, len);
-    return 0;
-  }
   return cbc(encrypt ? c->enc : c->dec, iv, in, out, len);
-}
-
-int l2tpsec__cbc_encrypt(l2tpsec__cipher *c, const uint8_t *iv,
-                         const uint8_t *in, uint8_t *out, size_t len) {
-  return cbc_checked(c, 1, iv, in, out, len);
-}
-
-int l2tpsec__cbc_decrypt(l2tpsec__cipher *c, const uint8_t *iv,
-                         const uint8_t *in, uint8_t *out, size_t len) {
-  return cbc_checked(c, 0, iv, in, out, len);
 }
 
 int l2tpsec__des_ecb_encrypt_7(const uint8_t key7[7], const uint8_t in[8],
