@@ -7,9 +7,7 @@
  * network namespace of its own (needs root).
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,10 +21,9 @@
 
 #include "l2tpsec/errors.h"
 #include "l2tpsec/server.h"
+#include "test_netns.h"
 #include "test_peer.h"
 #include "uv/mtu.h"
-#include "uv/server_internal.h"
-#include "uv/tun.h"
 
 #define NATT_PORT 4500
 #define CLIENT_MRU 1400  /* the PPP default, which the test peer uses */
@@ -96,17 +93,6 @@ static bool reassembled(void) {
   return true;
 }
 
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_fragment_path needs root: unshare(CLONE_NEWNET) "
-            "failed: %s; run the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
-}
-
 struct fixture {
   uv_loop_t loop;
   l2tpsec_server *server;
@@ -114,33 +100,16 @@ struct fixture {
 };
 
 static void start(struct fixture *f) {
-  static const char *const listen[] = {"127.0.0.1"};
-  static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
   l2tpsec_server_settings s;
-  l2tpsec_esp_sa_settings in, out;
-  uint64_t id = 0;
 
   uv_loop_init(&f->loop);
-  l2tpsec_server_settings_default(&s);
-  s.listen_addresses = listen;
-  s.listen_address_count = 1;
-  s.natt_port = NATT_PORT;
-  s.psk = (const uint8_t *)"unused without IKE";
-  s.psk_len = 18;
-  s.pool_ranges = ranges;
-  s.pool_range_count = 1;
-  s.local_address = "192.0.2.1";
-  s.tun_name = "fragpath0";
+  test_peer_server_settings(&s, NATT_PORT, "fragpath0");
   s.tun_mtu = 1500;
   assert_int_equal(
       l2tpsec_server_new(&f->server, &f->loop, &s, &callbacks, NULL), 0);
 
   test_peer_open(&f->peer, "127.0.0.1", 40600, NATT_PORT, 1, 11, "secret");
-  test_peer_sa_settings(1, &in, &out);
-  assert_int_equal(l2tpsec__server_add_conn(f->server, 0,
-                                            (struct sockaddr *)&f->peer.address,
-                                            true, &in, &out, &id),
-                   0);
+  test_peer_add_to_server(&f->peer, f->server, 1);
   f->peer.on_ip = collect_fragment;
   test_peer_connect(&f->peer);
 }
@@ -259,5 +228,5 @@ int main(void) {
       cmocka_unit_test(fragment_df_set_gets_icmp),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }

@@ -12,6 +12,7 @@
 #include "test_peer.h"
 #include "uv/loop_timer.h"
 #include "uv/mtu.h"
+#include "uv/server_internal.h"
 
 static void fill_keys(l2tpsec_esp_sa_settings *s, uint32_t spi, uint8_t key) {
   l2tpsec_esp_sa_settings_default(s);
@@ -345,6 +346,36 @@ void test_peer_close(struct test_peer *p) {
   l2tpsec_esp_sa_del(p->out);
   if (p->fd >= 0)
     close(p->fd);
+}
+
+void test_peer_server_settings(l2tpsec_server_settings *s, uint16_t natt_port,
+                               const char *tun_name) {
+  static const char *const listen[] = {"127.0.0.1"};
+  static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
+
+  l2tpsec_server_settings_default(s);
+  s->listen_addresses = listen;
+  s->listen_address_count = 1;
+  s->natt_port = natt_port;
+  s->psk = (const uint8_t *)"unused until IKE";
+  s->psk_len = 16;
+  s->pool_ranges = ranges;
+  s->pool_range_count = 1;
+  s->local_address = "192.0.2.1";
+  s->tun_name = tun_name;
+}
+
+uint64_t test_peer_add_to_server(struct test_peer *p, l2tpsec_server *server,
+                                 int index) {
+  l2tpsec_esp_sa_settings in, out;
+  uint64_t id = 0;
+
+  test_peer_sa_settings(index, &in, &out);
+  assert_int_equal(l2tpsec__server_add_conn(server, 0,
+                                            (struct sockaddr *)&p->address,
+                                            true, &in, &out, &id),
+                   0);
+  return id;
 }
 
 void test_peer_connect(struct test_peer *p) {

@@ -14,6 +14,7 @@
 #include "l2tpsec/ike.h"
 #include "l2tpsec/l2tp.h"
 #include "l2tpsec/ppp.h"
+#include "l2tpsec/server.h"
 
 struct test_peer {
   int fd;                          /* UDP, connected to the NAT-T port */
@@ -70,6 +71,22 @@ void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
                                  const char *password, uint32_t esp_lifetime);
 
 void test_peer_close(struct test_peer *p);
+
+/*
+ * Fills server settings that test peers can reach: listening on
+ * 127.0.0.1 with NAT-T on natt_port, the PSK "unused until IKE", the
+ * pool 192.0.2.10-192.0.2.20 and inner address 192.0.2.1, on TUN
+ * device tun_name. Callers add what their test needs.
+ */
+void test_peer_server_settings(l2tpsec_server_settings *s, uint16_t natt_port,
+                               const char *tun_name);
+
+/*
+ * Installs the server's side of peer p's fixed SAs (test_peer_sa_settings
+ * with index) as a connection from p's address. Returns the connection id.
+ */
+uint64_t test_peer_add_to_server(struct test_peer *p, l2tpsec_server *server,
+                                 int index);
 
 /* Starts L2TP: SCCRQ, then ICRQ and PPP once the tunnel is up. */
 void test_peer_connect(struct test_peer *p);

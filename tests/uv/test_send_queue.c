@@ -5,9 +5,7 @@
  * bind ports 500 and 4500.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,18 +20,7 @@
 #include "l2tpsec/errors.h"
 #include "uv/send_queue.h"
 #include "uv/transport.h"
-#include "uv/tun.h"
-
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_send_queue needs root: unshare(CLONE_NEWNET) failed: "
-            "%s; run the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
-}
+#include "test_netns.h"
 
 /* Opens a non-blocking UDP socket on 127.0.0.1 with a kernel-chosen
  * port and stores its address in `addr`. */
@@ -211,5 +198,5 @@ int main(void) {
       cmocka_unit_test(transport_batch_sends_at_end),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }

@@ -6,9 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +22,7 @@
 
 #include "l2tpsec/errors.h"
 #include "l2tpsec/server.h"
-#include "uv/tun.h"
+#include "test_netns.h"
 
 static char log_text[4096];
 
@@ -31,17 +31,6 @@ static void on_log(void *user_data, enum l2tpsec_log_level level,
   size_t used = strlen(log_text);
 
   snprintf(log_text + used, sizeof(log_text) - used, "%s\n", message);
-}
-
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_server needs root: unshare(CLONE_NEWNET) failed: %s; "
-            "run the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
 }
 
 /* Accepts alice/secret, the only user these tests know. */
@@ -306,5 +295,5 @@ int main(void) {
       cmocka_unit_test(server_rejects_bad_settings),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }

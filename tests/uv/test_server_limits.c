@@ -7,8 +7,6 @@
  * (test_peer.c); runs in a network namespace of its own (needs root).
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,9 +20,9 @@
 
 #include "l2tpsec/errors.h"
 #include "l2tpsec/server.h"
+#include "test_netns.h"
 #include "test_peer.h"
-#include "uv/server_internal.h"
-#include "uv/tun.h"
+#include "uv/loop_timer.h"
 
 #define NATT_PORT 4500
 
@@ -89,17 +87,6 @@ static void on_log(void *user_data, enum l2tpsec_log_level level,
     fprintf(stderr, "log: %s\n", message);
 }
 
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_server_limits needs root: unshare(CLONE_NEWNET) "
-            "failed: %s; run the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
-}
-
 struct fixture {
   uv_loop_t loop;
   l2tpsec_server *server;
@@ -107,26 +94,15 @@ struct fixture {
 };
 
 static void start_server(struct fixture *f) {
-  static const char *const listen[] = {"127.0.0.1"};
-  static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
   static const char *const pool_b[] = {"192.0.2.30-192.0.2.31"};
   static const l2tpsec_server_pool named[] = {{"pool-b", pool_b, 1}};
   l2tpsec_server_settings s;
 
   event_count = 0;
   uv_loop_init(&f->loop);
-  l2tpsec_server_settings_default(&s);
-  s.listen_addresses = listen;
-  s.listen_address_count = 1;
-  s.natt_port = NATT_PORT;
-  s.psk = (const uint8_t *)"unused until IKE";
-  s.psk_len = 16;
-  s.pool_ranges = ranges;
-  s.pool_range_count = 1;
-  s.local_address = "192.0.2.1";
+  test_peer_server_settings(&s, NATT_PORT, "e2elim0");
   s.named_pools = named;
   s.named_pool_count = 1;
-  s.tun_name = "e2elim0";
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_DEBUG};
   assert_int_equal(
       l2tpsec_server_new(&f->server, &f->loop, &s, &callbacks, NULL), 0);
@@ -164,15 +140,8 @@ static bool replied(struct test_peer *p) {
 
 /* Connects the fixture's peer (index 1) and waits for IPCP. */
 static void connect_peer(struct fixture *f, uint16_t port) {
-  l2tpsec_esp_sa_settings in, out;
-  uint64_t id;
-
   test_peer_open(&f->peer, "127.0.0.1", port, NATT_PORT, 1, 7, "secret");
-  test_peer_sa_settings(1, &in, &out);
-  assert_int_equal(l2tpsec__server_add_conn(f->server, 0,
-                                            (struct sockaddr *)&f->peer.address,
-                                            true, &in, &out, &id),
-                   0);
+  test_peer_add_to_server(&f->peer, f->server, 1);
   test_peer_connect(&f->peer);
   pump_for(f, ipcp_up, 3);
   assert_true(f->peer.ipcp_up);
@@ -332,18 +301,12 @@ static void limits_named_pool_chosen(void **state) {
 
 static void limits_unknown_pool_no_address(void **state) {
   struct fixture f;
-  l2tpsec_esp_sa_settings in, out;
-  uint64_t id;
 
   memset(&accept_attributes, 0, sizeof(accept_attributes));
   snprintf(accept_attributes.pool, sizeof(accept_attributes.pool), "nope");
   start_server(&f);
   test_peer_open(&f.peer, "127.0.0.1", 40605, NATT_PORT, 1, 7, "secret");
-  test_peer_sa_settings(1, &in, &out);
-  assert_int_equal(l2tpsec__server_add_conn(f.server, 0,
-                                            (struct sockaddr *)&f.peer.address,
-                                            true, &in, &out, &id),
-                   0);
+  test_peer_add_to_server(&f.peer, f.server, 1);
   test_peer_connect(&f.peer);
   pump_for(&f, dead, 3);
   assert_false(f.peer.ipcp_up);
@@ -361,5 +324,5 @@ int main(void) {
       cmocka_unit_test(limits_unknown_pool_no_address),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }

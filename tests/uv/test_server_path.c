@@ -6,8 +6,6 @@
  * network namespace of its own (needs root).
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,9 +19,9 @@
 
 #include "l2tpsec/errors.h"
 #include "l2tpsec/server.h"
+#include "test_netns.h"
 #include "test_peer.h"
 #include "uv/server_internal.h"
-#include "uv/tun.h"
 
 #define NATT_PORT 4500
 
@@ -61,17 +59,6 @@ static void on_log(void *user_data, enum l2tpsec_log_level level,
   snprintf(log_text + used, sizeof(log_text) - used, "%s\n", message);
 }
 
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_server_path needs root: unshare(CLONE_NEWNET) failed: "
-            "%s; run the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  return l2tpsec__tun_up("lo") == 0 ? 0 : -1;
-}
-
 struct fixture {
   uv_loop_t loop;
   l2tpsec_server *server;
@@ -80,22 +67,11 @@ struct fixture {
 static void start_server_with(struct fixture *f,
                               const l2tpsec_server_callbacks *cb,
                               void *user_data) {
-  static const char *const listen[] = {"127.0.0.1"};
-  static const char *const ranges[] = {"192.0.2.10-192.0.2.20"};
   l2tpsec_server_settings s;
 
   sessions_up = sessions_down = 0;
   uv_loop_init(&f->loop);
-  l2tpsec_server_settings_default(&s);
-  s.listen_addresses = listen;
-  s.listen_address_count = 1;
-  s.natt_port = NATT_PORT;
-  s.psk = (const uint8_t *)"unused until IKE";
-  s.psk_len = 16;
-  s.pool_ranges = ranges;
-  s.pool_range_count = 1;
-  s.local_address = "192.0.2.1";
-  s.tun_name = "e2epath0";
+  test_peer_server_settings(&s, NATT_PORT, "e2epath0");
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_INFO};
   log_text[0] = '\0';
   assert_int_equal(l2tpsec_server_new(&f->server, &f->loop, &s, cb, user_data),
@@ -110,18 +86,6 @@ static void stop_server(struct fixture *f) {
   l2tpsec_server_del(f->server);
   uv_run(&f->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&f->loop), 0);
-}
-
-static uint64_t add_conn(struct fixture *f, struct test_peer *p, int index) {
-  l2tpsec_esp_sa_settings in, out;
-  uint64_t id = 0;
-
-  test_peer_sa_settings(index, &in, &out);
-  assert_int_equal(l2tpsec__server_add_conn(f->server, 0,
-                                            (struct sockaddr *)&p->address,
-                                            true, &in, &out, &id),
-                   0);
-  return id;
 }
 
 /* Runs the server and the peers until `done` holds or 3 s pass. */
@@ -169,7 +133,7 @@ static void path_carries_ping(void **state) {
 
   start_server(&f);
   test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
-  add_conn(&f, &a, 1);
+  test_peer_add_to_server(&a, f.server, 1);
   test_peer_connect(&a);
   pump(&f, peers, 1, all_ipcp_up);
   assert_true(a.tunnel_up);
@@ -211,7 +175,7 @@ static void path_rejects_wrong_password(void **state) {
 
   start_server(&f);
   test_peer_open(&a, "127.0.0.1", 40501, NATT_PORT, 2, 7, "wrong");
-  add_conn(&f, &a, 2);
+  test_peer_add_to_server(&a, f.server, 2);
   test_peer_connect(&a);
   pump(&f, peers, 1, all_dead);
   assert_false(a.ipcp_up);
@@ -238,8 +202,8 @@ static void path_two_clients_one_nat(void **state) {
   start_server(&f);
   test_peer_open(&a, "127.0.0.1", 40502, NATT_PORT, 3, 11, "secret");
   test_peer_open(&b, "127.0.0.1", 1024, NATT_PORT, 4, 11, "secret");
-  id_a = add_conn(&f, &a, 3);
-  add_conn(&f, &b, 4);
+  id_a = test_peer_add_to_server(&a, f.server, 3);
+  test_peer_add_to_server(&b, f.server, 4);
   test_peer_connect(&a);
   test_peer_connect(&b);
   assert_int_equal(a.tunnel_id, b.tunnel_id);
@@ -281,7 +245,7 @@ static void path_checks_selectors(void **state) {
   start_server(&f);
   test_peer_open(&a, "127.0.0.1", 40503, NATT_PORT, 5, 7, "secret");
   test_peer_open(&stranger, "127.0.0.2", 40503, NATT_PORT, 5, 7, "secret");
-  add_conn(&f, &a, 5);
+  test_peer_add_to_server(&a, f.server, 5);
 
   /* The stranger copied a's keys, so its first packet repeats a's
    * sequence number 1 and fails the anti-replay check instead. */
@@ -336,7 +300,7 @@ static bool connect_with(struct fixture *f, int index, uint16_t port,
 
   test_peer_open(&p, "127.0.0.1", port, NATT_PORT, index, 7 + index, password);
   p.method = method;
-  add_conn(f, &p, index);
+  test_peer_add_to_server(&p, f->server, index);
   test_peer_connect(&p);
   pump(f, peers, 1, all_ipcp_up);
   if (!p.ipcp_up)
@@ -420,7 +384,7 @@ static void path_cycles_release_everything(void **state) {
 
     test_peer_open(&p, "127.0.0.1", 41000, NATT_PORT, 30, 100 + (uint64_t)i,
                    "secret");
-    id = add_conn(&f, &p, 30);
+    id = test_peer_add_to_server(&p, f.server, 30);
     test_peer_connect(&p);
     pump(&f, peers, 1, all_ipcp_up);
     assert_true(p.ipcp_up);
@@ -464,7 +428,7 @@ static void path_rekeys_reuse_expired_slots(void **state) {
 
   start_server(&f);
   test_peer_open(&p, "127.0.0.1", 41000, NATT_PORT, 40, 7, "secret");
-  id = add_conn(&f, &p, 40);
+  id = test_peer_add_to_server(&p, f.server, 40);
   conn = l2tpsec__keymap_get(&f.server->conns, id);
   assert_non_null(conn);
 
@@ -584,5 +548,5 @@ int main(void) {
       cmocka_unit_test(path_rekeys_reuse_expired_slots),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }

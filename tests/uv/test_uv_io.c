@@ -5,11 +5,9 @@
  * ::1 without touching the host's network.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +27,7 @@
 #include "uv/mtu.h"
 #include "uv/transport.h"
 #include "uv/tun.h"
+#include "test_netns.h"
 
 struct received {
   enum l2tpsec__rx_kind kind;
@@ -66,22 +65,6 @@ static void on_log(void *user_data, enum l2tpsec_log_level level,
   size_t used = strlen(c->log);
 
   snprintf(c->log + used, sizeof(c->log) - used, "%s\n", message);
-}
-
-static int enter_namespace(void **state) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    fprintf(stderr,
-            "test_uv_io needs root: unshare(CLONE_NEWNET) failed: %s; run "
-            "the suite as root (sudo scripts/test.sh)\n",
-            strerror(errno));
-    return -1;
-  }
-  if (l2tpsec__tun_up("lo") != 0) {
-    fprintf(stderr, "cannot bring lo up in the test namespace: %s\n",
-            strerror(errno));
-    return -1;
-  }
-  return 0;
 }
 
 static void run_until(uv_loop_t *loop, const size_t *count, size_t want) {
@@ -485,5 +468,5 @@ int main(void) {
       cmocka_unit_test(loop_timer_serves_many_deadlines),
   };
 
-  return cmocka_run_group_tests(tests, enter_namespace, NULL);
+  return cmocka_run_group_tests(tests, test_netns_enter, NULL);
 }
