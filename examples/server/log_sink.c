@@ -59,10 +59,14 @@ l2tpsec_log log_sink_for_library(struct log_sink *sink) {
 void log_line(struct log_sink *sink, enum l2tpsec_log_level level,
               const char *fmt, ...) {
   char message[512];
+  char safe[512];
   va_list ap;
 
   va_start(ap, fmt);
   vsnprintf(message, sizeof(message), fmt, ap);
   va_end(ap);
-  emit(sink, level, "server", message);
+
+  /* User names reach these lines from peers: never let one forge a line. */
+  l2tpsec_log_escape(safe, sizeof(safe), message);
+  emit(sink, level, "server", safe);
 }

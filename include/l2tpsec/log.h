@@ -36,7 +36,9 @@ enum l2tpsec_log_category {
 
 /*
  * Receives one formatted message without a trailing newline. The string
- * is valid only during the call.
+ * is valid only during the call. It contains no control bytes, because the
+ * library writes each byte below 0x20 and 0x7f as \xNN. A user name or
+ * host name chosen by a peer then cannot forge a line or a terminal escape.
  */
 typedef void (*l2tpsec_log_fn)(void *user_data, enum l2tpsec_log_level level,
                                enum l2tpsec_log_category category,
@@ -58,6 +60,16 @@ L2TPSEC_API const char *l2tpsec_log_level_name(enum l2tpsec_log_level level);
 /* Returns "core", "crypto", "ike", "esp", "l2tp", "ppp", "auth" or "uv". */
 L2TPSEC_API const char *
 l2tpsec_log_category_name(enum l2tpsec_log_category category);
+
+/*
+ * Copies `in` to `out` with each control byte (below 0x20, and 0x7f)
+ * written as \xNN. Applications use it for their own log lines that carry
+ * strings from a peer. `out` always ends in a NUL, and a copy that does not
+ * fit is cut and ends in "...". Returns the length written, without the
+ * NUL. `out_size` must be at least 4.
+ */
+L2TPSEC_API size_t l2tpsec_log_escape(char *out, size_t out_size,
+                                      const char *in);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,33 @@ static void log_truncates_long_messages(void **state) {
   assert_string_equal(c.message + L2TPSEC_LOG_MAX - 4, "...");
 }
 
+/* A peer's user name must not forge a log line or a terminal escape. */
+static void log_escapes_control_bytes(void **state) {
+  struct captured_log c = {0};
+  l2tpsec_log log = {capture, &c, L2TPSEC_LOG_DEBUG};
+  const char *user = "bob\n2026-12-05T02:00:00Z notice auth: ok\x1b[31m\x7f";
+
+  L2TPSEC_LOG(&log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_AUTH, "user '%s'", user);
+  assert_string_equal(c.message, "user 'bob\\x0a2026-12-05T02:00:00Z notice "
+                                 "auth: ok\\x1b[31m\\x7f'");
+}
+
+/* Escaping can grow a message fourfold, so the cut must stay in bounds. */
+static void log_escape_cuts_inside_buffer(void **state) {
+  char in[64];
+  char out[16];
+  size_t n;
+
+  memset(in, '\t', sizeof(in) - 1);
+  in[sizeof(in) - 1] = '\0';
+  n = l2tpsec_log_escape(out, sizeof(out), in);
+  assert_int_equal(n, sizeof(out) - 1);
+  assert_int_equal(strlen(out), sizeof(out) - 1);
+  assert_string_equal(out + sizeof(out) - 4, "...");
+  assert_int_equal(l2tpsec_log_escape(out, sizeof(out), "plain \xc3\xa9"), 8);
+  assert_string_equal(out, "plain \xc3\xa9");
+}
+
 static void log_without_callback_is_silent(void **state) {
   l2tpsec_log log = {NULL, NULL, L2TPSEC_LOG_DEBUG};
 
@@ -108,7 +135,8 @@ static void log_limited_reports_suppressed(void **state) {
   l2tpsec__log_limited(&log, &rl, L2TPSEC_SECONDS, L2TPSEC_LOG_WARNING,
                        L2TPSEC_LOG_L2TP, "bad header");
   assert_int_equal(c.calls, 2);
-  assert_string_equal(c.message, "bad header (999 similar messages suppressed)");
+  assert_string_equal(c.message,
+                      "bad header (999 similar messages suppressed)");
 }
 
 static void rand_test_is_deterministic(void **state) {
@@ -184,6 +212,8 @@ int main(void) {
       cmocka_unit_test(strerror_names_every_code),
       cmocka_unit_test(log_filters_by_level),
       cmocka_unit_test(log_truncates_long_messages),
+      cmocka_unit_test(log_escapes_control_bytes),
+      cmocka_unit_test(log_escape_cuts_inside_buffer),
       cmocka_unit_test(log_without_callback_is_silent),
       cmocka_unit_test(ratelimit_allows_burst_per_window),
       cmocka_unit_test(ratelimit_survives_clock_going_back),
