@@ -56,6 +56,28 @@ int first_run_config(struct server_config *c) {
   return 0;
 }
 
+/*
+ * Prints a client command for this host. Its tunnel traffic is delivered
+ * locally, because both ends are on this host, so it points to
+ * scripts/demo.sh for a ping that crosses the tunnel.
+ */
+static void print_client_hint(FILE *out, const struct server_config *c,
+                              const char *secret) {
+  fprintf(out,
+          "\nTo log in from this host (the client binds 127.0.0.2, because "
+          "this server\nholds UDP 500 and 4500 on %s):\n\n"
+          "  build/examples/client/l2tpsec-client --server %s --local "
+          "127.0.0.2 \\\n"
+          "      --psk '%.*s' --user %s \\\n"
+          "      --otp-command 'oathtool --totp -b %s'\n\n"
+          "It asks for the password without the code. On one host, packets "
+          "to the\ntunnel addresses stay local: scripts/demo.sh runs a "
+          "server and a client in\ntwo network namespaces and pings "
+          "through the tunnel.\n",
+          c->listen.items[0], c->listen.items[0], (int)c->psk_len,
+          (const char *)c->psk, c->users[0].name, secret);
+}
+
 void first_run_print(FILE *out, const struct server_config *c,
                      const char *default_path) {
   const struct config_user *demo = &c->users[0];
@@ -76,12 +98,14 @@ void first_run_print(FILE *out, const struct server_config *c,
           "  User:            %s\n"
           "  Password:        %s followed by the current %u-digit code\n"
           "  TOTP secret:     %s (SHA1, %u digits, 30 s)\n"
+          "  Tunnel:          server %s, clients get %s\n"
           "  %s\n\n",
           default_path, c->listen.items[0], c->listen.items[0], (int)c->psk_len,
           (const char *)c->psk, demo->name, demo->password, c->totp_digits,
-          secret, c->totp_digits, uri);
+          secret, c->totp_digits, c->local_address, c->ranges.items[0], uri);
   if (qr_print(out, uri) != 0)
     fprintf(out, "(the QR code could not be drawn)\n");
+  print_client_hint(out, c, secret);
   fprintf(out,
           "\nTo accept clients from other hosts, copy "
           "examples/server/server.ini to\n%s, set 'listen' in [server] to "

@@ -4,21 +4,25 @@
 # --status over the control socket, SIGHUP and SIGTERM. The server runs in
 # a network namespace this script creates and deletes.
 #
-#   server_cli.sh PATH-TO-l2tpsec-server SOURCE-DIR
+#   server_cli.sh PATH-TO-l2tpsec-server SOURCE-DIR PATH-TO-l2tpsec-client
 set -eu
 server=$1
 src=$2
+client=$3
 ns=e2e$$cli
 work=$(mktemp -d)
 pid=""
+cpid=""
 
 fail() {
   echo "FAIL: $*" >&2
   [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out" >&2
+  [ -f "$work/client" ] && sed 's/^/  client: /' "$work/client" >&2
   exit 1
 }
 
 cleanup() {
+  [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
@@ -97,6 +101,27 @@ grep -q "otpauth://totp/l2tpsec:demo?secret=$secret&issuer=l2tpsec" \
 oathtool --totp -b "$secret" >/dev/null ||
   fail "oathtool rejects the printed TOTP secret"
 grep -q "▀" "$work/out" || fail "no QR code"
+
+# The printed client command logs in as printed, given the password.
+password=$(sed -n 's/^  Password:        \([^ ]*\) followed.*/\1/p' "$work/out")
+hint=$(sed -n '/l2tpsec-client --server/,/--otp-command/p' "$work/out" |
+  tr -d '\\\n')
+eval "set -- $hint"
+[ "$1" = build/examples/client/l2tpsec-client ] ||
+  fail "the printed client command starts with '$1'"
+shift
+ip netns exec "$ns" "$client" "$@" --password "$password" --tun e2ecli0 \
+  >"$work/client" 2>&1 &
+cpid=$!
+for _ in $(seq 200); do
+  grep -q "connected: address 192.0.2.10" "$work/client" && break
+  sleep 0.1
+done
+grep -q "connected: address 192.0.2.10" "$work/client" ||
+  fail "the printed client command did not connect within 20 s"
+kill -INT "$cpid"
+wait "$cpid" || true
+cpid=""
 
 ip netns exec "$ns" "$server" --control-socket "$work/first.sock" --status \
   >"$work/status" ||

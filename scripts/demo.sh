@@ -1,0 +1,124 @@
+#!/bin/sh
+# Shows one whole connection on this machine: l2tpsec-server and
+# l2tpsec-client run in two network namespaces that this script creates,
+# joined by a veth link in 198.51.100.0/24. The client logs in with a
+# password and a TOTP code from oathtool, pings the server's end of the
+# tunnel, prints the server's --status and disconnects. Everything it
+# made is removed at exit. Needs root.
+#
+#   scripts/demo.sh
+set -eu
+cd "$(dirname "$0")/.."
+srv=l2demo$$s
+cli=l2demo$$c
+work=$(mktemp -d)
+spid=""
+cpid=""
+
+fail() {
+  echo "demo failed: $*" >&2
+  for f in server client; do
+    [ -s "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
+  done
+  exit 1
+}
+
+cleanup() {
+  [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  sleep 0.3
+  for n in "$srv" "$cli"; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+
+# Waits up to $3 seconds for the pattern $2 in the file $1.
+wait_for() {
+  for _ in $(seq "$(($3 * 10))"); do
+    grep -q "$2" "$1" && return 0
+    sleep 0.1
+  done
+  fail "no '$2' in $1 after $3 s"
+}
+
+random() { # ALPHABET LENGTH
+  tr -dc "$1" </dev/urandom | head -c "$2"
+}
+
+build() {
+  scripts/install-deps.sh --build
+  cmake -S . -B build >/dev/null
+  cmake --build build -j "$(nproc)" >/dev/null
+}
+
+make_namespaces() {
+  for n in "$srv" "$cli"; do
+    ip netns add "$n"
+    ip -n "$n" link set lo up
+  done
+  ip link add l2demo$$a netns "$srv" type veth peer name l2demo$$b netns "$cli"
+  ip -n "$srv" addr add 198.51.100.1/24 dev l2demo$$a
+  ip -n "$cli" addr add 198.51.100.2/24 dev l2demo$$b
+  ip -n "$srv" link set l2demo$$a up
+  ip -n "$cli" link set l2demo$$b up
+}
+
+write_config() {
+  cat >"$work/server.ini" <<INI
+[server]
+listen = 198.51.100.1
+control_socket = $work/control.sock
+[ipsec]
+psk = $psk
+[pool]
+range = 192.0.2.10-192.0.2.20
+local_address = 192.0.2.1
+[tun]
+name = l2demo0
+[auth]
+require_code = yes
+[user demo]
+password = $password
+totp_secret = $totp
+INI
+}
+
+start_server() {
+  ip netns exec "$srv" build/examples/server/l2tpsec-server \
+    -c "$work/server.ini" >"$work/server.log" 2>&1 &
+  spid=$!
+  wait_for "$work/server.log" "ready;" 10
+}
+
+start_client() {
+  ip netns exec "$cli" build/examples/client/l2tpsec-client \
+    --server 198.51.100.1 --local 198.51.100.2 --psk "$psk" --user demo \
+    --password "$password" --otp-command "oathtool --totp -b $totp" \
+    --tun l2democ0 >"$work/client.log" 2>&1 &
+  cpid=$!
+  wait_for "$work/client.log" "connected: address" 60
+}
+
+[ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run it as root or with sudo"
+build
+psk=$(random 'A-HJ-NP-Za-km-z2-9' 20)
+password=$(random 'A-HJ-NP-Za-km-z2-9' 12)
+totp=$(random 'A-Z2-7' 32)
+make_namespaces
+write_config
+echo "server: 198.51.100.1 in namespace $srv, tunnel address 192.0.2.1"
+start_server
+echo "client: 198.51.100.2 in namespace $cli, user demo, code from oathtool"
+start_client
+grep "connected: address" "$work/client.log"
+
+echo "ping through the tunnel:"
+ip netns exec "$cli" ping -c 3 -W 2 192.0.2.1 || fail "no ping reply through the tunnel"
+ip netns exec "$srv" build/examples/server/l2tpsec-server -c "$work/server.ini" --status
+
+kill -INT "$cpid"
+wait "$cpid" || true
+cpid=""
+echo "client disconnected; the server's log:"
+sed 's/^/  /' "$work/server.log"
