@@ -7,9 +7,12 @@
 #
 #   bench/path.sh [SECONDS] [--no-softether] [--plot FILE.png]
 #
-# Every figure comes with its ratio to the anchor of the same run:
-# iperf3 over the bare veth pair between the same namespaces, with no
-# VPN, measured first and last. Our VPN runs once per crypto backend
+# Every figure comes with its ratios to two anchors of the same run. The
+# first is iperf3 over the bare veth pair between the same namespaces,
+# with no VPN, measured first and last. The second is the null VPN loop
+# (bench/null_vpn.c: TUN read, the same backend and ESP suite, one UDP
+# datagram, one packet per system call) between the same namespaces,
+# once per backend and suite. Our VPN runs once per crypto backend
 # (mbedtls, openssl) and ESP suite (AES-128-GCM, AES-128-CBC with
 # HMAC-SHA1). SoftEther VPN Server (Debian softether-vpnserver) runs as
 # a second VPN in the same server namespace when it is installed; see
@@ -54,10 +57,10 @@ command -v iperf3 >/dev/null ||
 # One build per crypto backend of the data path.
 for backend in mbedtls openssl; do
   cmake -S . -B build-bench-path-$backend -DCMAKE_BUILD_TYPE=Release \
-    -DL2TPSEC_TESTS=OFF -DL2TPSEC_EXAMPLES=ON \
+    -DL2TPSEC_TESTS=OFF -DL2TPSEC_EXAMPLES=ON -DL2TPSEC_BENCH=ON \
     -DL2TPSEC_CRYPTO_BACKEND=$backend >/dev/null
   cmake --build build-bench-path-$backend -j 2 \
-    --target l2tpsec-server l2tpsec-client >/dev/null
+    --target l2tpsec-server l2tpsec-client null_vpn >/dev/null
 done
 # The client that connects to SoftEther.
 client_bin=$root/build-bench-path-mbedtls/examples/client/l2tpsec-client
@@ -146,6 +149,7 @@ measure() { # NAME ADDRESS [PIDS...]
     udp1300) options="-u -b 0 -l 1300" ;;
     udp64) options="-u -b 0 -l 64" ;;
     esac
+    cut -d' ' -f1-3 /proc/loadavg >"$work/$name-$case.load"
     before=$(cpu_ticks "$@")
     # shellcheck disable=SC2086
     ip netns exec "$cli" taskset -c 1 iperf3 -c "$address" -t "$seconds" \
@@ -206,9 +210,38 @@ measure_ours() { # BACKEND ESP
   wait "$spid" 2>/dev/null || true
 }
 
+# Runs the null VPN loop built with crypto BACKEND and ESP suite SUITE,
+# one instance per namespace with the same inner addresses as our VPN,
+# and measures it as nullvpn.BACKEND-SUITE.
+measure_null() { # BACKEND SUITE
+  null=$root/build-bench-path-$1/bench/null_vpn
+  name=nullvpn.$1-$2
+  ip netns exec "$srv" taskset -c 0 "$null" --tun bpsrv0 \
+    --address 192.0.2.1 --peer-address 192.0.2.10 \
+    --local 198.51.100.1:4789 --remote 198.51.100.2:4789 --suite "$2" \
+    --side 0 >"$work/$name-server.log" 2>&1 &
+  spid=$!
+  ip netns exec "$cli" taskset -c 1 "$null" --tun bpcli0 \
+    --address 192.0.2.10 --peer-address 192.0.2.1 \
+    --local 198.51.100.2:4789 --remote 198.51.100.1:4789 --suite "$2" \
+    --side 1 >"$work/$name-client.log" 2>&1 &
+  cpid=$!
+  if wait_for "$work/$name-server.log" "ready:" &&
+    wait_for "$work/$name-client.log" "ready:"; then
+    measure "$name" 192.0.2.1 "$spid" "$cpid"
+  else
+    echo "bench/path.sh: $name did not start:" \
+      "$(cat "$work/$name-server.log" "$work/$name-client.log")" >&2
+  fi
+  kill -TERM "$spid" "$cpid" 2>/dev/null || true
+  wait "$spid" "$cpid" 2>/dev/null || true
+}
+
 for backend in mbedtls openssl; do
-  measure_ours $backend aes128gcm16
-  measure_ours $backend aes128-sha1
+  for suite in aes128gcm16 aes128-sha1; do
+    measure_null $backend $suite
+    measure_ours $backend $suite
+  done
 done
 
 if [ "$softether" != no ]; then

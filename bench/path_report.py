@@ -6,7 +6,11 @@ Usage: path_report.py WORKDIR CORES
 WORKDIR holds one iperf3 -J report per setup and case, named
 SETUP-CASE.json, where SETUP is "anchor" or "anchorend" (no VPN, first
 and last) or VPN-SUITE. Each figure is printed with its ratio to the
-mean of the two anchor runs of the same case.
+mean of the two anchor runs of the same case, and a VPN's figure also
+with its ratio to the null VPN loop ("nullvpn.BACKEND") of the same
+backend, suite and case: ours against the loop of our build's backend,
+SoftEther (which links OpenSSL) against the OpenSSL loop. SETUP-CASE.load
+holds the load average when the case started.
 """
 import json
 import pathlib
@@ -56,6 +60,40 @@ def anchor_mean(work, case):
     return (sum(run[0] for run in good) / len(good), None, None)
 
 
+def null_setup(vpn, suite):
+    """Return the null VPN loop setup that anchors VPN, or None."""
+    if vpn.startswith("l2tpsec."):
+        return f"nullvpn.{vpn.split('.', 1)[1]}-{suite}"
+    if vpn == "softether":
+        return f"nullvpn.openssl-{suite}"
+    return None
+
+
+def add_null_ratio(record, work, setup, case, result):
+    """Add the null loop's rate, the ratio to it and the CPU ratio."""
+    path = work / f"{setup}-{case}.json"
+    null = load(path) if path.exists() else "no null VPN loop run"
+    if isinstance(null, str):
+        record["null_error"] = null
+        return
+    record["null_Mbps"] = round(null[0], 1)
+    record["null_ratio"] = round(result[0] / null[0], 4) if null[0] else None
+    cpu = cpu_seconds(work / f"{setup}-{case}.cpu")
+    if cpu and null[2] and "cpu_ms_per_MB" in record:
+        null_cpu = cpu * 1000 / (null[2] / 1e6)
+        record["null_cpu_ms_per_MB"] = round(null_cpu, 3)
+        record["cpu_vs_null"] = round(record["cpu_ms_per_MB"] / null_cpu, 3)
+
+
+def load_average(work, setup, case):
+    """Return the 1, 5 and 15-minute load averages at the case's start."""
+    try:
+        return [float(x) for x in
+                (work / f"{setup}-{case}.load").read_text().split()]
+    except (OSError, ValueError):
+        return None
+
+
 def main():
     work = pathlib.Path(sys.argv[1])
     cpu = "unknown"
@@ -93,6 +131,10 @@ def main():
                     # Both VPN ends, per MB that reached the receiver.
                     record["cpu_ms_per_MB"] = round(
                         cpu * 1000 / (result[2] / 1e6), 3)
+                null = null_setup(vpn, suite)
+                if null is not None:
+                    add_null_ratio(record, work, null, case, result)
+            record["load"] = load_average(work, setup, case)
             print(json.dumps(record))
 
 

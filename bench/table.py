@@ -24,20 +24,30 @@ if path_rows:
     print()
     print("path: iperf3 through the VPN; ratio = VPN rate / the anchor's")
     print("rate (the same namespaces and veth pair without a VPN); CPU =")
-    print("CPU time of both VPN ends per MB received, in ms")
+    print("CPU time of both VPN ends per MB received, in ms; null = the")
+    print("null VPN loop of the same backend and suite: its rate, our rate")
+    print("/ its rate, our CPU per MB / its CPU per MB; load = 1-minute")
+    print("load average when the case started")
     print(f"{'vpn':<16} {'suite':<12} {'case':<8} {'Mbit/s':>9} "
           f"{'packets/s':>10} {'anchor Mbit/s':>14} {'ratio':>7} "
-          f"{'CPU':>7}")
+          f"{'CPU':>8} {'null Mbit/s':>11} {'vs null':>7} "
+          f"{'CPU/null':>8} {'load':>5}")
     for r in path_rows:
         if "error" in r:
             print(f"{r['vpn']:<16} {r['suite']:<12} {r['case']:<8} "
                   f"failed: {r['error']}")
             continue
         pps = f"{r['pps']:>10}" if "pps" in r else f"{'':>10}"
-        cpu = f"{r['cpu_ms_per_MB']:>7.2f}" if "cpu_ms_per_MB" in r else ""
+        cpu = (f"{r['cpu_ms_per_MB']:>8.2f}" if "cpu_ms_per_MB" in r
+               else f"{'':>8}")
+        null = (f"{r['null_Mbps']:>11.1f} {r['null_ratio'] or 0:>7.3f}"
+                if "null_Mbps" in r else f"{'':>11} {'':>7}")
+        cpu_null = (f"{r['cpu_vs_null']:>8.2f}" if "cpu_vs_null" in r
+                    else f"{'':>8}")
+        load = f"{r['load'][0]:>5.1f}" if r.get("load") else f"{'':>5}"
         print(f"{r['vpn']:<16} {r['suite']:<12} {r['case']:<8} "
               f"{r['Mbps']:>9.1f} {pps} {r['anchor_Mbps']:>14.1f} "
-              f"{r['ratio']:>7.3f} {cpu}")
+              f"{r['ratio']:>7.3f} {cpu} {null} {cpu_null} {load}")
 
 if not rows and not esp_rows:
     sys.exit(0)
