@@ -60,6 +60,11 @@ typedef struct l2tpsec_client_settings {
   const char *tun_name; /* "" lets the kernel pick "tunN" */
   unsigned tun_mtu;     /* 1400 */
   bool tun_configure;   /* set address, peer and MTU, bring up: true */
+  /* Open a TUN device: true. With false the client opens none, and the
+   * packets the server sends through the tunnel are dropped; for
+   * programs that only need the connection, such as a benchmark that
+   * holds many sessions from one process. */
+  bool tun_open;
 
   /*
    * Keepalives that find a server that went away, as the server's
@@ -134,7 +139,8 @@ L2TPSEC_API int l2tpsec_client_disconnect(l2tpsec_client *client);
 /*
  * Routes an IPv4 prefix ("a.b.c.d/nn", or one address) through the TUN
  * device; call it after UP. Returns L2TPSEC_ERR_INVALID_ARGUMENT for a
- * malformed prefix, L2TPSEC_ERR_IO when the kernel refuses (errno set).
+ * malformed prefix, L2TPSEC_ERR_STATE when the client has no TUN device
+ * (tun_open false), L2TPSEC_ERR_IO when the kernel refuses (errno set).
  */
 L2TPSEC_API int l2tpsec_client_add_route(l2tpsec_client *client,
                                          const char *prefix);

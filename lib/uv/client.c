@@ -347,6 +347,8 @@ static void on_send_frame(void *user_data, l2tpsec_pkt *frame) {
 static void on_deliver_ip(void *user_data, l2tpsec_pkt *packet) {
   l2tpsec_client *c = user_data;
 
+  if (c->tun_fd < 0)
+    return; /* tun_open is false: nowhere to deliver */
   if (write(c->tun_fd, packet->data, packet->len) != (ssize_t)packet->len)
     L2TPSEC_LOG(&c->log, L2TPSEC_LOG_DEBUG, L2TPSEC_LOG_UV,
                 "dropped a %zu-byte packet: the TUN device did not take it",
@@ -371,7 +373,7 @@ static void on_ipcp_up(l2tpsec_client *c, const l2tpsec_ppp_event *ev) {
   l2tpsec_client_event up = {.type = L2TPSEC_CLIENT_UP};
   char addr[INET_ADDRSTRLEN];
 
-  if (c->tun_configure)
+  if (c->tun_configure && c->tun_fd >= 0)
     configure_tun(c, ev);
   c->up = true;
   memcpy(up.address, ev->local_address, 4);
@@ -503,6 +505,7 @@ void l2tpsec_client_settings_default(l2tpsec_client_settings *s) {
   s->tun_name = "";
   s->tun_mtu = 1400;
   s->tun_configure = true;
+  s->tun_open = true;
   s->lcp_echo_interval = 30 * L2TPSEC_SECONDS;
   s->lcp_echo_failure = 4;
   s->dpd_delay = 30 * L2TPSEC_SECONDS;
@@ -634,7 +637,7 @@ static int start(l2tpsec_client *c, const l2tpsec_client_settings *s) {
     rv = open_layers(c, s);
   if (rv == 0 && (rv = l2tpsec__loop_timer_init(&c->timer, c->loop)) == 0)
     c->timer_open = true;
-  if (rv == 0)
+  if (rv == 0 && s->tun_open)
     rv = open_tun(c, s);
   if (rv == 0)
     rv = open_transport(c, s);
@@ -746,5 +749,7 @@ int l2tpsec_client_add_route(l2tpsec_client *c, const char *prefix) {
   }
   if (inet_pton(AF_INET, buf, &net) != 1 || bits < 0 || bits > 32)
     return L2TPSEC_ERR_INVALID_ARGUMENT;
+  if (c->tun_fd < 0)
+    return L2TPSEC_ERR_STATE;
   return l2tpsec__tun_add_route(c->tun_name, net.s_addr, (unsigned)bits);
 }
