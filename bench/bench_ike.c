@@ -41,8 +41,12 @@ struct pair {
   l2tpsec_rand_test_state rs[2];
 };
 
-static const l2tpsec_ike_endpoint client_ep = {4, {192, 0, 2, 10}, 500};
-static const l2tpsec_ike_endpoint server_ep = {4, {198, 51, 100, 1}, 500};
+/* Each handshake uses other ports, as another client would: a new main
+ * mode between the same endpoints takes over the previous IKE SA's ESP
+ * SA pairs on both sides, and after eight handshakes they fill every
+ * quick mode slot, so quick mode fails. */
+static l2tpsec_ike_endpoint client_ep = {4, {192, 0, 2, 10}, 500};
+static l2tpsec_ike_endpoint server_ep = {4, {198, 51, 100, 1}, 500};
 
 static double cpu_seconds(void) {
   struct timespec ts;
@@ -98,6 +102,8 @@ static bool handshake(struct pair *p) {
   unsigned before = p->children;
 
   p->sending_server = false;
+  client_ep.port = (uint16_t)(client_ep.port % 60000 + 1);
+  server_ep.port = client_ep.port;
   if (l2tpsec_ike_connect(p->client, &client_ep, &server_ep, 0, NULL) != 0)
     return false;
   while (p->n > 0) {
