@@ -6,6 +6,7 @@
 # packet can leave the machine.
 #
 #   bench/path.sh [SECONDS] [--no-softether] [--plot FILE.png]
+#                 [--setups N] [--sessions N]
 #
 # Every figure comes with its ratios to two anchors of the same run. The
 # first is iperf3 over the bare veth pair between the same namespaces,
@@ -20,6 +21,14 @@
 # ends per MB received. The output is one JSON object per line, then a
 # table (bench/table.py), and with --plot a PNG (bench/path_plot.py).
 #
+# After the throughput runs, bench_sessions measures connection setups
+# per second (--setups N connects one after another, then N at once) and
+# the server's VmRSS with --sessions N sessions held up (default 30 and
+# 1000; --sessions 0 skips it), against l2tpsec-server built with
+# mbedTLS, which does the Diffie-Hellman work in both builds. Its anchor
+# is bench_ike from the same build and run: the CPU time of one complete
+# in-memory IKE handshake (both roles) and the heap bytes per IKE SA.
+#
 # The server side (VPN server and iperf3 server) is pinned to CPU 0 and
 # the client side to CPU 1, so each side has one core at most.
 set -eu
@@ -28,6 +37,8 @@ root=$(pwd)
 seconds=5
 softether=auto
 plot=""
+setups=30
+sessions=1000
 while [ $# -gt 0 ]; do
   case "$1" in
   --no-softether) softether=no ;;
@@ -35,10 +46,18 @@ while [ $# -gt 0 ]; do
     shift
     plot=$1
     ;;
+  --setups)
+    shift
+    setups=$1
+    ;;
+  --sessions)
+    shift
+    sessions=$1
+    ;;
   [0-9]*) seconds=$1 ;;
   *)
     echo "bench/path.sh: unknown argument '$1' (expected SECONDS," \
-      "--no-softether or --plot FILE)" >&2
+      "--no-softether, --plot FILE, --setups N or --sessions N)" >&2
     exit 2
     ;;
   esac
@@ -60,7 +79,8 @@ for backend in mbedtls openssl; do
     -DL2TPSEC_TESTS=OFF -DL2TPSEC_EXAMPLES=ON -DL2TPSEC_BENCH=ON \
     -DL2TPSEC_CRYPTO_BACKEND=$backend >/dev/null
   cmake --build build-bench-path-$backend -j 2 \
-    --target l2tpsec-server l2tpsec-client null_vpn >/dev/null
+    --target l2tpsec-server l2tpsec-client null_vpn bench_sessions \
+    bench_ike >/dev/null
 done
 # The client that connects to SoftEther.
 client_bin=$root/build-bench-path-mbedtls/examples/client/l2tpsec-client
@@ -258,6 +278,48 @@ fi
 # The anchor again, because other load on the machine changes during a
 # run; the ratios use the mean of both anchor measurements.
 measure anchorend 198.51.100.1
+
+# Setups per second and memory per session. Each bench_sessions client
+# sends from its own address (198.18.0.1 and up), added in the client
+# namespace; the server routes them through the client's veth address,
+# so neither side needs a neighbour entry per client. The pool is large
+# enough for every client of the run.
+measure_sessions() {
+  build=$root/build-bench-path-mbedtls
+  count=$((2 * setups + sessions))
+  /usr/bin/python3 -c "
+import ipaddress, sys
+first = ipaddress.ip_address('198.18.0.1')
+for i in range(int(sys.argv[1])):
+    print(f'address add {first + i}/32 dev bp$$c')" "$count" |
+    ip -n "$cli" -batch -
+  ip -n "$srv" route add 198.18.0.0/15 via 198.51.100.2
+  sed -e 's/^range = .*/range = 198.19.0.10-198.19.31.250/' \
+    -e 's/^local_address = .*/local_address = 198.19.0.1/' \
+    "$work/server.ini" >"$work/sessions-server.ini"
+  cut -d' ' -f1-3 /proc/loadavg >"$work/sessions.load"
+  ip netns exec "$srv" taskset -c 0 "$build/examples/server/l2tpsec-server" \
+    -c "$work/sessions-server.ini" >"$work/sessions-server.log" 2>&1 &
+  spid=$!
+  wait_for "$work/sessions-server.log" "ready;" ||
+    fail "l2tpsec-server did not start: $(cat "$work/sessions-server.log")"
+  ip netns exec "$cli" taskset -c 1 "$build/bench/bench_sessions" \
+    --server 198.51.100.1 --first-local 198.18.0.1 --server-pid "$spid" \
+    --psk bench-path-pre-shared-key --user bench --password bench-password \
+    --sequential "$setups" --parallel "$setups" --hold "$sessions" \
+    >"$work/sessions.jsonl" 2>"$work/sessions.log" ||
+    echo "bench/path.sh: bench_sessions reported failures:" \
+      "$(tail -5 "$work/sessions.log")" >&2
+  kill -TERM "$spid" 2>/dev/null || true
+  wait "$spid" 2>/dev/null || true
+  # The anchor, on the server's core.
+  taskset -c 0 "$build/bench/bench_ike" 1 >"$work/ike.jsonl" ||
+    echo "bench/path.sh: bench_ike failed" >&2
+}
+
+if [ "$setups" -gt 0 ]; then
+  measure_sessions
+fi
 
 results=$work/results.jsonl
 /usr/bin/python3 bench/path_report.py "$work" "$(nproc)" >"$results"

@@ -11,6 +11,11 @@ with its ratio to the null VPN loop ("nullvpn.BACKEND") of the same
 backend, suite and case: ours against the loop of our build's backend,
 SoftEther (which links OpenSSL) against the OpenSSL loop. SETUP-CASE.load
 holds the load average when the case started.
+
+sessions.jsonl (bench_sessions) holds the setups per second and the
+server's memory per held session; ike.jsonl (bench_ike of the same run)
+their anchor: the CPU time of one in-memory IKE handshake with MODP2048,
+the group our client and server negotiate, and the heap bytes per IKE SA.
 """
 import json
 import pathlib
@@ -94,6 +99,39 @@ def load_average(work, setup, case):
         return None
 
 
+def read_jsonl(path):
+    """Return the JSON objects of a file, one per line; [] if missing."""
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines()
+                if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def session_records(work):
+    """Yield the setup and memory records with their bench_ike anchors."""
+    ike = read_jsonl(work / "ike.jsonl")
+    handshake = next((r for r in ike if r.get("group") == "modp2048"
+                      and r.get("handshakes_per_s")), None)
+    memory = next((r for r in ike if r.get("bench") == "ike_memory"), None)
+    try:
+        load = [float(x) for x in (work / "sessions.load").read_text().split()]
+    except (OSError, ValueError):
+        load = None
+    for record in read_jsonl(work / "sessions.jsonl"):
+        record["load"] = load
+        if record.get("bench") == "setup" and handshake:
+            handshake_ms = 1000 / handshake["handshakes_per_s"]
+            record["anchor_handshake_cpu_ms"] = round(handshake_ms, 3)
+            record["setup_cpu_in_handshakes"] = round(
+                record["server_cpu_ms_per_setup"] / handshake_ms, 3)
+        if record.get("bench") == "sessions_rss" and memory:
+            record["anchor_bytes_per_ike_sa"] = memory["bytes_per_ike_sa"]
+            record["session_in_ike_sas"] = round(
+                record["bytes_per_session"] / memory["bytes_per_ike_sa"], 2)
+        yield record
+
+
 def main():
     work = pathlib.Path(sys.argv[1])
     cpu = "unknown"
@@ -136,6 +174,8 @@ def main():
                     add_null_ratio(record, work, null, case, result)
             record["load"] = load_average(work, setup, case)
             print(json.dumps(record))
+    for record in session_records(work):
+        print(json.dumps(record))
 
 
 main()

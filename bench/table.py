@@ -6,10 +6,13 @@ import sys
 rows = []
 esp_rows = []
 path_rows = []
+session_rows = []
 for line in sys.stdin:
     record = json.loads(line)
     if record.get("bench") == "path":
         path_rows.append(record)
+    elif record.get("bench") in ("setup", "sessions_rss"):
+        session_rows.append(record)
     elif "raw_MBps" in record:
         esp_rows.append(record)
     elif "case" in record:
@@ -48,6 +51,26 @@ if path_rows:
         print(f"{r['vpn']:<16} {r['suite']:<12} {r['case']:<8} "
               f"{r['Mbps']:>9.1f} {pps} {r['anchor_Mbps']:>14.1f} "
               f"{r['ratio']:>7.3f} {cpu} {null} {cpu_null} {load}")
+
+for r in session_rows:
+    load = f"load {r['load'][0]:.1f}" if r.get("load") else "load unknown"
+    if r["bench"] == "setup":
+        anchor = (f"{r['setup_cpu_in_handshakes']:.2f} IKE handshakes of "
+                  f"{r['anchor_handshake_cpu_ms']:.2f} ms"
+                  if "setup_cpu_in_handshakes" in r else "no bench_ike anchor")
+        print(f"setups {r['mode']:<10} {r['up']:>4}/{r['clients']:<4} up: "
+              f"{r['setups_per_s']:7.2f}/s, median {r['median_ms']:.1f} ms, "
+              f"server CPU {r['server_cpu_ms_per_setup']:.3f} ms per setup "
+              f"= {anchor}; {load}")
+    else:
+        anchor = (f"{r['session_in_ike_sas']:.2f} x the "
+                  f"{r['anchor_bytes_per_ike_sa']} bytes of one IKE SA"
+                  if "session_in_ike_sas" in r else "no bench_ike anchor")
+        print(f"sessions   {r['up']:>4}/{r['sessions']:<4} held: server "
+              f"VmRSS {r['idle_rss_kB']} kB idle, {r['held_rss_kB']} kB "
+              f"held, {r['after_rss_kB']} kB after; "
+              f"{r['bytes_per_session']:.0f} bytes per session = {anchor}; "
+              f"{load}")
 
 if not rows and not esp_rows:
     sys.exit(0)
