@@ -6,7 +6,7 @@
  * and 4500 on both sides. bench/path.sh adds these addresses in the
  * client namespace.
  *
- *   bench_sessions --server IP --first-local IP --server-pid PID
+ *   bench_sessions --server IP --first-local IP --server-pid PID[,PID...]
  *                  --psk KEY --user NAME --password PASSWORD
  *                  [--sequential N] [--parallel M] [--hold H]
  *
@@ -21,7 +21,9 @@
  *   by the sessions up, gives the bytes per held session.
  * After each phase every client disconnects and the program waits for
  * all DOWN events. The server's CPU time comes from the schedstat files
- * of its threads (nanoseconds). Output: one JSON object per phase.
+ * of its threads (nanoseconds), summed over every PID given, for a
+ * server made of several processes; VmRSS is that of the first PID.
+ * Output: one JSON object per phase.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -46,7 +48,8 @@ struct conn {
 
 struct options {
   const char *server, *first_local, *psk, *user, *password;
-  long server_pid;
+  long server_pid;         /* the first of --server-pid */
+  const char *server_pids; /* all of them, comma-separated */
   unsigned sequential, parallel, hold;
 };
 
@@ -91,6 +94,25 @@ static double server_cpu_seconds(long pid) {
       fclose(f);
   }
   closedir(dir);
+  return total;
+}
+
+/* Returns the CPU time of every thread of every PID in the
+ * comma-separated list so far, in seconds, or -1 if one is missing. */
+static double server_cpu_seconds_all(const char *pids) {
+  const char *p = pids;
+  double total = 0;
+
+  while (*p != '\0') {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    double cpu = server_cpu_seconds(pid);
+
+    if (end == p || cpu < 0)
+      return -1;
+    total += cpu;
+    p = *end == ',' ? end + 1 : end;
+  }
   return total;
 }
 
@@ -261,11 +283,11 @@ static double median_setup_ms(const struct bench *b, unsigned first,
 static void setup_phase(struct bench *b, const char *mode, unsigned first,
                         unsigned count, unsigned width) {
   unsigned failed_before = b->failed, up_before = b->up_count;
-  double cpu = server_cpu_seconds(b->o.server_pid);
+  double cpu = server_cpu_seconds_all(b->o.server_pids);
   double start = now_seconds();
   bool complete = connect_range(b, first, count, width);
   double wall = now_seconds() - start;
-  double server_cpu = server_cpu_seconds(b->o.server_pid) - cpu;
+  double server_cpu = server_cpu_seconds_all(b->o.server_pids) - cpu;
   unsigned up = b->up_count - up_before;
 
   printf("{\"bench\":\"setup\",\"mode\":\"%s\",\"clients\":%u,"
@@ -309,9 +331,10 @@ static void hold_phase(struct bench *b, unsigned first, unsigned count,
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: bench_sessions --server IP --first-local IP "
-                  "--server-pid PID --psk KEY --user NAME --password PASSWORD "
-                  "[--sequential N] [--parallel M] [--hold H]\n");
+  fprintf(stderr,
+          "usage: bench_sessions --server IP --first-local IP "
+          "--server-pid PID[,PID...] --psk KEY --user NAME "
+          "--password PASSWORD [--sequential N] [--parallel M] [--hold H]\n");
   exit(2);
 }
 
@@ -331,7 +354,7 @@ static void parse_options(int argc, char **argv, struct options *o) {
     else if (strcmp(k, "--password") == 0)
       o->password = v;
     else if (strcmp(k, "--server-pid") == 0)
-      o->server_pid = atol(v);
+      o->server_pids = v;
     else if (strcmp(k, "--sequential") == 0)
       o->sequential = (unsigned)atoi(v);
     else if (strcmp(k, "--parallel") == 0)
@@ -341,6 +364,7 @@ static void parse_options(int argc, char **argv, struct options *o) {
     else
       usage();
   }
+  o->server_pid = o->server_pids ? atol(o->server_pids) : 0;
   if (argc % 2 == 0 || !o->server || !o->first_local || !o->psk || !o->user ||
       !o->password || o->server_pid <= 0 || o->parallel == 0)
     usage();
@@ -371,7 +395,7 @@ int main(int argc, char **argv) {
     return 1;
   raise_file_limit();
   idle_kb = server_rss_kb(b.o.server_pid);
-  if (idle_kb < 0 || server_cpu_seconds(b.o.server_pid) < 0) {
+  if (idle_kb < 0 || server_cpu_seconds_all(b.o.server_pids) < 0) {
     fprintf(stderr,
             "bench_sessions: cannot read /proc/%ld; is --server-pid the "
             "server's PID?\n",

@@ -90,15 +90,20 @@ cli=bp$$cli
 work=$(mktemp -d /tmp/l2tpsec-path-XXXXXX)
 pids=""
 
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
+stop_softether() {
   if [ -f "$work/softether.pid" ]; then
     # unshare ignores SIGTERM while it waits; SIGKILL takes down its
     # PID namespace and with it every SoftEther process.
     kill -KILL "$(cat "$work/softether.pid")" 2>/dev/null || true
+    rm -f "$work/softether.pid"
     sleep 0.5
   fi
+}
+
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  stop_softether
   ip netns del "$srv" 2>/dev/null || true
   ip netns del "$cli" 2>/dev/null || true
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
@@ -264,11 +269,32 @@ for backend in mbedtls openssl; do
   done
 done
 
+# Each bench_sessions client sends from its own address (198.18.0.1 and
+# up), added in the client namespace. The server side routes them
+# through the client's veth address, so neither side needs a neighbour
+# entry per client.
+add_client_addresses() {
+  /usr/bin/python3 -c "
+import ipaddress, sys
+first = ipaddress.ip_address('198.18.0.1')
+for i in range(int(sys.argv[1])):
+    print(f'address add {first + i}/32 dev bp$$c')" "$((2 * setups + sessions))" |
+    ip -n "$cli" -batch -
+  ip -n "$srv" route add 198.18.0.0/15 via 198.51.100.2
+}
+
+# The bench_sessions clients' addresses, for SoftEther and our server.
+if [ "$setups" -gt 0 ]; then
+  add_client_addresses
+fi
+
 if [ "$softether" != no ]; then
   if command -v vpnserver >/dev/null && command -v vpncmd >/dev/null; then
     . bench/softether.sh
     (softether_measure) ||
       echo "bench/path.sh: the SoftEther comparison failed (see above)" >&2
+    # It holds ports 500 and 4500, which our server needs next.
+    stop_softether
   elif [ "$softether" = auto ]; then
     echo "bench/path.sh: softether-vpnserver and softether-vpncmd are not" \
       "installed; skipping the SoftEther comparison" >&2
@@ -279,21 +305,10 @@ fi
 # run; the ratios use the mean of both anchor measurements.
 measure anchorend 198.51.100.1
 
-# Setups per second and memory per session. Each bench_sessions client
-# sends from its own address (198.18.0.1 and up), added in the client
-# namespace; the server routes them through the client's veth address,
-# so neither side needs a neighbour entry per client. The pool is large
-# enough for every client of the run.
+# Setups per second and memory per session against our server, with a
+# pool large enough for every client of the run.
 measure_sessions() {
   build=$root/build-bench-path-mbedtls
-  count=$((2 * setups + sessions))
-  /usr/bin/python3 -c "
-import ipaddress, sys
-first = ipaddress.ip_address('198.18.0.1')
-for i in range(int(sys.argv[1])):
-    print(f'address add {first + i}/32 dev bp$$c')" "$count" |
-    ip -n "$cli" -batch -
-  ip -n "$srv" route add 198.18.0.0/15 via 198.51.100.2
   sed -e 's/^range = .*/range = 198.19.0.10-198.19.31.250/' \
     -e 's/^local_address = .*/local_address = 198.19.0.1/' \
     "$work/server.ini" >"$work/sessions-server.ini"

@@ -16,6 +16,8 @@ sessions.jsonl (bench_sessions) holds the setups per second and the
 server's memory per held session; ike.jsonl (bench_ike of the same run)
 their anchor: the CPU time of one in-memory IKE handshake with MODP2048,
 the group our client and server negotiate, and the heap bytes per IKE SA.
+softether-sessions.jsonl holds the same setup phases against SoftEther,
+whose setups per second become a second anchor.
 """
 import json
 import pathlib
@@ -118,8 +120,18 @@ def session_records(work):
         load = [float(x) for x in (work / "sessions.load").read_text().split()]
     except (OSError, ValueError):
         load = None
+    softether = {r["mode"]: r for r in
+                 read_jsonl(work / "softether-sessions.jsonl")
+                 if r.get("bench") == "setup"}
     for record in read_jsonl(work / "sessions.jsonl"):
         record["load"] = load
+        theirs = softether.get(record.get("mode"))
+        if theirs and theirs["setups_per_s"]:
+            record["softether_setups_per_s"] = theirs["setups_per_s"]
+            record["softether_server_cpu_ms_per_setup"] = theirs[
+                "server_cpu_ms_per_setup"]
+            record["softether_ratio"] = round(
+                record["setups_per_s"] / theirs["setups_per_s"], 3)
         if record.get("bench") == "setup" and handshake:
             handshake_ms = 1000 / handshake["handshakes_per_s"]
             record["anchor_handshake_cpu_ms"] = round(handshake_ms, 3)

@@ -54,7 +54,7 @@ se_configure() {
   se_hub_cmd SecureNatEnable
   se_hub_cmd NatDisable
   se_hub_cmd SecureNatHostSet /MAC:none /IP:192.0.2.2 /MASK:255.255.255.0
-  se_hub_cmd DhcpSet /START:192.0.2.10 /END:192.0.2.20 /MASK:255.255.255.0 \
+  se_hub_cmd DhcpSet /START:192.0.2.10 /END:192.0.2.250 /MASK:255.255.255.0 \
     /EXPIRE:7200 /GW:none /DNS:none /DNS2:none /DOMAIN:none /LOG:no
 }
 
@@ -102,4 +102,22 @@ softether_measure() {
   fi
   kill -INT "$se_client" 2>/dev/null || true
   wait "$se_client" 2>/dev/null || true
+  [ "$setups" -gt 0 ] && softether_setups
+  return 0
+}
+
+# Setups per second against SoftEther with the same bench_sessions
+# clients as against our server (the setups phases only), for the
+# setups/s ratio. The CPU time is that of every SoftEther process.
+softether_setups() {
+  se_pids=$(descendants "$(cat "$work/softether.pid")" | tr '\n' ',')
+  ip netns exec "$cli" taskset -c 1 \
+    "$root/build-bench-path-mbedtls/bench/bench_sessions" \
+    --server 198.51.100.1 --first-local 198.18.0.1 \
+    --server-pid "${se_pids%,}" --psk $se_psk --user bench \
+    --password bench-password --sequential "$setups" \
+    --parallel "$setups" --hold 0 >"$work/softether-sessions.jsonl" \
+    2>"$work/softether-sessions.log" ||
+    echo "bench/path.sh: bench_sessions against SoftEther reported" \
+      "failures: $(tail -3 "$work/softether-sessions.log")" >&2
 }

@@ -58,10 +58,14 @@ for r in session_rows:
         anchor = (f"{r['setup_cpu_in_handshakes']:.2f} IKE handshakes of "
                   f"{r['anchor_handshake_cpu_ms']:.2f} ms"
                   if "setup_cpu_in_handshakes" in r else "no bench_ike anchor")
+        softether = (f"; SoftEther {r['softether_setups_per_s']:.2f}/s "
+                     f"(ratio {r['softether_ratio']:.2f}), CPU "
+                     f"{r['softether_server_cpu_ms_per_setup']:.3f} ms"
+                     if "softether_ratio" in r else "")
         print(f"setups {r['mode']:<10} {r['up']:>4}/{r['clients']:<4} up: "
               f"{r['setups_per_s']:7.2f}/s, median {r['median_ms']:.1f} ms, "
               f"server CPU {r['server_cpu_ms_per_setup']:.3f} ms per setup "
-              f"= {anchor}; {load}")
+              f"= {anchor}{softether}; {load}")
     else:
         anchor = (f"{r['session_in_ike_sas']:.2f} x the "
                   f"{r['anchor_bytes_per_ike_sa']} bytes of one IKE SA"
