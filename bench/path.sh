@@ -278,8 +278,8 @@ add_client_addresses() {
 import ipaddress, sys
 first = ipaddress.ip_address('198.18.0.1')
 for i in range(int(sys.argv[1])):
-    print(f'address add {first + i}/32 dev bp$$c')" "$((2 * setups + sessions))" |
-    ip -n "$cli" -batch -
+    print(f'address add {first + i}/32 dev bp$$c')" \
+    "$((2 * setups + sessions))" | ip -n "$cli" -batch -
   ip -n "$srv" route add 198.18.0.0/15 via 198.51.100.2
 }
 
