@@ -1,7 +1,8 @@
 # SoftEther VPN Server as the comparison VPN of bench/path.sh, which
 # sources this file and runs softether_measure in a subshell. It uses
 # that script's variables ($srv, $cli, $work, $client_bin) and functions
-# (measure, wait_for).
+# (measure, wait_for). bench/interop.sh uses se_start alone, with $srv
+# and $work set before it sources this file.
 #
 # SoftEther runs only inside the server namespace, which has no route
 # out, because it contacts Internet services (dynamic DNS, VPN Azure,
@@ -68,25 +69,42 @@ se_wait_ready() {
   return 1
 }
 
-softether_measure() {
-  set -e
-  # vpnserver forks, so it runs in a PID namespace of its own: when
-  # bench/path.sh kills the unshare process by its PID (SIGKILL), the
-  # kernel kills the namespace's first process and every process in it.
+# Starts vpnserver in the server namespace, behind the command words
+# given as arguments (e.g. "taskset -c 0"), writes the PID to kill to
+# $work/softether.pid, and configures it. Returns 1 when the
+# administration port did not open.
+se_start() {
+  # vpnserver forks, so it runs in a PID namespace of its own: when the
+  # caller kills the unshare process by its PID (SIGKILL), the kernel
+  # kills the namespace's first process and every process in it.
   ip netns exec "$srv" unshare -m -p -f --kill-child sh -c "
     set -e
     $se_binds
-    exec taskset -c 0 /usr/libexec/softether/vpnserver/vpnserver execsvc" \
+    exec $* /usr/libexec/softether/vpnserver/vpnserver execsvc" \
     >"$work/softether-server.log" 2>&1 &
   echo $! >"$work/softether.pid"
   se_wait_ready || {
-    echo "bench/path.sh: SoftEther did not open its administration port:" \
+    echo "SoftEther did not open its administration port:" \
       "$(cat "$work/softether-server.log")" >&2
     return 1
   }
   se_configure
   ip -n "$srv" addr add 192.0.2.1/24 dev tap_sebr
   ip -n "$srv" link set tap_sebr up
+}
+
+# Stops what se_start started. unshare ignores SIGTERM while it waits,
+# and SIGKILL takes down its PID namespace with every SoftEther process.
+se_stop() {
+  [ -f "$work/softether.pid" ] || return 0
+  kill -KILL "$(cat "$work/softether.pid")" 2>/dev/null || true
+  rm -f "$work/softether.pid"
+  sleep 0.5
+}
+
+softether_measure() {
+  set -e
+  se_start taskset -c 0 || return 1
 
   ip netns exec "$cli" taskset -c 1 "$client_bin" --server 198.51.100.1 \
     --local 198.51.100.2 --psk $se_psk --user bench \

@@ -16,6 +16,14 @@
 #                        goes there instead of into a namespace the runner
 #                        creates; with --net nat qemu runs there, so the
 #                        guest's 192.0.2.2 is that namespace's loopback
+#     --bridge BR        with --net direct and --netns: plug the tap device
+#                        into the caller's bridge BR (which carries the
+#                        host side's address) instead of giving it
+#                        198.51.100.1, so several guests share one link;
+#                        the guest's MAC address then ends in the last
+#                        byte of its address
+#     --guest-addr ADDR  the guest's address in direct mode (default
+#                        198.51.100.2)
 #     --hostfwd PORT     with --net nat: forward UDP 127.0.0.1:PORT to the
 #                        guest's PORT (a server in the guest); repeatable
 #     --file PATH        copy PATH into the guest's files/ folder
@@ -37,6 +45,10 @@ netns=""
 in_netns=""
 files=""
 hostfwd=""
+bridge=""
+direct_guest_addr=198.51.100.2
+tap=l2tpsec-tap
+mac_option=""
 timeout=600
 log_keep=""
 on_ready=""
@@ -45,6 +57,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
   --net) net=$2; shift ;;
   --netns) netns=$2; shift ;;
+  --bridge) bridge=$2; shift ;;
+  --guest-addr) direct_guest_addr=$2; shift ;;
   --hostfwd) hostfwd="$hostfwd,hostfwd=udp:127.0.0.1:$2-:$2"; shift ;;
   --file) files="$files $2"; shift ;;
   --timeout) timeout=$2; shift ;;
@@ -63,6 +77,9 @@ case "$net" in
 nat | direct) ;;
 *) die "invalid --net '$net' (expected nat or direct)" ;;
 esac
+if [ -n "$bridge" ] && { [ "$net" != direct ] || [ -z "$netns" ]; }; then
+  die "--bridge needs --net direct and --netns"
+fi
 
 require_root run-guest.sh
 require_tools qemu-system-x86_64 ip tar timeout /usr/bin/python3
@@ -84,7 +101,7 @@ cleanup() {
   if [ -n "$made_netns" ]; then
     ip netns delete "$made_netns" 2>/dev/null || true
   elif [ "$net" = direct ] && [ -n "$netns" ]; then
-    ip -n "$netns" link delete l2tpsec-tap 2>/dev/null || true
+    ip -n "$netns" link delete "$tap" 2>/dev/null || true
   fi
   if [ -n "$log_keep" ] && [ -f "$work/console.log" ]; then
     cp "$work/console.log" "$log_keep"
@@ -104,7 +121,7 @@ setup_network() {
     [ -z "$netns" ] || in_netns="ip netns exec $netns"
     return
   fi
-  guest_addr=198.51.100.2 host_addr=198.51.100.1 echo_addr=198.51.100.1
+  guest_addr=$direct_guest_addr host_addr=198.51.100.1 echo_addr=198.51.100.1
   if [ -z "$netns" ]; then
     netns="l2tpsec-interop-$$"
     ip netns add "$netns"
@@ -113,10 +130,18 @@ setup_network() {
   fi
   # "ip netns exec" execs the command, so $! below is its own PID.
   in_netns="ip netns exec $netns"
-  ip -n "$netns" tuntap add dev l2tpsec-tap mode tap
-  ip -n "$netns" addr add 198.51.100.1/24 dev l2tpsec-tap
-  ip -n "$netns" link set l2tpsec-tap up
-  netdev="tap,id=n0,ifname=l2tpsec-tap,script=no,downscript=no"
+  [ -z "$bridge" ] || tap=l2tap$$
+  ip -n "$netns" tuntap add dev "$tap" mode tap
+  if [ -n "$bridge" ]; then
+    ip -n "$netns" link set "$tap" master "$bridge"
+    # Guests on one bridge need distinct MAC addresses; qemu's default
+    # is the same for every guest.
+    mac_option=,mac=$(printf '52:54:00:12:34:%02x' "${guest_addr##*.}")
+  else
+    ip -n "$netns" addr add 198.51.100.1/24 dev "$tap"
+  fi
+  ip -n "$netns" link set "$tap" up
+  netdev="tap,id=n0,ifname=$tap,script=no,downscript=no"
 }
 
 # Starts a UDP echo responder on a free port, so the guest can prove it
@@ -177,7 +202,7 @@ start_guest() {
     -append "root=/dev/vda rw console=ttyS0 init=/sbin/l2tpsec-init panic=-1 quiet no_timer_check" \
     -drive "file=$image/rootfs.img,if=virtio,format=raw,snapshot=on" \
     -drive "file=$work/scenario.tar,if=virtio,format=raw,readonly=on" \
-    -netdev "$netdev" -device virtio-net-pci,netdev=n0 \
+    -netdev "$netdev" -device "virtio-net-pci,netdev=n0$mac_option" \
     -chardev "file,id=console,path=$work/console.log" \
     -serial chardev:console >"$work/qemu.log" 2>&1 &
   qemu_pid=$!

@@ -83,7 +83,11 @@ write_strongswan_conf() {
       echo "  rightprotoport=17/1701"
       # A server behind NAT names its private address as its ID (ours
       # sends 127.0.0.1 in NAT mode), so the client accepts any ID.
-      if [ "$ROLE" = client ] && [ "$NET_MODE" = nat ] &&
+      # SERVER_ID sets the ID to accept, e.g. %any for SoftEther VPN
+      # Server 5.01, which sends 0.0.0.0.
+      if [ -n "${SERVER_ID:-}" ]; then
+        echo "  rightid=$SERVER_ID"
+      elif [ "$ROLE" = client ] && [ "$NET_MODE" = nat ] &&
         [ "$IPSEC_AUTH" = psk ]; then
         echo "  rightid=%any"
       fi

@@ -31,8 +31,19 @@ watch_session() {
   fi
 }
 
-# Accepts connections until a PPP session has come and gone, or for
-# HOLD_SECONDS (default 120).
+# Counts in sessions_ended each time ppp0 lost the peer it had.
+count_session_end() {
+  if [ -n "$peer" ]; then
+    session_up=yes
+  elif [ "$session_up" = yes ]; then
+    session_up=no
+    sessions_ended=$((sessions_ended + 1))
+  fi
+}
+
+# Accepts connections until SESSIONS PPP sessions (default 1) have come
+# and gone, or for HOLD_SECONDS (default 120). Sessions are seen by
+# polling ppp0 once a second, so one shorter than that may be missed.
 run_server() {
   setup_side server server "$GUEST_ADDR" "$GUEST_ADDR" ||
     { fail server "charon or xl2tpd did not start"; return; }
@@ -42,12 +53,16 @@ run_server() {
   echo "L2TPSEC-READY $NAME"
   limit=$((ready + ${HOLD_SECONDS:-120} * 1000))
   peer=""
+  sessions_ended=0
+  session_up=no
   while [ "$(now_ms)" -lt "$limit" ]; do
     refresh_server_secret
     watch_session
-    [ -n "${ppp_seen:-}" ] && [ -z "$peer" ] && break
+    count_session_end
+    [ "$sessions_ended" -ge "${SESSIONS:-1}" ] && break
     sleep 1
   done
+  result_num sessions "$sessions_ended"
   if [ -z "${ppp_seen:-}" ]; then
     fail ppp "no client brought a PPP session up within ${HOLD_SECONDS:-120} s"
   elif [ -n "$peer" ]; then
