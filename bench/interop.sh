@@ -31,23 +31,23 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=3
 keep=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-  --runs) runs=$2; shift ;;
-  --keep) keep=$2; shift ;;
-  *)
-    echo "bench/interop.sh: unknown argument '$1' (expected --runs N or" \
-      "--keep DIR)" >&2
-    exit 2
-    ;;
-  esac
-  shift
-done
 
 fail() {
   echo "bench/interop.sh: $*" >&2
   exit 1
 }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --runs | --keep)
+    [ $# -ge 2 ] || fail "$1 needs a value"
+    if [ "$1" = --runs ]; then runs=$2; else keep=$2; fi
+    shift
+    ;;
+  *) fail "unknown argument '$1' (expected --runs N or --keep DIR)" ;;
+  esac
+  shift
+done
 
 case "$runs" in
 '' | *[!0-9]* | 0) fail "invalid --runs '$runs' (expected a whole number above 0)" ;;
@@ -63,6 +63,10 @@ ns=l2tpsec-binterop-$$
 se_ns=$ns-se
 bridge=bi$$br
 if [ -n "$keep" ]; then
+  # Files left by an earlier run, such as the ready marker of its server
+  # guest, would be taken for this run's.
+  [ ! -e "$keep" ] || [ -z "$(ls -A "$keep")" ] ||
+    fail "--keep folder '$keep' is not empty; name a new or empty folder"
   mkdir -p "$keep"
   work=$(cd "$keep" && pwd)
 else
@@ -154,6 +158,8 @@ start_our_server() {
   fail "l2tpsec-server did not start within 20 s: $(cat "$work/server.log")"
 }
 
+# The image build (minutes, once) comes before any limit starts.
+"$root/tests/interop/build-image.sh" >/dev/null
 setup_namespaces
 build_server
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
