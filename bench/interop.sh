@@ -14,10 +14,13 @@
 # JSON line per connection, one per server with the medians and their
 # ratio to ours, and a table.
 #
-#   bench/interop.sh [--runs N] [--keep DIR]
-#     --runs N    connections per server (default 3)
-#     --keep DIR  write the logs (servers, guest consoles) and cells into
-#                 DIR and keep them
+#   bench/interop.sh [--runs N] [--keep DIR] [--log-level LEVEL]
+#     --runs N           connections per server (default 3)
+#     --keep DIR         write the logs (servers, guest consoles) and
+#                        cells into DIR and keep them
+#     --log-level LEVEL  our server's [log] level (default info; debug
+#                        adds the PPP state changes, to see where the
+#                        PPP phase spends its time)
 #
 # Everything runs in two network namespaces that this script creates,
 # and neither has a route out. In the first, a bridge links our server
@@ -31,6 +34,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=3
 keep=""
+log_level=info
 
 fail() {
   echo "bench/interop.sh: $*" >&2
@@ -39,12 +43,16 @@ fail() {
 
 while [ $# -gt 0 ]; do
   case "$1" in
-  --runs | --keep)
+  --runs | --keep | --log-level)
     [ $# -ge 2 ] || fail "$1 needs a value"
-    if [ "$1" = --runs ]; then runs=$2; else keep=$2; fi
+    case "$1" in
+    --runs) runs=$2 ;;
+    --keep) keep=$2 ;;
+    *) log_level=$2 ;;
+    esac
     shift
     ;;
-  *) fail "unknown argument '$1' (expected --runs N or --keep DIR)" ;;
+  *) fail "unknown argument '$1' (expected --runs, --keep or --log-level)" ;;
   esac
   shift
 done
@@ -141,7 +149,7 @@ require_code = no
 [user bench]
 password = bench-password
 [log]
-level = info
+level = $log_level
 EOF
 }
 
