@@ -211,6 +211,18 @@ typedef struct l2tpsec_ike_settings {
   bool pfs;
   /* NAT traversal (RFC 3947 and drafts 02/03). Default on. */
   bool nat_traversal;
+  /*
+   * Responder: make each peer believe that it sits behind a NAT and that
+   * we do not. Our NAT-D hash of the peer's endpoint deliberately fails
+   * to match, and our hash of our own endpoint is the one the peer
+   * computed for the address it sent to (RFC 3947 section 3.2). Windows
+   * then connects to a server behind a NAT without its
+   * AssumeUDPEncapsulationContextOnSendRule registry change, and every
+   * peer puts ESP in UDP 4500 even without a NAT, which a server without
+   * a raw ESP socket needs. Needs nat_traversal and a peer that does
+   * NAT-T. A warning is logged at creation when it is on. Default off.
+   */
+  bool fake_client_nat;
 
   /* Responder limits on phase-1 SAs that are not yet established.
    * Defaults: 512 at a time, each at most 30 s. */

@@ -6,6 +6,7 @@
 
 #include "core/log_internal.h"
 #include "ike/ike_internal.h"
+#include "ike/natd.h"
 #include "ike/selector.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
@@ -131,6 +132,8 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
     return err;
   }
   warn_weak(ike);
+  l2tpsec__ike_set_fake_client_nat(ike, settings->fake_client_nat,
+                                   "set in the settings");
   *pike = ike;
   return 0;
 }

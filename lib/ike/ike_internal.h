@@ -101,6 +101,12 @@ typedef struct ike_sa {
   ike_peer_caps caps;
   enum ike_natt_method natt;
   bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
+  /* Responder with settings.fake_client_nat (natd.c): the peer's NAT-D
+   * hash of our address as it saw it, echoed back; natd_seen_len 0 until
+   * the peer's NAT-D came. */
+  bool fake_client_nat;
+  uint8_t natd_seen[L2TPSEC_HASH_MAX];
+  size_t natd_seen_len;
 
   /* The chosen phase-1 transform and what it maps to. */
   ike_xform chosen;
@@ -290,12 +296,20 @@ int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,
                                 const isakmp_msg *msg, const ike_xform *xf);
 bool l2tpsec__ike_accept_p1_choice(l2tpsec_ike *ike, ike_sa *sa,
                                    const isakmp_msg *msg);
+void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+
+/* ---- natd.c: NAT discovery (RFC 3947 sections 3 and 4) ------------------ */
+
+/* Writes our two NAT-D payloads, the peer's endpoint first; nothing
+ * without NAT-T. */
 void l2tpsec__ike_put_natd_pair(ike_writer *w, const ike_sa *sa);
+/* Compares the peer's NAT-D payloads with the endpoints the message
+ * came on, setting nat_local and nat_remote. */
 void l2tpsec__ike_detect_nat(ike_sa *sa, const isakmp_msg *msg,
                              const l2tpsec_ike_endpoint *local,
                              const l2tpsec_ike_endpoint *remote);
+/* Moves both ends from port 500 to 4500 when a NAT was found. */
 void l2tpsec__ike_float_ports(ike_sa *sa);
-void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 
 /* ---- aggressive_mode.c ----------------------------------------------------
  */

@@ -55,49 +55,6 @@ static size_t put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep) {
   return off;
 }
 
-static void put_natd(ike_writer *w, const ike_sa *sa,
-                     const l2tpsec_ike_endpoint *ep) {
-  uint8_t hash[L2TPSEC_HASH_MAX];
-
-  if (l2tpsec__ike_natd_hash(sa->prf, sa->icookie, sa->rcookie, ep, hash) != 0)
-    w->failed = true;
-  l2tpsec__ike_put_payload(w, l2tpsec__ike_natd_type(sa->natt), hash,
-                           sa->prf_len);
-}
-
-/* RFC 3947 3.2: the first NAT-D hashes the destination, the rest the
- * sources the sender may use. */
-static void put_natd_pair(ike_writer *w, const ike_sa *sa) {
-  if (sa->natt == IKE_NATT_NONE)
-    return;
-  put_natd(w, sa, &sa->remote);
-  put_natd(w, sa, &sa->local);
-}
-
-static bool natd_matches(const ike_sa *sa, const isakmp_payload *p,
-                         const l2tpsec_ike_endpoint *ep) {
-  uint8_t hash[L2TPSEC_HASH_MAX];
-
-  if (p->len != sa->prf_len ||
-      l2tpsec__ike_natd_hash(sa->prf, sa->icookie, sa->rcookie, ep, hash) != 0)
-    return false;
-  return memcmp(hash, p->body, sa->prf_len) == 0;
-}
-
-/* Compares the peer's NAT-D payloads with the endpoints of this
- * datagram, to learn which side sits behind a NAT. */
-static void detect_nat(ike_sa *sa, const isakmp_msg *msg, const ike_rx *rx) {
-  if (sa->natt == IKE_NATT_NONE || msg->n_natd < 2)
-    return;
-
-  sa->nat_local = !natd_matches(sa, &msg->natd[0], rx->local);
-  sa->nat_remote = true;
-  for (size_t i = 1; i < msg->n_natd; i++) {
-    if (natd_matches(sa, &msg->natd[i], rx->remote))
-      sa->nat_remote = false;
-  }
-}
-
 /* Copies KE and NONCE of MM3/MM4 into the SA after checking sizes. */
 static bool take_ke_nonce(ike_sa *sa, const isakmp_msg *msg, uint8_t *gx,
                           uint8_t *nonce, size_t *nonce_len) {
@@ -292,6 +249,7 @@ static int init_responder(l2tpsec_ike *ike, ike_sa *sa, const isakmp_msg *msg,
   sa->chosen.raw_len = 0;
   l2tpsec__ike_vendor_scan(msg, &sa->caps);
   sa->natt = ike->settings.nat_traversal ? sa->caps.natt : IKE_NATT_NONE;
+  sa->fake_client_nat = ike->settings.fake_client_nat;
   if (!l2tpsec__ike_sa_set_algorithms(sa))
     return L2TPSEC_ERR_UNSUPPORTED;
 
@@ -362,7 +320,7 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
                       (unsigned long long)sa->id);
     return 0;
   }
-  detect_nat(sa, msg, rx);
+  l2tpsec__ike_detect_nat(sa, msg, rx->local, rx->remote);
   l2tpsec__ike_check_certreq(ike, sa, msg, rx->now);
 
   int err = make_ke_nonce(ike, sa, sa->gxr, sa->nr, &sa->nr_len);
@@ -380,7 +338,7 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__ike_put_header(&w, sa, ISAKMP_XCHG_IDENT_PROT, 0, 0);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_KE, sa->gxr, sa->gx_len);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_NONCE, sa->nr, sa->nr_len);
-  put_natd_pair(&w, sa);
+  l2tpsec__ike_put_natd_pair(&w, sa);
   l2tpsec__ike_put_certreq(ike, sa, &w);
   if (w.failed)
     return 0;
@@ -533,25 +491,13 @@ static int initiate_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__ike_put_header(&w, sa, ISAKMP_XCHG_IDENT_PROT, 0, 0);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_KE, sa->gxi, sa->gx_len);
   l2tpsec__ike_put_payload(&w, ISAKMP_NP_NONCE, sa->ni, sa->ni_len);
-  put_natd_pair(&w, sa);
+  l2tpsec__ike_put_natd_pair(&w, sa);
   l2tpsec__ike_put_certreq(ike, sa, &w);
   if (w.failed)
     return 0;
   isakmp_put32(w.buf + 24, (uint32_t)w.len);
   sa->state = IKE_I_MM_SENT_3;
   return send_request(ike, sa, &w, rx, rx->now);
-}
-
-/* Moves both ends from port 500 to 4500 when a NAT was found (RFC 3947
- * section 4). A main mode that a rekey starts on 4500 keeps its ports:
- * the peer's may be the one a NAT mapped its 4500 to. */
-static void float_ports(ike_sa *sa) {
-  if (sa->natt == IKE_NATT_NONE || !(sa->nat_local || sa->nat_remote))
-    return;
-  if (sa->local.port == 500)
-    sa->local.port = 4500;
-  if (sa->remote.port == 500)
-    sa->remote.port = 4500;
 }
 
 /* MM4 -> MM5. */
@@ -567,7 +513,7 @@ static int initiate_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
                       (unsigned long long)sa->id);
     return 0;
   }
-  detect_nat(sa, msg, rx);
+  l2tpsec__ike_detect_nat(sa, msg, rx->local, rx->remote);
   l2tpsec__ike_check_certreq(ike, sa, msg, rx->now);
   int err = l2tpsec__ike_derive_keys(ike, sa);
   if (err != 0) {
@@ -578,7 +524,7 @@ static int initiate_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     return 0;
   }
 
-  float_ports(sa);
+  l2tpsec__ike_float_ports(sa);
   ike_writer_init(&w, ike->out, sizeof(ike->out));
   err = build_auth(ike, sa, &w);
   if (err != 0)
@@ -712,22 +658,6 @@ int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,
 bool l2tpsec__ike_accept_p1_choice(l2tpsec_ike *ike, ike_sa *sa,
                                    const isakmp_msg *msg) {
   return accept_mm2_choice(ike, sa, msg);
-}
-
-void l2tpsec__ike_put_natd_pair(ike_writer *w, const ike_sa *sa) {
-  put_natd_pair(w, sa);
-}
-
-void l2tpsec__ike_detect_nat(ike_sa *sa, const isakmp_msg *msg,
-                             const l2tpsec_ike_endpoint *local,
-                             const l2tpsec_ike_endpoint *remote) {
-  ike_rx rx = {.local = local, .remote = remote};
-
-  detect_nat(sa, msg, &rx);
-}
-
-void l2tpsec__ike_float_ports(ike_sa *sa) {
-  float_ports(sa);
 }
 
 void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {

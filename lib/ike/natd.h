@@ -21,4 +21,12 @@ int l2tpsec__ike_natd_hash(enum l2tpsec__hash_alg alg, const uint8_t icookie[8],
  * returns false for a value we do not implement. */
 bool l2tpsec__ike_hash_alg(uint16_t ike_hash, enum l2tpsec__hash_alg *alg);
 
+/*
+ * Turns the responder's fake_client_nat (l2tpsec_ike_settings) on or
+ * off for the SAs that start from now on, and logs a warning naming what
+ * it does and why (a short phrase such as "set in the settings") when on.
+ */
+void l2tpsec__ike_set_fake_client_nat(l2tpsec_ike *ike, bool on,
+                                      const char *why);
+
 #endif

@@ -224,6 +224,9 @@ static void start_phase1(l2tpsec_ike *ike, ike_sa *old, l2tpsec_tstamp now) {
     return;
   }
   sa->replaces = old->id;
+  /* The peer of a fake_client_nat responder must keep thinking it is
+   * behind a NAT, so that the new child SAs stay in UDP. */
+  sa->fake_client_nat = old->fake_client_nat;
 }
 
 /* Ends an older phase-1 SA whose children sa has adopted. */

@@ -15,6 +15,8 @@
 const l2tpsec_ike_endpoint client_private = {4, {192, 0, 2, 10}, 500};
 const l2tpsec_ike_endpoint server_addr = {4, {198, 51, 100, 1}, 500};
 static const uint8_t nat_public[4] = {203, 0, 113, 5};
+/* The public address of a server behind a NAT (net.server_nat). */
+const l2tpsec_ike_endpoint server_public = {4, {203, 0, 113, 80}, 500};
 
 static uint16_t nat_port(uint16_t inside) {
   return inside == 500 ? 40500 : 44500;
@@ -24,9 +26,21 @@ static uint16_t inside_port(uint16_t outside) {
   return outside == 40500 ? 500 : 4500;
 }
 
+/* The NAT in front of the server forwards its public address, ports
+ * unchanged. */
+static void translate_server(const net *n, bool from_client,
+                             l2tpsec_ike_endpoint *from,
+                             l2tpsec_ike_endpoint *to) {
+  if (!n->server_nat)
+    return;
+  memcpy(from_client ? to->addr : from->addr,
+         from_client ? server_addr.addr : server_public.addr, 4);
+}
+
 /* Rewrites the endpoints as the NAT in front of the client would. */
 static void translate(const net *n, bool from_client,
                       l2tpsec_ike_endpoint *from, l2tpsec_ike_endpoint *to) {
+  translate_server(n, from_client, from, to);
   if (!n->nat)
     return;
   if (from_client) {
@@ -237,8 +251,13 @@ void base_settings(l2tpsec_ike_settings *s, net *n, int which) {
 /* Creates both sides and sends the client's MM1. */
 void begin(net *n, const l2tpsec_ike_settings *cs,
            const l2tpsec_ike_settings *ss, bool nat) {
+  begin_nat(n, cs, ss, nat, false);
+}
+
+void begin_nat(net *n, const l2tpsec_ike_settings *cs,
+               const l2tpsec_ike_settings *ss, bool nat, bool server_nat) {
   l2tpsec_rand_test_state seeded[2];
-  l2tpsec_ike_endpoint server = server_addr;
+  l2tpsec_ike_endpoint server = server_nat ? server_public : server_addr;
 
   memcpy(seeded, n->rand_state, sizeof(seeded));
   memset(n, 0, sizeof(*n));
@@ -246,6 +265,7 @@ void begin(net *n, const l2tpsec_ike_settings *cs,
   n->queue = calloc(MAX_QUEUE, sizeof(*n->queue));
   assert_non_null(n->queue);
   n->nat = nat;
+  n->server_nat = server_nat;
   n->now = 1000 * L2TPSEC_SECONDS;
   n->next_data = L2TPSEC_TSTAMP_NEVER;
   n->client = (side){.net = n, .is_client = true};

@@ -20,6 +20,8 @@
 
 /* Addresses from the documentation ranges. */
 extern const l2tpsec_ike_endpoint client_private, server_addr;
+/* What the client connects to when the server sits behind a NAT. */
+extern const l2tpsec_ike_endpoint server_public;
 
 /* A datagram on the wire: IKE bytes, or a data packet (len 0) that
  * carries only its SPI. */
@@ -56,7 +58,8 @@ typedef struct side {
 typedef struct net {
   side client, server;
   bool nat;
-  packet *queue; /* MAX_QUEUE entries, oldest first */
+  bool server_nat; /* the server's address is server_public outside */
+  packet *queue;   /* MAX_QUEUE entries, oldest first */
   size_t n;
   l2tpsec_tstamp now;
   l2tpsec_tstamp next_data; /* NEVER while no traffic runs */
@@ -74,6 +77,10 @@ void base_settings(l2tpsec_ike_settings *s, net *n, int which);
 /* Creates both sides and sends the client's first message. */
 void begin(net *n, const l2tpsec_ike_settings *cs,
            const l2tpsec_ike_settings *ss, bool nat);
+/* begin(), with a NAT in front of the client (nat), of the server
+ * (server_nat), of both or of neither. */
+void begin_nat(net *n, const l2tpsec_ike_settings *cs,
+               const l2tpsec_ike_settings *ss, bool nat, bool server_nat);
 /* begin(), then 5 s for the SAs to come up, then data traffic starts. */
 void start(net *n, const l2tpsec_ike_settings *cs,
            const l2tpsec_ike_settings *ss, bool nat);
