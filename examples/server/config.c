@@ -584,7 +584,8 @@ static void unknown_key(struct parse_state *st, const char *section,
   else
     config_add_error(st->errors, st->line,
                      "unknown section [%s]; expected server, "
-                     "ipsec, pool, tun, auth, radius, pam, log or user NAME",
+                     "ipsec, ike, pool, tun, auth, radius, pam, log or user "
+                     "NAME",
                      section);
 }
 
@@ -598,6 +599,9 @@ static int on_key(void *user, const char *section, const char *key,
   }
   /* [radius] and [pam] are parsed in config_auth.c. */
   if (config_auth_key(st->config, st->errors, st->line, section, key, value))
+    return 1;
+  if (config_ike_key(&st->config->ike, st->errors, st->line, section, key,
+                     value))
     return 1;
   if (strcmp(section, "pool") == 0)
     st->seen.pool = st->seen.pool ? st->seen.pool : st->line;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config_ike.h"
 #include "l2tpsec/auth.h"
 #include "l2tpsec/log.h"
 
@@ -74,6 +75,9 @@ struct server_config {
   char local_id[256]; /* "dn", "address", an FQDN or user@domain */
   struct config_blob cert, private_key_blob, ca_blob; /* file contents */
   char proposals[32];
+
+  /* [ike] */
+  struct ike_config ike;
 
   /* [pool] */
   struct config_list ranges, dns, nbns;

@@ -428,6 +428,7 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->lcp_echo_failure = c->lcp_echo_failure;
   s->dpd_delay = (l2tpsec_duration)c->dpd_delay * L2TPSEC_SECONDS;
   s->dpd_timeout = (l2tpsec_duration)c->dpd_timeout * L2TPSEC_SECONDS;
+  config_ike_apply(&c->ike, s);
   s->log = log_sink_for_library(&app->log);
 }
 

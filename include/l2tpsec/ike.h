@@ -197,6 +197,14 @@ typedef struct l2tpsec_ike_settings {
    * address, user@domain (rfc822Name) or a DNS name. NULL accepts any
    * certificate from ca_certs whose names match the peer's ID. Copied. */
   const char *remote_id;
+  /*
+   * Our phase-1 ID with the pre-shared key, in main mode and as the
+   * aggressive mode responder: NULL sends the local address. A numeric
+   * IPv4 or IPv6 address is sent as that address (the public address of
+   * a server behind a NAT), user@domain as a USER_FQDN and any other
+   * name as an FQDN; at most 251 characters. Copied.
+   */
+  const char *psk_id;
   /* Unix time in seconds when the monotonic `now` passed to this object
    * was 0, so that certificate validity can be checked. Required with
    * cert. */
@@ -343,10 +351,11 @@ L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
  * (missing send or child_sa_up callback, neither a PSK nor a cert, a
  * cert without private_key, ca_certs or unix_time_origin, aggressive_mode
  * without a PSK, or an aggressive_id of 256 bytes or more), L2TPSEC_ERR_CONFIG
- * (tunnel mode with a selector whose family or prefix length is invalid, or
- * whose address has bits set beyond the prefix; a proposal string that names an
- * unknown algorithm; or a certificate, key or CA that does not parse or does
- * not fit; the log names it) or L2TPSEC_ERR_NOMEM.
+ * (a psk_id that is neither an address nor a name; tunnel mode with a selector
+ * whose family or prefix length is invalid, or whose address has bits set
+ * beyond the prefix; a proposal string that names an unknown algorithm; or a
+ * certificate, key or CA that does not parse or does not fit; the log names it)
+ * or L2TPSEC_ERR_NOMEM.
  */
 L2TPSEC_API int l2tpsec_ike_new(l2tpsec_ike **pike,
                                 const l2tpsec_ike_settings *settings,
@@ -412,6 +421,11 @@ L2TPSEC_API int l2tpsec_ike_sa_algorithms(const l2tpsec_ike *ike,
  */
 L2TPSEC_API void l2tpsec_ike_child_sa_algorithms(const l2tpsec_ike_child_sa *sa,
                                                  char *buf, size_t cap);
+
+/* Returns whether l2tpsec_ike_new accepts id as psk_id: a numeric IPv4
+ * or IPv6 address, or a DNS name or user@domain of 1 to 251 letters,
+ * digits, '-', '.' and '_'. */
+L2TPSEC_API bool l2tpsec_ike_psk_id_valid(const char *id);
 
 /* Copies the counters. */
 L2TPSEC_API void l2tpsec_ike_get_stats(const l2tpsec_ike *ike,

@@ -24,10 +24,19 @@ typedef struct l2tpsec_server l2tpsec_server;
 
 /* An address pool an authenticator selects by name (RADIUS Framed-Pool). */
 typedef struct l2tpsec_server_pool {
-  const char *name; /* 1 to 63 bytes */
+  const char *name;          /* 1 to 63 bytes */
   const char *const *ranges; /* in the syntax of pool_ranges */
   size_t range_count;
 } l2tpsec_server_pool;
+
+/* When the IKE responder's fake_client_nat is on (see l2tpsec/ike.h). */
+enum l2tpsec_server_fake_nat {
+  /* On when some listen address has no raw ESP socket, so that every
+   * client puts ESP in UDP 4500, which the server can receive. */
+  L2TPSEC_SERVER_FAKE_NAT_AUTO = 0,
+  L2TPSEC_SERVER_FAKE_NAT_ON = 1,
+  L2TPSEC_SERVER_FAKE_NAT_OFF = 2,
+};
 
 /* Fill with l2tpsec_server_settings_default, then set what differs. */
 typedef struct l2tpsec_server_settings {
@@ -75,7 +84,7 @@ typedef struct l2tpsec_server_settings {
    * overlap. */
   const l2tpsec_server_pool *named_pools;
   size_t named_pool_count;
-  const char *dns[2];        /* offered by IPCP (RFC 1877); NULL: none */
+  const char *dns[2]; /* offered by IPCP (RFC 1877); NULL: none */
   const char *nbns[2];
 
   /*
@@ -111,6 +120,19 @@ typedef struct l2tpsec_server_settings {
   unsigned lcp_echo_failure;
   l2tpsec_duration dpd_delay;
   l2tpsec_duration dpd_timeout;
+
+  /*
+   * IKE responder settings, each described in l2tpsec/ike.h. A warning
+   * is logged at start when fake_client_nat or aggressive_responder is
+   * on. Lifetimes are in seconds; zero keeps the IKE defaults of 28800 s
+   * (phase 1) and 3600 s (ESP), and a zero rekey_margin keeps 540 s.
+   * psk_id NULL sends the listen address as our ID with the PSK.
+   */
+  enum l2tpsec_server_fake_nat fake_client_nat; /* AUTO */
+  bool aggressive_responder;                    /* false */
+  uint32_t ike_lifetime, esp_lifetime;
+  l2tpsec_duration rekey_margin;
+  const char *psk_id;
 
   l2tpsec_log log;
   l2tpsec_rand rand;

@@ -59,13 +59,8 @@ static size_t put_identity(l2tpsec_ike *ike, ike_writer *w, const ike_sa *sa) {
   if (fqdn == NULL)
     return l2tpsec__ike_put_id(w, &sa->local) + ISAKMP_GENERIC_LEN;
 
-  size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_ID);
-  ike_put8(w, IPSEC_ID_FQDN);
-  ike_put8(w, 0);
-  ike_put16(w, 0);
-  ike_put_bytes(w, fqdn, strlen(fqdn));
-  l2tpsec__ike_payload_end(w, off);
-  return off + ISAKMP_GENERIC_LEN;
+  return l2tpsec__ike_put_id_payload(w, IPSEC_ID_FQDN, fqdn, strlen(fqdn)) +
+         ISAKMP_GENERIC_LEN;
 }
 
 static void set_length(ike_writer *w) {
@@ -101,7 +96,7 @@ static int build_am2(l2tpsec_ike *ike, ike_sa *sa, const ike_proposal *prop,
   l2tpsec__ike_sa_write(w, IKE_PHASE1, prop, &sa->chosen, 1);
   l2tpsec__ike_put_payload(w, ISAKMP_NP_KE, sa->gxr, sa->gx_len);
   l2tpsec__ike_put_payload(w, ISAKMP_NP_NONCE, sa->nr, sa->nr_len);
-  size_t id = l2tpsec__ike_put_id(w, &sa->local) + ISAKMP_GENERIC_LEN;
+  size_t id = l2tpsec__ike_put_psk_id(ike, w, &sa->local) + ISAKMP_GENERIC_LEN;
   if (w->failed)
     return L2TPSEC_ERR_NOBUFS;
 
@@ -375,6 +370,7 @@ static int initiate_am3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
       l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_FAILED);
     return 0;
   }
+  l2tpsec__ike_log_peer_id(ike, sa, &msg->id[0]);
   l2tpsec__ike_detect_nat(sa, msg, rx->local, rx->remote);
   int err = build_am3(sa, &w, ike->out, sizeof(ike->out));
   if (err == 0)

@@ -263,22 +263,9 @@ void l2tpsec__ike_put_certreq(const l2tpsec_ike *ike, const ike_sa *sa,
  * offset. */
 static size_t put_local_id(const ike_cert_cfg *cfg, const ike_sa *sa,
                            ike_writer *w) {
-  size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_ID);
-
-  if (cfg->id_type == L2TPSEC_IKE_ID_ADDRESS) {
-    bool v6 = sa->local.family == 6;
-    ike_put8(w, v6 ? IPSEC_ID_IPV6_ADDR : IPSEC_ID_IPV4_ADDR);
-    ike_put8(w, 0);
-    ike_put16(w, 0);
-    ike_put_bytes(w, sa->local.addr, v6 ? 16 : 4);
-  } else {
-    ike_put8(w, cfg->id_type);
-    ike_put8(w, 0);
-    ike_put16(w, 0);
-    ike_put_bytes(w, cfg->id, cfg->id_len);
-  }
-  l2tpsec__ike_payload_end(w, off);
-  return off;
+  if (cfg->id_type == L2TPSEC_IKE_ID_ADDRESS)
+    return l2tpsec__ike_put_id(w, &sa->local);
+  return l2tpsec__ike_put_id_payload(w, cfg->id_type, cfg->id, cfg->id_len);
 }
 
 /* One CERT payload per certificate of our chain, leaf first. */

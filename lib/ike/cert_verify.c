@@ -96,27 +96,6 @@ static bool remote_id_in_cert(const char *remote_id,
                                len);
 }
 
-/* A printable form of a peer ID for log lines: address or name with
- * unprintable bytes replaced, or the DN's length. */
-static void id_text(const isakmp_payload *id, char *out, size_t cap) {
-  const uint8_t *data = id->body + ID_DATA_OFFSET;
-  size_t len = id->len - ID_DATA_OFFSET;
-  size_t n = 0;
-
-  if (id->body[0] == IPSEC_ID_IPV4_ADDR && len == 4) {
-    snprintf(out, cap, "address %u.%u.%u.%u", data[0], data[1], data[2],
-             data[3]);
-    return;
-  }
-  if (id->body[0] != IPSEC_ID_FQDN && id->body[0] != IPSEC_ID_USER_FQDN) {
-    snprintf(out, cap, "ID type %u of %zu bytes", id->body[0], len);
-    return;
-  }
-  for (size_t i = 0; i < len && n + 1 < cap; i++)
-    out[n++] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] : '?';
-  out[n] = '\0';
-}
-
 static bool reject(l2tpsec_ike *ike, uint64_t *counter, const ike_sa *sa,
                    l2tpsec_tstamp now, const char *what, const char *detail) {
   l2tpsec__ike_drop(ike, counter, now, "%s of IKE SA %llu rejected: %s; %s",
@@ -158,7 +137,7 @@ static bool check_ids(l2tpsec_ike *ike, const ike_sa *sa,
   char text[96], detail[256];
 
   if (!id_names_cert(id, leaf)) {
-    id_text(id, text, sizeof(text));
+    l2tpsec__ike_id_text(id, text, sizeof(text));
     snprintf(detail, sizeof(detail),
              "the peer's ID (%s) must be the certificate's subject DN or "
              "one of its subjectAltNames",

@@ -114,6 +114,7 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   ike->settings.ca_certs = NULL;
   ike->settings.local_id = NULL;
   ike->settings.remote_id = NULL;
+  ike->settings.psk_id = NULL;
 
   if (err == 0)
     err = l2tpsec__ike_cert_init(ike, settings);
@@ -127,6 +128,8 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
     err = l2tpsec__ike_tunnel_settings_check(settings);
   if (err == 0)
     err = l2tpsec__ike_am_configure(ike);
+  if (err == 0)
+    err = l2tpsec__ike_psk_id_configure(ike, settings->psk_id);
   if (err != 0) {
     l2tpsec_ike_del(ike);
     return err;

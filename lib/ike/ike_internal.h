@@ -175,8 +175,13 @@ struct l2tpsec_ike {
   l2tpsec__ratelimit reject_log_limit;
   l2tpsec_tstamp rx_now;          /* time of the message being processed */
   char aggressive_id[IKE_ID_MAX]; /* FQDN we send in aggressive mode */
-  uint8_t out[IKE_MSG_MAX];       /* message being built */
-  uint8_t plain[IKE_MSG_MAX];     /* decrypted message being parsed */
+  /* Our ID with the pre-shared key (identity.c); psk_id_len 0 sends the
+   * local address. */
+  uint8_t psk_id_type;
+  uint8_t psk_id[IKE_ID_MAX];
+  size_t psk_id_len;
+  uint8_t out[IKE_MSG_MAX];   /* message being built */
+  uint8_t plain[IKE_MSG_MAX]; /* decrypted message being parsed */
 };
 
 /* One received datagram with its endpoints and parsed header. */
@@ -284,7 +289,6 @@ int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx);
  * the same name in main_mode.c; of_initiator picks g^xi and Ni or g^xr
  * and Nr. */
 int l2tpsec__ike_new_cookie(l2tpsec_ike *ike, uint8_t *cookie);
-size_t l2tpsec__ike_put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep);
 int l2tpsec__ike_auth_hash(const ike_sa *sa, bool of_initiator,
                            const uint8_t *id_b, size_t id_len, uint8_t *out);
 bool l2tpsec__ike_take_ke_nonce(ike_sa *sa, const isakmp_msg *msg,
@@ -297,6 +301,26 @@ int l2tpsec__ike_init_responder(l2tpsec_ike *ike, ike_sa *sa,
 bool l2tpsec__ike_accept_p1_choice(l2tpsec_ike *ike, ike_sa *sa,
                                    const isakmp_msg *msg);
 void l2tpsec__ike_establish(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
+
+/* ---- identity.c: phase-1 IDs ------------------------------------------- */
+
+/* Parses settings.psk_id (NULL keeps the local address). Returns 0 or
+ * L2TPSEC_ERR_CONFIG after logging the invalid value. */
+int l2tpsec__ike_psk_id_configure(l2tpsec_ike *ike, const char *text);
+/* Each writes an ID payload and returns its offset: one of type with
+ * data, the address of ep, or ours for PSK authentication. */
+size_t l2tpsec__ike_put_id_payload(ike_writer *w, uint8_t type,
+                                   const void *data, size_t len);
+size_t l2tpsec__ike_put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep);
+size_t l2tpsec__ike_put_psk_id(const l2tpsec_ike *ike, ike_writer *w,
+                               const l2tpsec_ike_endpoint *local);
+/* Writes a printable form of an ID payload for log lines: the address,
+ * the name with unprintable bytes replaced, or the type and length. The
+ * body must hold at least the 4 bytes before the data. */
+void l2tpsec__ike_id_text(const isakmp_payload *id, char *out, size_t cap);
+/* Logs the ID an authenticated peer sent, at level info. */
+void l2tpsec__ike_log_peer_id(l2tpsec_ike *ike, const ike_sa *sa,
+                              const isakmp_payload *id);
 
 /* ---- natd.c: NAT discovery (RFC 3947 sections 3 and 4) ------------------ */
 

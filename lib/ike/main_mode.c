@@ -42,19 +42,6 @@ static uint32_t min_lifetime(uint32_t peer, uint32_t ours) {
 
 /* ---- Payload helpers ---------------------------------------------------- */
 
-/* Phase-1 ID: the local address with protocol and port 0 (RFC 2407
- * 4.6.2 allows 0/0 or UDP/500). Returns the payload's offset. */
-static size_t put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep) {
-  size_t off = l2tpsec__ike_payload_begin(w, ISAKMP_NP_ID);
-
-  ike_put8(w, ep->family == 6 ? IPSEC_ID_IPV6_ADDR : IPSEC_ID_IPV4_ADDR);
-  ike_put8(w, 0);
-  ike_put16(w, 0);
-  ike_put_bytes(w, ep->addr, ep->family == 6 ? 16 : 4);
-  l2tpsec__ike_payload_end(w, off);
-  return off;
-}
-
 /* Copies KE and NONCE of MM3/MM4 into the SA after checking sizes. */
 static bool take_ke_nonce(ike_sa *sa, const isakmp_msg *msg, uint8_t *gx,
                           uint8_t *nonce, size_t *nonce_len) {
@@ -111,7 +98,7 @@ static int build_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
     int err = l2tpsec__ike_put_sig_auth(ike, sa, w);
     return err != 0 ? err : l2tpsec__ike_encrypt(sa, w, sa->iv, sa->iv);
   }
-  size_t id = put_id(w, &sa->local);
+  size_t id = l2tpsec__ike_put_psk_id(ike, w, &sa->local);
   if (w->failed)
     return L2TPSEC_ERR_NOBUFS;
 
@@ -378,6 +365,7 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
                       (unsigned long long)sa->id);
     return 0;
   }
+  l2tpsec__ike_log_peer_id(ike, sa, &msg->id[0]);
 
   memcpy(sa->iv, iv_next, sa->block_len);
   l2tpsec__ike_sa_update_endpoints(sa, rx);
@@ -552,6 +540,7 @@ static int finish_mm6(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   }
   if (sig && !l2tpsec__ike_verify_sig_auth(ike, sa, msg, rx->now))
     return 0;
+  l2tpsec__ike_log_peer_id(ike, sa, &msg->id[0]);
   memcpy(sa->iv, iv_next, sa->block_len);
   int err =
       l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
@@ -617,10 +606,6 @@ int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 
 int l2tpsec__ike_new_cookie(l2tpsec_ike *ike, uint8_t *cookie) {
   return new_cookie(ike, cookie);
-}
-
-size_t l2tpsec__ike_put_id(ike_writer *w, const l2tpsec_ike_endpoint *ep) {
-  return put_id(w, ep);
 }
 
 int l2tpsec__ike_auth_hash(const ike_sa *sa, bool of_initiator,

@@ -8,6 +8,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/policy_select.c
   ${CMAKE_CURRENT_LIST_DIR}/vendor.c
   ${CMAKE_CURRENT_LIST_DIR}/natd.c
+  ${CMAKE_CURRENT_LIST_DIR}/identity.c
   ${CMAKE_CURRENT_LIST_DIR}/ike.c
   ${CMAKE_CURRENT_LIST_DIR}/ike_crypt.c
   ${CMAKE_CURRENT_LIST_DIR}/main_mode.c

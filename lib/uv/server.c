@@ -225,6 +225,8 @@ static int start(l2tpsec_server *server, const l2tpsec_server_settings *s) {
     rv = open_tun(server, s, prefix);
   if (rv == 0)
     rv = open_transport(server, s);
+  if (rv == 0)
+    l2tpsec__server_ike_transport_ready(server, s->fake_client_nat);
   return rv;
 }
 

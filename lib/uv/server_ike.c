@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/log_internal.h"
+#include "ike/natd.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/mem.h"
 #include "uv/server_internal.h"
@@ -294,6 +295,21 @@ static void set_cert_settings(l2tpsec_ike_settings *s,
       (int64_t)time(NULL) - (int64_t)(l2tpsec__now() / L2TPSEC_SECONDS);
 }
 
+/* The settings a server passes to its responder as they are; zero
+ * lifetimes and margin keep the IKE defaults. */
+static void set_responder_settings(l2tpsec_ike_settings *s,
+                                   const l2tpsec_server_settings *ns) {
+  s->fake_client_nat = ns->fake_client_nat == L2TPSEC_SERVER_FAKE_NAT_ON;
+  s->aggressive_responder = ns->aggressive_responder;
+  if (ns->ike_lifetime != 0)
+    s->ike_lifetime = ns->ike_lifetime;
+  if (ns->esp_lifetime != 0)
+    s->esp_lifetime = ns->esp_lifetime;
+  if (ns->rekey_margin != 0)
+    s->rekey_margin = ns->rekey_margin;
+  s->psk_id = ns->psk_id;
+}
+
 int l2tpsec__server_ike_init(l2tpsec_server *server) {
   const l2tpsec_ike_callbacks cb = {on_ike_send,      on_child_sa_up,
                                     on_child_sa_down, on_ike_sa_up,
@@ -318,5 +334,25 @@ int l2tpsec__server_ike_init(l2tpsec_server *server) {
     set_cert_settings(&s, ns);
   s.dpd_delay = server->dpd_delay;
   s.dpd_timeout = server->dpd_timeout;
+  if (ns != NULL)
+    set_responder_settings(&s, ns);
   return l2tpsec_ike_new(&server->ike, &s, &cb, server);
+}
+
+void l2tpsec__server_ike_transport_ready(l2tpsec_server *server,
+                                         enum l2tpsec_server_fake_nat mode) {
+  size_t n = l2tpsec__transport_endpoint_count(server->transport);
+  bool all_raw = true;
+
+  if (server->ike == NULL || mode != L2TPSEC_SERVER_FAKE_NAT_AUTO)
+    return;
+  for (size_t i = 0; i < n; i++)
+    all_raw =
+        all_raw && l2tpsec__transport_has_raw_esp(server->transport, (int)i);
+  /* NOTE: one listen address without raw ESP turns it on for all, because
+   * the IKE object serves every address. */
+  if (!all_raw)
+    l2tpsec__ike_set_fake_client_nat(server->ike, true,
+                                     "no raw ESP socket, so clients must "
+                                     "send ESP in UDP");
 }

@@ -228,6 +228,11 @@ void l2tpsec__server_route_inner(l2tpsec_server *server, l2tpsec_pkt *pkt);
 
 /* Creates the IKE responder; l2tpsec__server_layers_init calls it. */
 int l2tpsec__server_ike_init(l2tpsec_server *server);
+/* Turns on the responder's fake_client_nat when mode is AUTO and a
+ * listen address has no raw ESP socket; runs once the sockets are
+ * open. */
+void l2tpsec__server_ike_transport_ready(l2tpsec_server *server,
+                                         enum l2tpsec_server_fake_nat mode);
 
 /* Feeds an IKE message (non-ESP marker already removed) to IKE. */
 void l2tpsec__server_ike_input(l2tpsec_server *server,

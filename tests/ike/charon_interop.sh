@@ -16,7 +16,10 @@
 # 1280 bytes, so the test also checks that charon sent it as IKE
 # fragments (payload 132). With cert-untrusted, a CA that our side does not trust issues
 # charon's certificate, and the test passes only when our side rejects
-# it and no SA comes up.
+# it and no SA comes up. psk-fakenat (charon-initiates only) is psk
+# without charon's forced encapsulation: our responder's fake_client_nat
+# alone must make charon believe that it is behind a NAT, and not us,
+# so that it floats to 4500 and puts ESP in UDP.
 #
 # Passes when both sides report the IKE and ESP SAs (charon through
 # swanctl --list-sas), a ping from charon's inner address crosses the
@@ -35,15 +38,24 @@ charon-initiates | we-initiate) ;;
   ;;
 esac
 case "$auth" in
-psk | cert | cert-frag | cert-untrusted) ;;
+psk | psk-fakenat | cert | cert-frag | cert-untrusted) ;;
 *)
-  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, cert, cert-frag or cert-untrusted)" >&2
+  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, psk-fakenat, cert, cert-frag or cert-untrusted)" >&2
   exit 2
   ;;
 esac
 if [ "$auth" = cert-frag ] && [ "$mode" != charon-initiates ]; then
   echo "charon_interop.sh: cert-frag needs charon-initiates, because only charon's MM5 carries the CERTREQs" >&2
   exit 2
+fi
+# fake_client_nat is a responder setting, so charon must initiate.
+fakenat=no
+if [ "$auth" = psk-fakenat ]; then
+  if [ "$mode" != charon-initiates ]; then
+    echo "charon_interop.sh: psk-fakenat needs charon-initiates, because only our responder fakes the NAT-D hashes" >&2
+    exit 2
+  fi
+  fakenat=yes
 fi
 
 charon=/usr/lib/ipsec/charon
@@ -162,7 +174,7 @@ make_certs() {
 
 # The swanctl.conf lines of one side's authentication.
 auth_lines() {
-  if [ "$auth" = psk ]; then
+  if [ "$auth" = psk ] || [ "$fakenat" = yes ]; then
     echo "auth = psk"
   else
     echo "auth = pubkey"
@@ -202,7 +214,7 @@ connections {
     version = 1
     local_addrs = $charon_outer
     remote_addrs = $our_outer
-    encap = yes
+    encap = $([ "$fakenat" = yes ] && echo no || echo yes)
     proposals = aes256-sha256-modp2048
     local {
       $(auth_lines local)
@@ -251,7 +263,9 @@ start_charon() {
 }
 
 start_peer() {
-  if [ "$auth" = psk ]; then
+  if [ "$fakenat" = yes ]; then
+    set -- "$@" --psk "$psk" --fake-client-nat
+  elif [ "$auth" = psk ]; then
     set -- "$@" --psk "$psk"
   else
     set -- "$@" --cert "$pki/ours.pem" --key "$pki/ours.key" \
@@ -307,7 +321,7 @@ expect_rejection() {
 }
 
 make_namespaces
-if [ "$auth" != psk ]; then make_certs; fi
+if [ "$auth" != psk ] && [ "$fakenat" = no ]; then make_certs; fi
 write_charon_config
 start_charon
 if [ "$mode" = charon-initiates ]; then
@@ -348,6 +362,14 @@ if [ "$auth" = cert-frag ]; then
   grep -q "splitting IKE message" "$work/charon.log" ||
     die "charon did not send its MM5 as IKE fragments"
   grep "FRAG(\|reassembled" "$work/charon.log"
+fi
+# strongSwan's NAT-D results: a NAT in front of charon only.
+if [ "$fakenat" = yes ]; then
+  grep -q "local host is behind NAT" "$work/charon.log" ||
+    die "charon did not conclude that it is behind a NAT"
+  grep -q "remote host is behind NAT" "$work/charon.log" &&
+    die "charon concluded that our side is behind a NAT"
+  grep "behind NAT" "$work/charon.log"
 fi
 echo "charon_interop.sh ($mode, $auth): SAs established on both sides; ESP decrypted both ways"
 grep "^event child_sa_up\|^esp_\|^echo_" "$work/peer.out"

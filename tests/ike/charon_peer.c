@@ -52,6 +52,7 @@ typedef struct options {
   const char *cert_file, *key_file, *ca_file;
   bool initiate;
   bool ping;
+  bool fake_client_nat; /* the responder's NAT-D claim (l2tpsec/ike.h) */
   int seconds;
 } options;
 
@@ -420,7 +421,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: charon_peer --local ADDR --remote ADDR --inner-local ADDR "
           "--inner-remote ADDR (--psk SECRET | --cert PEM --key PEM --ca "
-          "PEM) [--initiate] [--ping] [--seconds N]\n");
+          "PEM) [--initiate] [--ping] [--fake-client-nat] [--seconds N]\n");
   exit(2);
 }
 
@@ -446,6 +447,10 @@ static void parse_options(int argc, char **argv, options *o) {
     }
     if (strcmp(arg, "--ping") == 0) {
       o->ping = true;
+      continue;
+    }
+    if (strcmp(arg, "--fake-client-nat") == 0) {
+      o->fake_client_nat = true;
       continue;
     }
     if (val == NULL)
@@ -544,6 +549,7 @@ static void create_ike(peer *p) {
     load_certs(&p->opt, &creds, &s);
   }
   s.tunnel = true;
+  s.fake_client_nat = p->opt.fake_client_nat;
   s.tunnel_local = host_selector(p->opt.inner_local);
   s.tunnel_remote = host_selector(p->opt.inner_remote);
   int err = l2tpsec_ike_new(&p->ike, &s, &cb, p);

@@ -154,6 +154,21 @@ static const l2tpsec_ike_callbacks callbacks = {
     .send_keepalive = on_keepalive,
 };
 
+static int ignore_send(void *user_data, const uint8_t *data, size_t len,
+                       const l2tpsec_ike_endpoint *local,
+                       const l2tpsec_ike_endpoint *remote) {
+  return 0;
+}
+
+static int ignore_child(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  return 0;
+}
+
+const l2tpsec_ike_callbacks ignore_callbacks = {
+    .send = ignore_send,
+    .child_sa_up = ignore_child,
+};
+
 /* ---- Data traffic ------------------------------------------------------- */
 
 /* Sends one data packet from s under its newest live pair. */

@@ -70,6 +70,10 @@ typedef struct net {
   l2tpsec_rand_test_state rand_state[2];
 } net;
 
+/* Callbacks that send nothing and accept every child SA, for an object
+ * that a test only creates. */
+extern const l2tpsec_ike_callbacks ignore_callbacks;
+
 /* Defaults for side `which` (0 client, 1 server): a test PSK, a seeded
  * random source, DPD off, and the IKE log on stderr when IKE_PAIR_LOG is
  * set. */

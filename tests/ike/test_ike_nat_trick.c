@@ -147,21 +147,9 @@ static void count_warning(void *user_data, enum l2tpsec_log_level level,
     warnings++;
 }
 
-static int ignore_send(void *user_data, const uint8_t *data, size_t len,
-                       const l2tpsec_ike_endpoint *local,
-                       const l2tpsec_ike_endpoint *remote) {
-  return 0;
-}
-
-static int ignore_child(void *user_data, const l2tpsec_ike_child_sa *sa) {
-  return 0;
-}
-
 /* The setting names itself in a warning at creation, and only when on. */
 static void warning_at_creation(void **state) {
   static const uint8_t psk[] = "0123456789";
-  const l2tpsec_ike_callbacks cb = {.send = ignore_send,
-                                    .child_sa_up = ignore_child};
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike;
 
@@ -172,7 +160,7 @@ static void warning_at_creation(void **state) {
     s.log = (l2tpsec_log){count_warning, NULL, L2TPSEC_LOG_DEBUG};
     s.fake_client_nat = on;
     warnings = 0;
-    assert_int_equal(l2tpsec_ike_new(&ike, &s, &cb, NULL), 0);
+    assert_int_equal(l2tpsec_ike_new(&ike, &s, &ignore_callbacks, NULL), 0);
     assert_int_equal(warnings, (unsigned)on);
     l2tpsec_ike_del(ike);
   }
