@@ -28,6 +28,7 @@
 struct options {
   const char *server, *local, *user, *psk_file, *otp_command, *tun;
   const char *ike_proposals, *esp_proposals; /* NULL: the preset */
+  bool ike_offer_all; /* the whole preset, not its short list */
   const char *cert_file, *key_file, *ca_file, *id, *remote_id;
   char psk[SECRET_MAX], password[SECRET_MAX];
   const char *routes[ROUTES_MAX];
@@ -82,6 +83,9 @@ static void usage(FILE *out) {
           "aes128-sha1-modp2048\n"
           "  --esp-proposals LIST  ESP proposals offered, e.g. aes128gcm16 "
           "or aes128-sha1\n"
+          "  --ike-offer-all       offer every phase-1 proposal the preset\n"
+          "                        accepts (64, about 2.5 KB, which needs IP\n"
+          "                        fragments) instead of 16 strong ones\n"
           "  --keepalive SECONDS   LCP echo and IKE DPD interval; the server\n"
           "                        counts as gone after 3 unanswered (default\n"
           "                        30 s, 4 echoes; 0 turns both off)\n"
@@ -291,6 +295,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
       {"natt-port", required_argument, NULL, 'N'},
       {"ike-proposals", required_argument, NULL, 'P'},
       {"esp-proposals", required_argument, NULL, 'E'},
+      {"ike-offer-all", no_argument, NULL, 'F'},
       {"keepalive", required_argument, NULL, 'A'},
       {"dns", no_argument, NULL, 'D'},
       {"resolv-conf", required_argument, NULL, 'W'},
@@ -369,6 +374,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
       break;
     case 'E':
       o->esp_proposals = optarg;
+      break;
+    case 'F':
+      o->ike_offer_all = true;
       break;
     case 'A':
       if (parse_keepalive(optarg, &o->keepalive) != 0)
@@ -503,6 +511,7 @@ static int run(struct app *app) {
   s.password = app->o.password;
   s.tun_name = app->o.tun;
   s.ike_proposals = app->o.ike_proposals;
+  s.ike_offer_all = app->o.ike_offer_all;
   s.esp_proposals = app->o.esp_proposals;
   set_keepalive(&s, app->o.keepalive);
   s.log =

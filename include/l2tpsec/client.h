@@ -36,6 +36,10 @@ typedef struct l2tpsec_client_settings {
    * string the IKE layer cannot parse. */
   const char *ike_proposals;
   const char *esp_proposals;
+  /* With a preset: offer every phase-1 combination it accepts (about
+   * 2.5 KB) in place of its short list; see offer_all_proposals in
+   * l2tpsec/ike.h. false. */
+  bool ike_offer_all;
   /*
    * Certificate authentication instead of the PSK, as in
    * l2tpsec_ike_settings: our certificate and key, the CAs that issue

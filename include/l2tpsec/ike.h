@@ -168,6 +168,16 @@ typedef struct l2tpsec_ike_settings {
    * the preset for phase 1 and for ESP; NULL keeps the preset. */
   const char *ike_proposals;
   const char *esp_proposals;
+  /*
+   * Initiator with a preset: offer in phase 1 every combination the
+   * preset accepts (64 transforms, about 2.5 KB, which needs IP
+   * fragmentation on a 1500-byte path) in place of its short list of
+   * strong suites: AES-256 and AES-128, with SHA-256 and SHA-1 (SHA-384
+   * in place of SHA-1 for strict), over MODP2048, MODP3072, ECP256 and
+   * ECP384, plus AES and 3DES with SHA-1 over MODP1024 for legacy. The
+   * short list fits in one datagram of 1280 bytes. Default off.
+   */
+  bool offer_all_proposals;
 
   /* Pre-shared key for every peer. Copied at creation. */
   const uint8_t *psk;

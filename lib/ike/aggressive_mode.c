@@ -248,7 +248,7 @@ static int respond_am3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 /* Our phase-1 transforms of the first group: AM1 carries one KE. */
 static size_t am_offer(l2tpsec_ike *ike, ike_xform *xf) {
   size_t n = l2tpsec__ike_policy_offer(
-      &ike->p1_policy, l2tpsec__ike_group_supported, IKE_AUTH_PSK, 0,
+      &ike->p1_offer, l2tpsec__ike_group_supported, IKE_AUTH_PSK, 0,
       ike->settings.ike_lifetime, xf, IKE_MAX_XFORMS);
   size_t kept = 0;
 

@@ -124,6 +124,11 @@ int l2tpsec_ike_new(l2tpsec_ike **pike, const l2tpsec_ike_settings *settings,
   if (err == 0)
     err =
         load_policy(ike, &ike->p2_policy, IKE_PHASE2, settings->esp_proposals);
+  if (settings->ike_proposals == NULL && !settings->offer_all_proposals)
+    l2tpsec__ike_policy_preset_offer(&ike->p1_offer,
+                                     (enum ike_preset)settings->preset);
+  else
+    ike->p1_offer = ike->p1_policy;
   if (err == 0 && settings->tunnel)
     err = l2tpsec__ike_tunnel_settings_check(settings);
   if (err == 0)

@@ -166,6 +166,7 @@ struct l2tpsec_ike {
   uint8_t *psk;
   ike_cert_cfg *cert; /* NULL without certificate authentication */
   ike_policy p1_policy, p2_policy;
+  ike_policy p1_offer; /* what our main and aggressive mode offer */
   ike_sa *sas; /* doubly linked list */
   uint64_t next_sa_id;
   l2tpsec_ike_stats stats;

@@ -403,7 +403,7 @@ int l2tpsec__ike_mm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   if (err != 0)
     return err;
   size_t n =
-      l2tpsec__ike_policy_offer(&ike->p1_policy, l2tpsec__ike_group_supported,
+      l2tpsec__ike_policy_offer(&ike->p1_offer, l2tpsec__ike_group_supported,
                                 l2tpsec__ike_auth_offered(ike), 0,
                                 ike->settings.ike_lifetime, xf, IKE_MAX_XFORMS);
   if (n == 0)

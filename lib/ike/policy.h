@@ -55,6 +55,11 @@ enum ike_preset {
 void l2tpsec__ike_policy_preset(ike_policy *policy, enum ike_phase phase,
                                 enum ike_preset preset);
 
+/* Fills policy with the short phase-1 list an initiator offers with a
+ * preset, a subset of what the preset accepts. */
+void l2tpsec__ike_policy_preset_offer(ike_policy *policy,
+                                      enum ike_preset preset);
+
 /*
  * Parses a comma-separated list of strongSwan-style proposals. Returns 0,
  * or L2TPSEC_ERR_CONFIG with the offending token written to `bad` (when

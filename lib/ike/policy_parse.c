@@ -221,6 +221,31 @@ void l2tpsec__ike_policy_preset(ike_policy *policy, enum ike_phase phase,
                                   NULL, 0);
 }
 
+/*
+ * What an initiator offers in phase 1 with a preset: the strong suites
+ * servers commonly accept, 16 transforms (19 for legacy) so that the
+ * first message stays well below 1280 bytes. The whole preset would be
+ * 64 transforms and about 2.5 KB, which a 1500-byte path carries only
+ * as IP fragments.
+ */
+static const char *const preset_offer_text[3] = {
+    [IKE_PRESET_STRICT] =
+        "aes256-aes128-sha256-sha384-modp2048-modp3072-ecp256-ecp384",
+    [IKE_PRESET_COMPATIBLE] =
+        "aes256-aes128-sha256-sha1-modp2048-modp3072-ecp256-ecp384",
+    [IKE_PRESET_LEGACY] =
+        "aes256-aes128-sha256-sha1-modp2048-modp3072-ecp256-ecp384,"
+        "aes256-aes128-3des-sha1-modp1024",
+};
+
+void l2tpsec__ike_policy_preset_offer(ike_policy *policy,
+                                      enum ike_preset preset) {
+  if ((unsigned)preset > IKE_PRESET_LEGACY)
+    preset = IKE_PRESET_COMPATIBLE;
+  (void)l2tpsec__ike_policy_parse(policy, IKE_PHASE1, preset_offer_text[preset],
+                                  NULL, 0);
+}
+
 static bool weak_group(uint16_t g) {
   return g == 1 || g == 2 || g == 5;
 }

@@ -586,6 +586,7 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   is.rand = c->rand;
   is.preset = s->ike_preset;
   is.ike_proposals = s->ike_proposals;
+  is.offer_all_proposals = s->ike_offer_all;
   is.esp_proposals = s->esp_proposals;
   is.psk = s->psk;
   is.psk_len = s->psk_len;
