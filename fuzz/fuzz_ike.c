@@ -214,6 +214,9 @@ static l2tpsec_ike *make_player(wire *w, l2tpsec_rand_test_state *rs,
   s.pfs = seed & 1;
   s.aggressive_mode = seed & 2;
   s.aggressive_responder = true;
+  /* The responder's NAT-D claim and PSK ID on some seeds. */
+  s.fake_client_nat = server && (seed & 16);
+  s.psk_id = server && (seed & 32) ? "vpn.example.com" : NULL;
   /* Some seeds rekey; every rekey costs a DH, so not all of them. */
   if (seed & 4) {
     s.ike_lifetime = 60;
@@ -279,7 +282,8 @@ static void self_play(const uint8_t *data, size_t size) {
   w.from_server = false;
   bool certs = (data[0] & 8) != 0;
   l2tpsec_ike *client = make_player(&w, &rs_c, data[0], certs, false);
-  l2tpsec_ike *server = make_player(&w, &rs_s, 99, certs, true);
+  l2tpsec_ike *server =
+      make_player(&w, &rs_s, 99 ^ (data[0] & 0x30), certs, true);
   if (client != NULL && server != NULL &&
       l2tpsec_ike_connect(client, &c_ep, &s_ep, now, NULL) == 0) {
     const uint8_t *in = data + 1;

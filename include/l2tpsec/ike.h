@@ -349,6 +349,7 @@ typedef struct l2tpsec_ike_stats {
   uint64_t child_sas_established;
   uint64_t half_open_expired;
   uint64_t keepalives_sent; /* NAT-keepalives */
+  uint64_t peer_errors;     /* authenticated error notifications received */
   uint32_t ike_sas;         /* current phase-1 SAs, established or not */
   uint32_t half_open;       /* current responder half-open SAs */
 } l2tpsec_ike_stats;

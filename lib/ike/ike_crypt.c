@@ -170,15 +170,21 @@ int l2tpsec__ike_decrypt(ike_sa *sa, const uint8_t *data, size_t len,
   return 0;
 }
 
-void l2tpsec__ike_phase2_iv(const ike_sa *sa, uint32_t message_id,
-                            uint8_t *iv) {
+void l2tpsec__ike_phase2_iv_from(const ike_sa *sa, const uint8_t *last_block,
+                                 size_t last_len, uint32_t message_id,
+                                 uint8_t *iv) {
   uint8_t mid[4], digest[L2TPSEC_HASH_MAX];
-  l2tpsec__iovec parts[] = {{sa->p1_last, sa->block_len}, {mid, 4}};
+  l2tpsec__iovec parts[] = {{last_block, last_len}, {mid, 4}};
 
   isakmp_put32(mid, message_id);
   if (l2tpsec__hash(sa->prf, parts, 2, digest) != 0)
     memset(digest, 0, sizeof(digest));
   memcpy(iv, digest, sa->block_len);
+}
+
+void l2tpsec__ike_phase2_iv(const ike_sa *sa, uint32_t message_id,
+                            uint8_t *iv) {
+  l2tpsec__ike_phase2_iv_from(sa, sa->p1_last, sa->block_len, message_id, iv);
 }
 
 #define MAX_PREFIX 4

@@ -266,6 +266,10 @@ int l2tpsec__ike_decrypt(ike_sa *sa, const uint8_t *data, size_t len,
                          uint8_t *iv_out);
 /* IV of a phase-2 exchange: hash(last phase-1 block | M-ID). */
 void l2tpsec__ike_phase2_iv(const ike_sa *sa, uint32_t message_id, uint8_t *iv);
+/* The same over last_block[0..last_len), which may be empty. */
+void l2tpsec__ike_phase2_iv_from(const ike_sa *sa, const uint8_t *last_block,
+                                 size_t last_len, uint32_t message_id,
+                                 uint8_t *iv);
 /* Fills the HASH payload that starts at hash_off (body of prf_len bytes)
  * with prf(SKEYID_a, prefix | message after HASH) (RFC 2409 5.5). */
 int l2tpsec__ike_fill_hash(ike_sa *sa, ike_writer *w, size_t hash_off,
@@ -416,6 +420,17 @@ l2tpsec_tstamp l2tpsec__ike_keepalive_deadline(const l2tpsec_ike *ike,
                                                const ike_sa *sa);
 void l2tpsec__ike_keepalive_timeout(l2tpsec_ike *ike, ike_sa *sa,
                                     l2tpsec_tstamp now);
+
+/* ---- peer_error.c ------------------------------------------------------- */
+
+/*
+ * Handles an authenticated notification of type `type`: an error type is
+ * counted and logged, and with in_phase1 (the peer rejected main mode
+ * message 5 or 6) the SA is freed unless child SAs use it. Returns false
+ * when sa was freed.
+ */
+bool l2tpsec__ike_peer_error(l2tpsec_ike *ike, ike_sa *sa, uint16_t type,
+                             bool in_phase1, l2tpsec_tstamp now);
 
 /* ---- notify.c ----------------------------------------------------------- */
 

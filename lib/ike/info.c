@@ -180,33 +180,85 @@ static void handle_notify(l2tpsec_ike *ike, ike_sa *sa, const isakmp_payload *n,
   sa->last_heard = now;
 }
 
+/* Decrypts with the IV derived from last_block and checks HASH(1). */
+static bool open_with(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx,
+                      const uint8_t *last_block, size_t last_len,
+                      isakmp_msg *msg) {
+  uint8_t iv[IKE_BLOCK_MAX], iv_next[IKE_BLOCK_MAX], mid[4];
+  l2tpsec__iovec prefix[] = {{mid, 4}};
+
+  isakmp_put32(mid, rx->hdr.message_id);
+  l2tpsec__ike_phase2_iv_from(sa, last_block, last_len, rx->hdr.message_id, iv);
+  *msg = (isakmp_msg){0};
+  return l2tpsec__ike_decrypt(sa, rx->data, rx->len, iv, ike->plain, msg,
+                              iv_next) == 0 &&
+         msg->first_type == ISAKMP_NP_HASH &&
+         l2tpsec__ike_check_hash(sa, ike->plain + ISAKMP_HDR_LEN, msg, prefix,
+                                 1);
+}
+
+/*
+ * Decrypts an informational and checks HASH(1). The IV is hash(last
+ * phase-1 CBC block | M-ID) (RFC 2409 Appendix B): before MM6 the last
+ * block so far is that of our MM5. Libreswan (3.x to 5.x) sends error
+ * notifications from a phase 1 it has not finished, such as INVALID-ID
+ * after rejecting our ID, with hash(M-ID) alone, because it keeps the
+ * last phase-1 block only once phase 1 succeeds. HASH(1) authenticates
+ * either form, so both are tried; *peer_unfinished tells which matched.
+ */
+static bool open_info(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx,
+                      isakmp_msg *msg, bool *peer_unfinished) {
+  const uint8_t *last = sa->state == IKE_ESTABLISHED ? sa->p1_last : sa->iv;
+
+  *peer_unfinished = false;
+  if (open_with(ike, sa, rx, last, sa->block_len, msg))
+    return true;
+  *peer_unfinished = true;
+  return open_with(ike, sa, rx, NULL, 0, msg);
+}
+
+/* Before MM6 only the keys exist: the peer may report an error then. */
+static bool accepts_info(const ike_sa *sa) {
+  return sa->state == IKE_ESTABLISHED || sa->state == IKE_I_MM_SENT_5;
+}
+
+/* Returns false when sa was freed. */
+static bool handle_notifies(l2tpsec_ike *ike, ike_sa *sa, const isakmp_msg *msg,
+                            bool in_phase1, l2tpsec_tstamp now) {
+  for (size_t i = 0; i < msg->n_notify; i++) {
+    const isakmp_payload *n = &msg->notify[i];
+    if (n->len < 8)
+      continue;
+    if (!l2tpsec__ike_peer_error(ike, sa, isakmp_get16(n->body + 6), in_phase1,
+                                 now))
+      return false;
+    if (sa->state == IKE_ESTABLISHED)
+      handle_notify(ike, sa, n, now);
+  }
+  return true;
+}
+
 int l2tpsec__ike_info_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   isakmp_msg *msg = &(isakmp_msg){0};
-  uint8_t iv[IKE_BLOCK_MAX], iv_next[IKE_BLOCK_MAX], mid[4];
+  bool peer_unfinished;
 
-  if (sa->state != IKE_ESTABLISHED ||
-      !(rx->hdr.flags & ISAKMP_FLAG_ENCRYPTION)) {
+  if (!accepts_info(sa) || !(rx->hdr.flags & ISAKMP_FLAG_ENCRYPTION)) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, rx->now,
                       "unprotected informational for IKE SA %llu ignored",
                       (unsigned long long)sa->id);
     return 0;
   }
-  l2tpsec__ike_phase2_iv(sa, rx->hdr.message_id, iv);
-  isakmp_put32(mid, rx->hdr.message_id);
-  l2tpsec__iovec prefix[] = {{mid, 4}};
-  if (l2tpsec__ike_decrypt(sa, rx->data, rx->len, iv, ike->plain, msg,
-                           iv_next) != 0 ||
-      msg->first_type != ISAKMP_NP_HASH ||
-      !l2tpsec__ike_check_hash(sa, ike->plain + ISAKMP_HDR_LEN, msg, prefix,
-                               1)) {
+  if (!open_info(ike, sa, rx, msg, &peer_unfinished)) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_integrity, rx->now,
                       "informational 0x%08x for IKE SA %llu failed its HASH",
                       rx->hdr.message_id, (unsigned long long)sa->id);
     return 0;
   }
 
-  for (size_t i = 0; i < msg->n_notify; i++)
-    handle_notify(ike, sa, &msg->notify[i], rx->now);
+  bool in_phase1 = peer_unfinished || sa->state != IKE_ESTABLISHED;
+  if (!handle_notifies(ike, sa, msg, in_phase1, rx->now) ||
+      sa->state != IKE_ESTABLISHED)
+    return 0;
   for (size_t i = 0; i < msg->n_del; i++) {
     if (!handle_delete(ike, sa, &msg->del[i], rx->now))
       return 0;

@@ -234,8 +234,8 @@ static const char *const preset_offer_text[3] = {
     [IKE_PRESET_COMPATIBLE] =
         "aes256-aes128-sha256-sha1-modp2048-modp3072-ecp256-ecp384",
     [IKE_PRESET_LEGACY] =
-        "aes256-aes128-sha256-sha1-modp2048-modp3072-ecp256-ecp384,"
-        "aes256-aes128-3des-sha1-modp1024",
+        ("aes256-aes128-sha256-sha1-modp2048-modp3072-ecp256-ecp384,"
+         "aes256-aes128-3des-sha1-modp1024"),
 };
 
 void l2tpsec__ike_policy_preset_offer(ike_policy *policy,

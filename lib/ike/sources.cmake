@@ -9,6 +9,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/vendor.c
   ${CMAKE_CURRENT_LIST_DIR}/natd.c
   ${CMAKE_CURRENT_LIST_DIR}/identity.c
+  ${CMAKE_CURRENT_LIST_DIR}/peer_error.c
   ${CMAKE_CURRENT_LIST_DIR}/ike.c
   ${CMAKE_CURRENT_LIST_DIR}/ike_crypt.c
   ${CMAKE_CURRENT_LIST_DIR}/main_mode.c
