@@ -9,6 +9,7 @@
  *   bench_sessions --server IP --first-local IP --server-pid PID[,PID...]
  *                  --psk KEY --user NAME --password PASSWORD
  *                  [--sequential N] [--parallel M] [--hold H]
+ *                  [--ike-proposals LIST]
  *
  * A setup is a full connect: IKE main and quick mode, L2TP tunnel and
  * session, PPP LCP, authentication and IPCP, timed from
@@ -48,8 +49,9 @@ struct conn {
 
 struct options {
   const char *server, *first_local, *psk, *user, *password;
-  long server_pid;         /* the first of --server-pid */
-  const char *server_pids; /* all of them, comma-separated */
+  const char *ike_proposals; /* NULL: the client's default offer */
+  long server_pid;           /* the first of --server-pid */
+  const char *server_pids;   /* all of them, comma-separated */
   unsigned sequential, parallel, hold;
 };
 
@@ -172,6 +174,7 @@ static void start_client(struct bench *b, unsigned i) {
   s.psk_len = strlen(b->o.psk);
   s.user = b->o.user;
   s.password = b->o.password;
+  s.ike_proposals = b->o.ike_proposals;
   s.tun_open = false;
   c->bench = b;
   c->started = now_seconds();
@@ -334,7 +337,8 @@ static void usage(void) {
   fprintf(stderr,
           "usage: bench_sessions --server IP --first-local IP "
           "--server-pid PID[,PID...] --psk KEY --user NAME "
-          "--password PASSWORD [--sequential N] [--parallel M] [--hold H]\n");
+          "--password PASSWORD [--sequential N] [--parallel M] [--hold H] "
+          "[--ike-proposals LIST]\n");
   exit(2);
 }
 
@@ -361,6 +365,8 @@ static void parse_options(int argc, char **argv, struct options *o) {
       o->parallel = (unsigned)atoi(v);
     else if (strcmp(k, "--hold") == 0)
       o->hold = (unsigned)atoi(v);
+    else if (strcmp(k, "--ike-proposals") == 0)
+      o->ike_proposals = v;
     else
       usage();
   }
