@@ -13,8 +13,9 @@
 set -eu
 server=$1
 client=$2
-srv=e2e$$srv
-cli=e2e$$cli
+. "$(dirname "$0")/../common/netns.sh"
+srv=$(netns_name srv)
+cli=$(netns_name cli)
 work=$(mktemp -d)
 spid=""
 cpid=""
@@ -33,12 +34,9 @@ cleanup() {
   [ -n "$cpid" ] && kill -CONT "$cpid" 2>/dev/null && kill "$cpid" 2>/dev/null
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   sleep 0.2
-  for n in "$srv" "$cli"; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
 for tool in oathtool ping sha256sum; do
@@ -71,15 +69,8 @@ wait_all_freed() {
   fail "the server still holds the session after $(($1 / 10)) s: $(cat "$work/status")"
 }
 
-for n in "$srv" "$cli"; do
-  ip netns add "$n"
-  ip -n "$n" link set lo up
-done
-ip link add e2e$$s netns "$srv" type veth peer name e2e$$c netns "$cli"
-ip -n "$srv" addr add 198.51.100.1/24 dev e2e$$s
-ip -n "$srv" link set e2e$$s up
-ip -n "$cli" addr add 198.51.100.2/24 dev e2e$$c
-ip -n "$cli" link set e2e$$c up
+netns_add "$srv" "$cli"
+netns_veth "$srv" e2e$$s 198.51.100.1/24 "$cli" e2e$$c 198.51.100.2/24
 
 # Server configuration; $1 and $2 are the LCP echo interval and DPD delay.
 write_config() {

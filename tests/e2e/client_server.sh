@@ -9,9 +9,10 @@
 set -eu
 server=$1
 client=$2
-srv=e2e$$srv
-cli=e2e$$cli
-nat=e2e$$nat
+. "$(dirname "$0")/../common/netns.sh"
+srv=$(netns_name srv)
+cli=$(netns_name cli)
+nat=$(netns_name nat)
 work=$(mktemp -d)
 spid=""
 cpid=""
@@ -31,12 +32,9 @@ cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   sleep 0.2
-  for n in "$srv" "$cli" "$nat"; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
 for tool in oathtool iptables ping; do
@@ -51,10 +49,7 @@ wait_for() { # FILE PATTERN
   fail "never saw '$2' in $1"
 }
 
-for n in "$srv" "$cli" "$nat"; do
-  ip netns add "$n"
-  ip -n "$n" link set lo up
-done
+netns_add "$srv" "$cli" "$nat"
 
 cat >"$work/server.ini" <<INI
 [server]
@@ -81,11 +76,7 @@ level = info
 INI
 
 # Server: 198.51.100.1 on two links, one to the client, one to the NAT.
-ip link add e2e$$s1 netns "$srv" type veth peer name e2e$$c1 netns "$cli"
-ip -n "$srv" addr add 198.51.100.1/25 dev e2e$$s1
-ip -n "$srv" link set e2e$$s1 up
-ip -n "$cli" addr add 198.51.100.2/25 dev e2e$$c1
-ip -n "$cli" link set e2e$$c1 up
+netns_veth "$srv" e2e$$s1 198.51.100.1/25 "$cli" e2e$$c1 198.51.100.2/25
 
 ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 spid=$!
@@ -117,16 +108,8 @@ grep -q "ESP SA pair .* installed: transform" "$work/server.log" ||
   fail "the server logged no ESP SA"
 
 # 2. Through a masquerading NAT: IKE floats to 4500, ESP goes in UDP.
-ip link add e2e$$s2 netns "$srv" type veth peer name e2e$$n1 netns "$nat"
-ip -n "$srv" addr add 198.51.100.129/25 dev e2e$$s2
-ip -n "$srv" link set e2e$$s2 up
-ip -n "$nat" addr add 198.51.100.130/25 dev e2e$$n1
-ip -n "$nat" link set e2e$$n1 up
-ip link add e2e$$n2 netns "$nat" type veth peer name e2e$$c2 netns "$cli"
-ip -n "$nat" addr add 203.0.113.1/24 dev e2e$$n2
-ip -n "$nat" link set e2e$$n2 up
-ip -n "$cli" addr add 203.0.113.2/24 dev e2e$$c2
-ip -n "$cli" link set e2e$$c2 up
+netns_veth "$srv" e2e$$s2 198.51.100.129/25 "$nat" e2e$$n1 198.51.100.130/25
+netns_veth "$nat" e2e$$n2 203.0.113.1/24 "$cli" e2e$$c2 203.0.113.2/24
 ip -n "$cli" link set e2e$$c1 down
 ip -n "$cli" route add 198.51.100.0/25 via 203.0.113.1
 ip -n "$nat" route add 198.51.100.0/25 via 198.51.100.129

@@ -16,8 +16,9 @@ set -eu
 server=$1
 client=$2
 source_dir=$3
-srv=e2ea$$srv
-cli=e2ea$$cli
+. "$(dirname "$0")/../common/netns.sh"
+srv=$(netns_name srv)
+cli=$(netns_name cli)
 work=$(mktemp -d)
 radius_pid=""
 spid=""
@@ -49,13 +50,10 @@ cleanup() {
   stop_pid "$cpid"
   stop_pid "$spid"
   stop_pid "$radius_pid"
-  for n in "$srv" "$cli"; do ip netns del "$n" 2>/dev/null || true; done
   rm -f "/etc/pam.d/$pam_service"
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces and /etc/pam.d; run the suite as root (sudo scripts/test.sh)"
 for tool in oathtool freeradius radclient ping; do
@@ -91,15 +89,8 @@ record_value() {
   record "$1" | sed -n "s/^[[:space:]]*$2 = //p" | tail -n 1
 }
 
-for n in "$srv" "$cli"; do
-  ip netns add "$n"
-  ip -n "$n" link set lo up
-done
-ip link add e2ea$$s netns "$srv" type veth peer name e2ea$$c netns "$cli"
-ip -n "$srv" addr add 198.51.100.1/24 dev e2ea$$s
-ip -n "$srv" link set e2ea$$s up
-ip -n "$cli" addr add 198.51.100.2/24 dev e2ea$$c
-ip -n "$cli" link set e2ea$$c up
+netns_add "$srv" "$cli"
+netns_veth "$srv" e2ea$$s 198.51.100.1/24 "$cli" e2ea$$c 198.51.100.2/24
 
 # FreeRADIUS on the server namespace's loopback.
 sh "$source_dir/tests/auth/freeradius-conf.sh" "$work/radius" $auth_port \

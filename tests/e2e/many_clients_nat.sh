@@ -19,6 +19,9 @@ server=$1
 client=$2
 count=20
 tag=e2e$$
+. "$(dirname "$0")/../common/netns.sh"
+srv=$(netns_name srv)
+nat=$(netns_name nat)
 work=$(mktemp -d)
 spid=""
 secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
@@ -33,14 +36,9 @@ cleanup() {
   for f in "$work"/pid.*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   sleep 0.3
-  for n in $(ip netns list | awk '{print $1}' | grep "^${tag}[a-z]"); do
-    ip netns del "$n" 2>/dev/null || true
-  done
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
 for tool in oathtool iptables ping; do
@@ -56,20 +54,13 @@ wait_for() { # FILE PATTERN TENTHS
   return 1
 }
 
-ip netns add ${tag}srv
-ip netns add ${tag}nat
-ip -n ${tag}srv link set lo up
-ip -n ${tag}nat link set lo up
-ip link add ${tag}s netns ${tag}srv type veth peer name ${tag}n netns ${tag}nat
-ip -n ${tag}srv addr add 198.51.100.1/24 dev ${tag}s
-ip -n ${tag}srv link set ${tag}s up
-ip -n ${tag}nat addr add 198.51.100.2/24 dev ${tag}n
-ip -n ${tag}nat link set ${tag}n up
-ip -n ${tag}nat link add ${tag}br address 02:00:5e:00:53:01 type bridge
-ip -n ${tag}nat addr add 203.0.113.1/24 dev ${tag}br
-ip -n ${tag}nat link set ${tag}br up
-ip netns exec ${tag}nat sysctl -q -w net.ipv4.ip_forward=1
-ip netns exec ${tag}nat iptables -t nat -A POSTROUTING -o ${tag}n -j MASQUERADE
+netns_add "$srv" "$nat"
+netns_veth "$srv" ${tag}s 198.51.100.1/24 "$nat" ${tag}n 198.51.100.2/24
+ip -n "$nat" link add ${tag}br address 02:00:5e:00:53:01 type bridge
+ip -n "$nat" addr add 203.0.113.1/24 dev ${tag}br
+ip -n "$nat" link set ${tag}br up
+ip netns exec "$nat" sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec "$nat" iptables -t nat -A POSTROUTING -o ${tag}n -j MASQUERADE
 
 {
   printf '[server]\nlisten = 198.51.100.1\ncontrol_socket = %s/control.sock\n' "$work"
@@ -86,23 +77,22 @@ for i in $(seq $count); do
   printf 'HOTP/T30 u%s - 48656c6c6f21deadbeef48656c6c6f21deadbeef\n' "$i" \
     >>"$work/users.oath"
 done
-ip netns exec ${tag}srv "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
+ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 spid=$!
 wait_for "$work/server.log" "ready;" 100 || fail "the server did not start"
 
 # All client namespaces first, then all clients at once.
 for i in $(seq $count); do
-  ns=${tag}c$i
-  ip netns add $ns
-  ip -n $ns link set lo up
-  ip link add ${tag}c$i netns $ns type veth peer name ${tag}p$i netns ${tag}nat
-  ip -n ${tag}nat link set ${tag}p$i master ${tag}br up
-  ip -n $ns addr add 203.0.113.$((10 + i))/24 dev ${tag}c$i
-  ip -n $ns link set ${tag}c$i up
-  ip -n $ns route add default via 203.0.113.1
+  ns=$(netns_name c$i)
+  netns_add "$ns"
+  ip link add ${tag}c$i netns "$ns" type veth peer name ${tag}p$i netns "$nat"
+  ip -n "$nat" link set ${tag}p$i master ${tag}br up
+  ip -n "$ns" addr add 203.0.113.$((10 + i))/24 dev ${tag}c$i
+  ip -n "$ns" link set ${tag}c$i up
+  ip -n "$ns" route add default via 203.0.113.1
 done
 for i in $(seq $count); do
-  ip netns exec ${tag}c$i "$client" --server 198.51.100.1 \
+  ip netns exec "$(netns_name c$i)" "$client" --server 198.51.100.1 \
     --local 203.0.113.$((10 + i)) --psk e2e-many-clients-key --user u$i \
     --password pw$i --otp-command "oathtool --totp -b $secret" \
     --tun ${tag}t >"$work/client.$i" 2>&1 &
@@ -118,10 +108,10 @@ addresses=$(cat "$work"/client.* | sed -n 's/^connected: address \([0-9.]*\),.*/
 [ "$addresses" -eq $count ] || fail "$addresses distinct addresses for $count clients"
 
 for i in $(seq $count); do
-  ip netns exec ${tag}c$i ping -c 2 -W 5 192.0.2.1 >/dev/null ||
+  ip netns exec "$(netns_name c$i)" ping -c 2 -W 5 192.0.2.1 >/dev/null ||
     fail "client $i cannot ping through its tunnel: $(cat "$work/client.$i")"
 done
-ip netns exec ${tag}srv "$server" -c "$work/server.ini" --status >"$work/status"
+ip netns exec "$srv" "$server" -c "$work/server.ini" --status >"$work/status"
 grep -q "Connections ($count up" "$work/status" ||
   fail "--status does not list $count sessions: $(cat "$work/status")"
 [ "$(grep -c 'ESP in UDP' "$work/status")" -eq $count ] ||
@@ -134,11 +124,11 @@ kill -INT "$(cat "$work/pid.1")"
 wait "$(cat "$work/pid.1")" || fail "client 1 exited with an error"
 rm "$work/pid.1"
 for i in $(seq 2 $count); do
-  ip netns exec ${tag}c$i ping -c 2 -W 5 192.0.2.1 >/dev/null ||
+  ip netns exec "$(netns_name c$i)" ping -c 2 -W 5 192.0.2.1 >/dev/null ||
     fail "client $i lost its tunnel when client 1 left"
 done
 for _ in $(seq 100); do
-  ip netns exec ${tag}srv "$server" -c "$work/server.ini" --status >"$work/status"
+  ip netns exec "$srv" "$server" -c "$work/server.ini" --status >"$work/status"
   grep -q "Connections ($((count - 1)) up" "$work/status" && break
   sleep 0.1
 done

@@ -10,7 +10,8 @@
 #   server_attack.sh PATH-TO-l2tpsec-server
 set -eu
 server=$1
-ns=e2e$$atk
+. "$(dirname "$0")/../common/netns.sh"
+ns=$(netns_name atk)
 work=$(mktemp -d)
 pid=""
 py=/usr/bin/python3
@@ -23,12 +24,9 @@ fail() {
 
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
 [ -x $py ] || fail "$py is missing; scripts/install-deps.sh installs python3"
@@ -46,8 +44,7 @@ in_ns() {
   ip netns exec "$ns" "$@"
 }
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+netns_add "$ns"
 ip -n "$ns" addr add 198.51.100.1/32 dev lo
 
 # ---- --check-config: mistakes that used to pass ----

@@ -9,7 +9,8 @@ set -eu
 server=$1
 src=$2
 client=$3
-ns=e2e$$cli
+. "$(dirname "$0")/../common/netns.sh"
+ns=$(netns_name cli)
 work=$(mktemp -d)
 pid=""
 cpid=""
@@ -24,12 +25,9 @@ fail() {
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
 command -v oathtool >/dev/null || fail "oathtool is missing; scripts/install-deps.sh installs it"
@@ -43,8 +41,7 @@ wait_for() {
   fail "the server never printed '$1'"
 }
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+netns_add "$ns"
 
 # --check-config accepts the sample and reports each error with its line.
 # The sample listens on 192.0.2.1, which must exist where it is checked.
