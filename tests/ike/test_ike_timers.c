@@ -16,19 +16,52 @@
 
 #include "ike_pair.h"
 
+/* ---- Settings ------------------------------------------------------------ */
+
+/* The sides that start rekeys. */
+enum rekeying { REKEY_BOTH, REKEY_CLIENT, REKEY_SERVER, REKEY_NONE };
+
+/* The timer settings a test gives both sides. A zero field keeps what
+ * base_settings sets: the library defaults with DPD off. */
+typedef struct timers {
+  uint32_t ike_lifetime, esp_lifetime; /* seconds */
+  enum rekeying rekey;
+  bool dpd; /* probe after 10 s without traffic, give up after 30 s */
+} timers;
+
+static void timer_settings(net *n, const timers *t, l2tpsec_ike_settings *cs,
+                           l2tpsec_ike_settings *ss) {
+  base_settings(cs, n, 0);
+  base_settings(ss, n, 1);
+  if (t->ike_lifetime != 0)
+    cs->ike_lifetime = ss->ike_lifetime = t->ike_lifetime;
+  if (t->esp_lifetime != 0)
+    cs->esp_lifetime = ss->esp_lifetime = t->esp_lifetime;
+  cs->rekey = t->rekey == REKEY_BOTH || t->rekey == REKEY_CLIENT;
+  ss->rekey = t->rekey == REKEY_BOTH || t->rekey == REKEY_SERVER;
+  if (t->dpd) {
+    cs->dpd_delay = ss->dpd_delay = 10 * L2TPSEC_SECONDS;
+    cs->dpd_timeout = ss->dpd_timeout = 30 * L2TPSEC_SECONDS;
+  }
+}
+
+/* start() with the timer settings t on both sides. */
+static void start_with(net *n, const timers *t, bool nat) {
+  l2tpsec_ike_settings cs, ss;
+
+  timer_settings(n, t, &cs, &ss);
+  start(n, &cs, &ss, nat);
+}
+
 /* ---- Child SA rekeying --------------------------------------------------- */
 
 /* ESP lifetime 60 s, rekeyed by one side only, for 300 s of traffic. */
 static void child_rekey_by(bool client_rekeys, bool nat) {
-  l2tpsec_ike_settings cs, ss;
+  timers t = {.esp_lifetime = 60,
+              .rekey = client_rekeys ? REKEY_CLIENT : REKEY_SERVER};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.esp_lifetime = ss.esp_lifetime = 60;
-  cs.rekey = client_rekeys;
-  ss.rekey = !client_rekeys;
-  start(&n, &cs, &ss, nat);
+  start_with(&n, &t, nat);
   run(&n, 300 * L2TPSEC_SECONDS);
 
   /* A new pair 30 to 45 s into each 60 s lifetime: at least 6 more. */
@@ -57,13 +90,10 @@ static void child_rekey_by_responder(void **state) {
 /* Both sides rekey; the jitter lets one of them go first each time, and
  * the other, seeing a newer pair, does not start a second one. */
 static void child_rekey_by_both(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {.esp_lifetime = 60, .rekey = REKEY_BOTH};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.esp_lifetime = ss.esp_lifetime = 60;
-  start(&n, &cs, &ss, true);
+  start_with(&n, &t, true);
   run(&n, 300 * L2TPSEC_SECONDS);
 
   assert_true(n.client.n_pairs >= 7);
@@ -77,16 +107,12 @@ static void child_rekey_by_both(void **state) {
  * the retransmissions carry it, and no data packet is lost. */
 static void child_rekey_with_loss(void **state) {
   static const uint64_t masks[] = {0x1, 0x2, 0x3, 0x5};
+  static const timers t = {.esp_lifetime = 60, .rekey = REKEY_CLIENT};
 
   for (size_t m = 0; m < sizeof(masks) / sizeof(masks[0]); m++) {
-    l2tpsec_ike_settings cs, ss;
     net n;
 
-    base_settings(&cs, &n, 0);
-    base_settings(&ss, &n, 1);
-    cs.esp_lifetime = ss.esp_lifetime = 60;
-    ss.rekey = false;
-    start(&n, &cs, &ss, false);
+    start_with(&n, &t, false);
     n.drop_base = n.ike_sent;
     n.drop_mask = masks[m];
     run(&n, 58 * L2TPSEC_SECONDS);
@@ -102,14 +128,10 @@ static void child_rekey_with_loss(void **state) {
 
 /* Without rekeying a pair ends at its lifetime on both sides. */
 static void child_expiry_without_rekey(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {.esp_lifetime = 60, .rekey = REKEY_NONE};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.esp_lifetime = ss.esp_lifetime = 60;
-  cs.rekey = ss.rekey = false;
-  start(&n, &cs, &ss, false);
+  start_with(&n, &t, false);
   /* start() returns 5 s after the pair came up. */
   run(&n, 54 * L2TPSEC_SECONDS);
   assert_int_equal(n.client.children_down, 0);
@@ -132,17 +154,11 @@ static void child_expiry_without_rekey(void **state) {
 
 /* ISAKMP lifetime 60 s and ESP 90 s, rekeyed by the given sides for
  * 600 s: the child SAs move to each new phase 1 and are rekeyed there. */
-static void both_phases(bool client_rekeys, bool server_rekeys) {
-  l2tpsec_ike_settings cs, ss;
+static void both_phases(enum rekeying rekey) {
+  timers t = {.ike_lifetime = 60, .esp_lifetime = 90, .rekey = rekey};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.ike_lifetime = ss.ike_lifetime = 60;
-  cs.esp_lifetime = ss.esp_lifetime = 90;
-  cs.rekey = client_rekeys;
-  ss.rekey = server_rekeys;
-  start(&n, &cs, &ss, true);
+  start_with(&n, &t, true);
   run(&n, 600 * L2TPSEC_SECONDS);
 
   /* A new phase 1 at most 45 s into each 60 s: at least 13 more. */
@@ -162,15 +178,15 @@ static void both_phases(bool client_rekeys, bool server_rekeys) {
 }
 
 static void phase1_rekey_by_initiator(void **state) {
-  both_phases(true, false);
+  both_phases(REKEY_CLIENT);
 }
 
 static void phase1_rekey_by_responder(void **state) {
-  both_phases(false, true);
+  both_phases(REKEY_SERVER);
 }
 
 static void phase1_rekey_by_both(void **state) {
-  both_phases(true, true);
+  both_phases(REKEY_BOTH);
 }
 
 /* ---- Phase-1 expiry and DPD --------------------------------------------- */
@@ -182,16 +198,11 @@ static void phase1_rekey_by_both(void **state) {
  * phase 1, which takes over the pair, and nothing is lost.
  */
 static void phase1_expiry_dpd_keeps_child(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {
+      .ike_lifetime = 60, .rekey = REKEY_NONE, .dpd = true};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.ike_lifetime = ss.ike_lifetime = 60;
-  cs.rekey = ss.rekey = false;
-  cs.dpd_delay = ss.dpd_delay = 10 * L2TPSEC_SECONDS;
-  cs.dpd_timeout = ss.dpd_timeout = 30 * L2TPSEC_SECONDS;
-  start(&n, &cs, &ss, true);
+  start_with(&n, &t, true);
   run(&n, 300 * L2TPSEC_SECONDS);
 
   assert_int_equal(n.client.children_down, 0);
@@ -206,15 +217,11 @@ static void phase1_expiry_dpd_keeps_child(void **state) {
 /* The same with rekeying on: each new phase 1 comes before the old one
  * expires, so none ever expires. */
 static void phase1_rekey_with_dpd(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {
+      .ike_lifetime = 60, .rekey = REKEY_BOTH, .dpd = true};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.ike_lifetime = ss.ike_lifetime = 60;
-  cs.dpd_delay = ss.dpd_delay = 10 * L2TPSEC_SECONDS;
-  cs.dpd_timeout = ss.dpd_timeout = 30 * L2TPSEC_SECONDS;
-  start(&n, &cs, &ss, true);
+  start_with(&n, &t, true);
   run(&n, 300 * L2TPSEC_SECONDS);
 
   assert_int_equal(n.client.children_down, 0);
@@ -229,16 +236,11 @@ static void phase1_rekey_with_dpd(void **state) {
 /* After the phase-1 expiry the peer dies: the new phase 1 never comes,
  * and the pair ends when the probe's timeout has passed, not before. */
 static void phase1_expiry_dead_peer(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {
+      .ike_lifetime = 60, .rekey = REKEY_NONE, .dpd = true};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.ike_lifetime = ss.ike_lifetime = 60;
-  cs.rekey = ss.rekey = false;
-  cs.dpd_delay = ss.dpd_delay = 10 * L2TPSEC_SECONDS;
-  cs.dpd_timeout = ss.dpd_timeout = 30 * L2TPSEC_SECONDS;
-  start(&n, &cs, &ss, false);
+  start_with(&n, &t, false);
   run(&n, 61 * L2TPSEC_SECONDS);
   assert_int_equal(n.client.ike_down, 1);
   n.blackhole = true;
@@ -257,14 +259,11 @@ static void phase1_expiry_dead_peer(void **state) {
 /* A fresh main mode from the same client takes the live pair over on
  * the server instead of deleting it. */
 static void fresh_main_mode_keeps_child(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {.rekey = REKEY_NONE};
   l2tpsec_ike_endpoint server = server_addr;
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.rekey = ss.rekey = false;
-  start(&n, &cs, &ss, false);
+  start_with(&n, &t, false);
   assert_int_equal(
       l2tpsec_ike_connect(n.client.ike, &client_private, &server, n.now, NULL),
       0);
@@ -289,8 +288,7 @@ static void responder_resends_lost_reply(void **state) {
     l2tpsec_ike_settings cs, ss;
     net n;
 
-    base_settings(&cs, &n, 0);
-    base_settings(&ss, &n, 1);
+    timer_settings(&n, &(timers){0}, &cs, &ss);
     cs.retransmit_timeout = 30 * L2TPSEC_SECONDS;
     begin(&n, &cs, &ss, false);
     n.drop_mask = 1ull << lost_index[i];
@@ -310,8 +308,7 @@ static void responder_resends_bounded(void **state) {
   l2tpsec_ike_settings cs, ss;
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
+  timer_settings(&n, &(timers){0}, &cs, &ss);
   cs.retransmit_timeout = 300 * L2TPSEC_SECONDS;
   ss.half_open_timeout = 200 * L2TPSEC_SECONDS;
   begin(&n, &cs, &ss, false);
@@ -331,12 +328,9 @@ static void responder_resends_bounded(void **state) {
 
 /* Only the side behind the NAT sends them, every 20 s, to port 4500. */
 static void keepalives_from_nat_side(void **state) {
-  l2tpsec_ike_settings cs, ss;
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  start(&n, &cs, &ss, true);
+  start_with(&n, &(timers){0}, true);
   run(&n, 100 * L2TPSEC_SECONDS);
 
   /* start() returned 5 s after phase 1: keepalives at 20 ... 100 s. */
@@ -355,8 +349,7 @@ static void keepalives_off(void **state) {
     l2tpsec_ike_settings cs, ss;
     net n;
 
-    base_settings(&cs, &n, 0);
-    base_settings(&ss, &n, 1);
+    timer_settings(&n, &(timers){0}, &cs, &ss);
     if (nat)
       cs.natt_keepalive = 0;
     start(&n, &cs, &ss, nat);
@@ -371,13 +364,10 @@ static void keepalives_off(void **state) {
 /* Across phase-1 rekeys one SA at a time sends them, one per 20 s (15 in
  * 300 s, give or take one at the ends), not one per phase-1 SA. */
 static void keepalives_across_rekeys(void **state) {
-  l2tpsec_ike_settings cs, ss;
+  static const timers t = {.ike_lifetime = 60, .rekey = REKEY_BOTH};
   net n;
 
-  base_settings(&cs, &n, 0);
-  base_settings(&ss, &n, 1);
-  cs.ike_lifetime = ss.ike_lifetime = 60;
-  start(&n, &cs, &ss, true);
+  start_with(&n, &t, true);
   run(&n, 300 * L2TPSEC_SECONDS);
 
   assert_true(n.client.ike_up >= 7);
