@@ -339,19 +339,44 @@ static void expect_tunnel_children(const pair *n) {
   assert_memory_equal(&l->ts_remote, &r->ts_local, sizeof(l->ts_remote));
 }
 
+/* The selectors each side offers or accepts, as (local, remote). */
+typedef struct tunnel_case {
+  l2tpsec_ike_selector left_local, left_remote, right_local, right_remote;
+  bool nat;
+  bool left_transport; /* the initiator requests transport mode */
+} tunnel_case;
+
+/* Sets up both sides as c describes, connects the left side and runs
+ * main and quick mode for up to 30 s. */
+static void handshake(pair *n, const tunnel_case *c) {
+  l2tpsec_ike_settings ls, rs;
+
+  tunnel_settings(&ls, n, 0, c->left_local, c->left_remote);
+  ls.tunnel = !c->left_transport;
+  tunnel_settings(&rs, n, 1, c->right_local, c->right_remote);
+  pair_init(n, &ls, &rs, c->nat);
+  connect_left(n);
+  run(n, 30 * L2TPSEC_SECONDS);
+}
+
+/* Checks that quick mode failed: the responder accepted no proposal. */
+static void expect_no_children(const pair *n) {
+  assert_int_equal(n->left.n_children, 0);
+  assert_int_equal(n->right.n_children, 0);
+  assert_true(stats_of(&n->right).drop_no_proposal >= 1);
+}
+
 /* ---- Handshakes --------------------------------------------------------- */
 
 static void tunnel_without_nat(void **state) {
   l2tpsec_ike_selector left_net = v4_selector(192, 0, 2, 0, 24);
   l2tpsec_ike_selector right_net = v4_selector(198, 51, 100, 0, 24);
-  l2tpsec_ike_settings ls, rs;
   pair n;
 
-  tunnel_settings(&ls, &n, 0, left_net, right_net);
-  tunnel_settings(&rs, &n, 1, right_net, left_net);
-  pair_init(&n, &ls, &rs, false);
-  connect_left(&n);
-  run(&n, 30 * L2TPSEC_SECONDS);
+  handshake(&n, &(tunnel_case){.left_local = left_net,
+                               .left_remote = right_net,
+                               .right_local = right_net,
+                               .right_remote = left_net});
 
   expect_tunnel_children(&n);
   assert_int_equal(n.right.child.encap_mode, IPSEC_ENCAP_TUNNEL);
@@ -366,14 +391,13 @@ static void tunnel_without_nat(void **state) {
 static void tunnel_behind_nat(void **state) {
   l2tpsec_ike_selector left_host = v4_selector(203, 0, 113, 2, 32);
   l2tpsec_ike_selector right_host = v4_selector(203, 0, 113, 1, 32);
-  l2tpsec_ike_settings ls, rs;
   pair n;
 
-  tunnel_settings(&ls, &n, 0, left_host, right_host);
-  tunnel_settings(&rs, &n, 1, right_host, left_host);
-  pair_init(&n, &ls, &rs, true);
-  connect_left(&n);
-  run(&n, 30 * L2TPSEC_SECONDS);
+  handshake(&n, &(tunnel_case){.left_local = left_host,
+                               .left_remote = right_host,
+                               .right_local = right_host,
+                               .right_remote = left_host,
+                               .nat = true});
 
   expect_tunnel_children(&n);
   const l2tpsec_ike_child_sa *r = &n.right.child;
@@ -392,14 +416,12 @@ static void responder_accepts_narrower_ids(void **state) {
   l2tpsec_ike_selector right_host = v4_selector(198, 51, 100, 7, 32);
   l2tpsec_ike_selector left_net = v4_selector(192, 0, 2, 0, 24);
   l2tpsec_ike_selector right_net = v4_selector(198, 51, 100, 0, 24);
-  l2tpsec_ike_settings ls, rs;
   pair n;
 
-  tunnel_settings(&ls, &n, 0, left_host, right_host);
-  tunnel_settings(&rs, &n, 1, right_net, left_net);
-  pair_init(&n, &ls, &rs, false);
-  connect_left(&n);
-  run(&n, 30 * L2TPSEC_SECONDS);
+  handshake(&n, &(tunnel_case){.left_local = left_host,
+                               .left_remote = right_host,
+                               .right_local = right_net,
+                               .right_remote = left_net});
 
   expect_tunnel_children(&n);
   assert_memory_equal(&n.right.child.ts_local, &right_host, sizeof(right_host));
@@ -411,41 +433,33 @@ static void responder_rejects_wider_ids(void **state) {
   l2tpsec_ike_selector left_net = v4_selector(192, 0, 2, 0, 24);
   l2tpsec_ike_selector left_half = v4_selector(192, 0, 2, 128, 25);
   l2tpsec_ike_selector right_net = v4_selector(198, 51, 100, 0, 24);
-  l2tpsec_ike_settings ls, rs;
   pair n;
 
-  tunnel_settings(&ls, &n, 0, left_net, right_net);
-  tunnel_settings(&rs, &n, 1, right_net, left_half);
-  pair_init(&n, &ls, &rs, false);
-  connect_left(&n);
-  run(&n, 30 * L2TPSEC_SECONDS);
+  handshake(&n, &(tunnel_case){.left_local = left_net,
+                               .left_remote = right_net,
+                               .right_local = right_net,
+                               .right_remote = left_half});
 
-  assert_int_equal(n.left.n_children, 0);
-  assert_int_equal(n.right.n_children, 0);
+  expect_no_children(&n);
   assert_int_equal(stats_of(&n.right).ike_sas_established, 1);
-  assert_true(stats_of(&n.right).drop_no_proposal >= 1);
   pair_free(&n);
 }
 
 static void transport_peer_rejected(void **state) {
   l2tpsec_ike_selector left_net = v4_selector(192, 0, 2, 0, 24);
   l2tpsec_ike_selector right_net = v4_selector(198, 51, 100, 0, 24);
-  l2tpsec_ike_settings ls, rs;
   pair n;
 
   /* An L2TP client (transport mode) against a tunnel-mode responder:
    * its proxy IDs are UDP/1701 hosts, inside the selectors, but the
    * encapsulation mode differs, so no child SA may come up. */
-  tunnel_settings(&ls, &n, 0, left_net, right_net);
-  ls.tunnel = false;
-  tunnel_settings(&rs, &n, 1, right_net, left_net);
-  pair_init(&n, &ls, &rs, false);
-  connect_left(&n);
-  run(&n, 30 * L2TPSEC_SECONDS);
+  handshake(&n, &(tunnel_case){.left_local = left_net,
+                               .left_remote = right_net,
+                               .right_local = right_net,
+                               .right_remote = left_net,
+                               .left_transport = true});
 
-  assert_int_equal(n.left.n_children, 0);
-  assert_int_equal(n.right.n_children, 0);
-  assert_true(stats_of(&n.right).drop_no_proposal >= 1);
+  expect_no_children(&n);
   pair_free(&n);
 }
 
