@@ -118,7 +118,7 @@ l2tpsec_auth_reason_name(enum l2tpsec_auth_reason reason);
 #define L2TPSEC_AUTH_MAX_CLASS 4
 #define L2TPSEC_AUTH_CLASS_MAX 253
 
-/* Longest address pool name (RADIUS Framed-Pool), with the NUL. */
+/* Maximum size of an address pool name (RADIUS Framed-Pool), with NUL. */
 #define L2TPSEC_AUTH_POOL_NAME_MAX 64
 
 /* An opaque value the authenticator wants back in accounting records

@@ -140,7 +140,7 @@ typedef struct l2tpsec_ike_callbacks {
    * Removes a child SA pair installed before. Optional. After a rekey
    * the old pair stays until its lifetime ends (reason EXPIRED) or the
    * peer deletes it, so the ESP layer should decrypt with every pair it
-   * holds and encrypt with the one installed last.
+   * has installed and encrypt with the one installed last.
    */
   void (*child_sa_down)(void *user_data, uint32_t spi_in, uint32_t spi_out,
                         enum l2tpsec_ike_down_reason reason);
@@ -281,7 +281,7 @@ typedef struct l2tpsec_ike_settings {
    * mode before the ISAKMP SA's ends. The old child SA stays installed
    * until its own lifetime ends, so both pairs decrypt meanwhile. A rekey
    * starts rekey_margin plus a random extra of up to rekey_fuzz percent
-   * of it before the end; margin and extra are each cut to a quarter of
+   * of it before the end. Margin and extra are each cut to a quarter of
    * the lifetime, so a 60 s lifetime rekeys between 30 s and 45 s.
    * Defaults: on, 540 s, 100 (as in strongSwan's margintime and
    * rekeyfuzz).
@@ -306,10 +306,10 @@ typedef struct l2tpsec_ike_settings {
   bool aggressive_mode;
   const char *aggressive_id;
   /*
-   * Responder: answer aggressive mode. Off by default because the second
+   * Responder: accept aggressive mode. Off by default because the second
    * message carries a hash keyed with the pre-shared key, which anyone
-   * who sends a first message, or sees one answered, can attack offline.
-   * A warning is logged at creation when it is on.
+   * who sends a first message, or captures a reply to one, can attack
+   * offline. A warning is logged at creation when it is on.
    */
   bool aggressive_responder;
 
@@ -358,15 +358,21 @@ typedef struct l2tpsec_ike_stats {
 L2TPSEC_API void l2tpsec_ike_settings_default(l2tpsec_ike_settings *settings);
 
 /*
- * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT
- * (missing send or child_sa_up callback, neither a PSK nor a cert, a
- * cert without private_key, ca_certs or unix_time_origin, aggressive_mode
- * without a PSK, or an aggressive_id of 256 bytes or more), L2TPSEC_ERR_CONFIG
- * (a psk_id that is neither an address nor a name; tunnel mode with a selector
- * whose family or prefix length is invalid, or whose address has bits set
- * beyond the prefix; a proposal string that names an unknown algorithm; or a
- * certificate, key or CA that does not parse or does not fit; the log names it)
- * or L2TPSEC_ERR_NOMEM.
+ * Creates an IKE endpoint. Returns 0, L2TPSEC_ERR_INVALID_ARGUMENT,
+ * L2TPSEC_ERR_CONFIG or L2TPSEC_ERR_NOMEM.
+ *
+ * L2TPSEC_ERR_INVALID_ARGUMENT: the send or child_sa_up callback is
+ * missing, neither a PSK nor a cert is set, a cert lacks private_key,
+ * ca_certs or unix_time_origin, aggressive_mode has no PSK, or
+ * aggressive_id is 256 bytes or longer.
+ *
+ * L2TPSEC_ERR_CONFIG for any of:
+ * - a psk_id that is neither an address nor a name
+ * - a tunnel selector with an invalid family or prefix length, or with
+ *   bits set beyond its prefix
+ * - a proposal string that names an unknown algorithm
+ * - a certificate, key or CA that does not parse or does not fit (the
+ *   log names which)
  */
 L2TPSEC_API int l2tpsec_ike_new(l2tpsec_ike **pike,
                                 const l2tpsec_ike_settings *settings,

@@ -163,7 +163,7 @@ enum l2tpsec_server_end_cause {
 L2TPSEC_API const char *
 l2tpsec_server_end_cause_name(enum l2tpsec_server_end_cause cause);
 
-/* Longest accounting session id (RADIUS Acct-Session-Id), with the NUL. */
+/* Maximum size of an accounting session id (Acct-Session-Id), with NUL. */
 #define L2TPSEC_SERVER_ACCT_ID_MAX 24
 
 typedef struct l2tpsec_server_event {

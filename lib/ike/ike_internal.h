@@ -200,7 +200,7 @@ static inline bool ike_sa_half_open(const ike_sa *sa) {
          sa->state != IKE_P1_GONE;
 }
 
-/* A quick mode slot that holds an installed child SA pair. */
+/* True when the quick mode slot has an installed child SA pair. */
 static inline bool ike_qm_installed(const ike_qm *qm) {
   return qm->state == QM_R_DONE || qm->state == QM_I_DONE;
 }
@@ -291,8 +291,8 @@ int l2tpsec__ike_mm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx);
 
 /* Steps of main mode that aggressive mode reuses, each the function of
- * the same name in main_mode.c; of_initiator picks g^xi and Ni or g^xr
- * and Nr. */
+ * the same name in main_mode.c. of_initiator picks g^xi and Ni, else
+ * g^xr and Nr. */
 int l2tpsec__ike_new_cookie(l2tpsec_ike *ike, uint8_t *cookie);
 int l2tpsec__ike_auth_hash(const ike_sa *sa, bool of_initiator,
                            const uint8_t *id_b, size_t id_len, uint8_t *out);
