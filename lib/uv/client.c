@@ -600,6 +600,14 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
 
   l2tpsec_l2tp_settings_default(&ls);
   ls.role = L2TPSEC_L2TP_LAC;
+  /*
+   * The first SCCRQ leaves right after quick mode's third message, and
+   * the server's kernel drops ESP until its IKE daemon has installed the
+   * SA pair. strongSwan in a loaded, emulated guest took 10.5 s for that,
+   * so with the default 5 sends (give-up at 23 s) the tunnel could fail.
+   * 8 sends at 0, 1, 3, 7, 15, 23, 31 and 39 s give up at 47 s.
+   */
+  ls.max_retries = 8;
   ls.rand = c->rand;
   ls.log = c->log;
   return l2tpsec_l2tp_new(&c->lac, &ls, &lcb, c);
