@@ -27,7 +27,7 @@ wait_for_fresh_totp_step() {
 run_host_client() {
   netns=$1 work=$2 client=$3 name=$4
   . "$here/scenarios/matrix/$name.env"
-  if ip netns list | grep -q "^${netns}c\b"; then
+  if [ "${CLIENT_NAT:-no}" = yes ]; then
     netns=${netns}c server=198.51.100.2 local=203.0.113.2
   elif ip -n "$netns" link show l2tpsec-tap >/dev/null 2>&1; then
     server=198.51.100.2 local=198.51.100.1
@@ -38,7 +38,7 @@ run_host_client() {
   wait_for_fresh_totp_step
   ip netns exec "$netns" "$client" --server "$server" --local "$local" \
     --psk "$PSK" --user "$PPP_USER" --password "$PPP_PASSWORD" \
-    --otp-command "oathtool --totp -b $TOTP_SECRET" --tun l2tpsec-mxc0 \
+    --otp-command "oathtool --totp -b $TOTP_SECRET" --tun l2tpsec-mxc0 -v \
     >"$log" 2>&1 &
   pid=$!
   status=0

@@ -35,6 +35,10 @@
 #                        argument; its exit status is added to that cell's
 #                        line as "host_status"
 #
+# L2TPSEC_INTEROP_DUMP_LOGS=yes makes the guest print its daemons' whole
+# logs (charon, xl2tpd) on the console after each cell, not only after a
+# failed one; --log keeps them.
+#
 # The accelerator is KVM when a bounded probe boot shows that KVM can run
 # the guest kernel, else TCG; L2TPSEC_INTEROP_ACCEL=kvm|tcg skips the probe.
 set -eu
@@ -189,6 +193,7 @@ make_scenario_disk() {
     echo "ECHO_PORT=$echo_port"
     echo "SERVER_ADDR=$host_addr"
     echo "PING_HOST=yes"
+    echo "DUMP_LOGS=${L2TPSEC_INTEROP_DUMP_LOGS:-no}"
   } >"$work/disk/net.env"
   tar -cf "$work/scenario.tar" -C "$work/disk" .
 }

@@ -15,8 +15,6 @@
 #   SERVER_PSK     the server's pre-shared key
 #   HOSTFWD        with NET=nat: UDP ports forwarded from the namespace's
 #                  127.0.0.1 to the guest (for ROLE=server cells)
-#   CLIENT_NAT     yes: with NET=direct and SERVER=none, l2tpsec-client
-#                  runs in a second namespace behind a masquerading NAT
 #   SERVER_CERTS   yes: make-test-certs.sh writes a CA, a server and a
 #                  client certificate; our server gets the server's and
 #                  the CA, the guest the client's (for IPSEC_AUTH=cert)
@@ -29,6 +27,9 @@
 #   SERVER_EXPECT_LOG  an extended regular expression that must match a
 #                  line of our server's log
 #   CHECKS         checks of the cell's result line (check_result.py)
+#   CLIENT_NAT     yes: in a ROLE=server cell with NET=direct,
+#                  l2tpsec-client runs in a second namespace behind a
+#                  masquerading NAT
 #   SERVER_CLEANUP_LOG  with KILL_GUEST=yes: an extended regular
 #                  expression that our server's log must match within
 #                  CLEANUP_SECONDS (default 240) of the guest's death
@@ -57,11 +58,9 @@ client_bin=$3
 [ -f "$group_file" ] || group_file=$matrix/$1
 [ -f "$group_file" ] || { echo "test-matrix: group '$1' not found" >&2; exit 2; }
 NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK="" HOSTFWD=""
-CLIENT_NAT=no SERVER_CERTS=no CELLS=""
+SERVER_CERTS=no CELLS=""
 . "$group_file"
 group=$(basename "$group_file" .group)
-label=$NET
-[ "$CLIENT_NAT" = yes ] && label="$NET, client behind NAT"
 
 [ "$(id -u)" -eq 0 ] || { echo "test-matrix: needs root (network namespaces); run the suite as root" >&2; exit 1; }
 for tool in ip iptables /usr/bin/python3 oathtool; do
@@ -72,8 +71,10 @@ done
 netns=l2tpsec-matrix-$$
 work=$(mktemp -d /tmp/l2tpsec-matrix.XXXXXX)
 server_pid=""
+capture_pid=""
 
 cleanup() {
+  [ -z "$capture_pid" ] || kill "$capture_pid" 2>/dev/null || true
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     sleep 1
@@ -156,8 +157,26 @@ setup_namespace() {
   # The server binds 198.51.100.1 before run-guest.sh adds the tap device
   # that carries the same address, so it first goes on lo.
   [ "$NET" = nat ] || ip -n "$netns" addr add 198.51.100.1/32 dev lo
-  [ "$CLIENT_NAT" = yes ] && setup_client_nat
+  any_cell_sets CLIENT_NAT yes && setup_client_nat
   return 0
+}
+
+# Returns 0 when a cell of the group sets variable NAME to VALUE.
+any_cell_sets() {
+  for cell in $CELLS; do
+    [ "$(cell_var "$matrix/$cell.env" "$1")" = "$2" ] && return 0
+  done
+  return 1
+}
+
+# With L2TPSEC_MATRIX_PCAP=yes, dumpcap records every interface of the
+# test's namespace (the tap device included) into WORK/namespace.pcap,
+# which L2TPSEC_MATRIX_KEEP keeps.
+start_capture() {
+  [ "${L2TPSEC_MATRIX_PCAP:-no}" = yes ] || return 0
+  ip netns exec "$netns" dumpcap -q -i any -w "$work/namespace.pcap" \
+    >"$work/dumpcap.log" 2>&1 &
+  capture_pid=$!
 }
 
 # A namespace NETNSc for l2tpsec-client, 203.0.113.2 behind 203.0.113.1
@@ -251,6 +270,8 @@ check_cell() {
   cell=$1
   f=$matrix/$cell.env
   name=$(cell_var "$f" NAME)
+  label=$NET
+  [ "$(cell_var "$f" CLIENT_NAT)" = yes ] && label="$NET, client behind NAT"
   grep "\"scenario\":\"$name\"" "$work/results" >"$work/cell.json" || true
   if [ ! -s "$work/cell.json" ]; then
     echo "cell $name ($label): FAIL: no result line"
@@ -283,6 +304,7 @@ check_cell() {
 }
 
 setup_namespace
+start_capture
 : >"$work/server.log"
 [ "$SERVER" = none ] || start_server
 started=$(date +%s)

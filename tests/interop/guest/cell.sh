@@ -102,7 +102,9 @@ main() {
   *) fail scenario "unknown ROLE '$ROLE' (expected probe, selftest, client or server)" ;;
   esac
   result_num scenario_ms $(($(now_ms) - boot_ms))
-  [ "$result_status" = pass ] || dump_side_logs
+  if [ "$result_status" != pass ] || [ "${DUMP_LOGS:-no}" = yes ]; then
+    dump_side_logs
+  fi
   check_expected_failure
   print_result
   [ "${KILL_GUEST:-no}" = yes ] && power_off_now

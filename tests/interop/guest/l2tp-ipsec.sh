@@ -352,10 +352,17 @@ measure_tunnel() {
   result_num throughput_mbps "$mbps"
 }
 
+# Dumps the last 25 lines of each daemon log, or all of them with
+# DUMP_LOGS=yes.
 dump_side_logs() {
+  lines=25
+  [ "${DUMP_LOGS:-no}" = yes ] && lines=100000
   for f in "$LOGS"/*.log; do
-    dump_log "$(basename "$f" .log)" "$f" 25
+    dump_log "$(basename "$f" .log)" "$f" "$lines"
   done
+  [ "${DUMP_LOGS:-no}" = yes ] || return 0
+  # Why the kernel dropped ESP, if it did (XfrmInNoStates: no SA yet).
+  side awk '$2 != 0 { print "guest: xfrm_stat: " $0 }' /proc/net/xfrm_stat
 }
 
 # Disconnects the L2TP tunnel and dials again with the same password,

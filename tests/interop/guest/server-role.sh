@@ -41,6 +41,17 @@ count_session_end() {
   fi
 }
 
+# With DUMP_LOGS=yes, records the kernel's SA and policy events (adds,
+# deletes, ACQUIREs) with timestamps, to show when the SAs were usable.
+start_xfrm_monitor() {
+  [ "${DUMP_LOGS:-no}" = yes ] || return 0
+  # The key lines are left out: keys never reach the console.
+  ip -ts xfrm monitor 2>&1 |
+    grep --line-buffered -Ev '^[[:space:]]*(enc|auth|auth-trunc|aead) ' \
+      >"$LOGS/server-xfrm.log" &
+  xfrm_monitor_pid=$!
+}
+
 # Accepts connections until SESSIONS PPP sessions (default 1) have come
 # and gone, or for HOLD_SECONDS (default 120). Sessions are seen by
 # polling ppp0 once a second, so one shorter than that may be missed.
@@ -49,6 +60,7 @@ run_server() {
     { fail server "charon or xl2tpd did not start"; return; }
   refresh_server_secret ||
     { fail totp "oathtool could not compute the TOTP code"; return; }
+  start_xfrm_monitor
   ready=$(now_ms)
   echo "L2TPSEC-READY $NAME"
   limit=$((ready + ${HOLD_SECONDS:-120} * 1000))
@@ -70,4 +82,5 @@ run_server() {
   else
     result_num session_end_ms $(($(now_ms) - ready))
   fi
+  [ -z "${xfrm_monitor_pid:-}" ] || kill "$xfrm_monitor_pid" 2>/dev/null
 }
