@@ -165,9 +165,9 @@ ppp_refuse_others() {
   done
 }
 
-# Mounts the side's strongSwan files over /etc and starts charon.
-# TODO: wait for the conn itself; under heavy load "ipsec up" once ran
-# before starter had loaded it and failed at once.
+# Mounts the side's strongSwan files over /etc, starts charon and waits
+# until starter has loaded conn l2tp: under heavy load "ipsec up" once
+# ran before that and failed at once.
 start_charon() {
   dir=$1
   side mount --bind "$dir/ipsec.conf" /etc/ipsec.conf
@@ -175,7 +175,7 @@ start_charon() {
   side mount --bind "$dir/ipsec.d" /etc/ipsec.d
   side mount --bind "$dir/strongswan.conf" /etc/strongswan.conf
   side ipsec start >/dev/null 2>&1 || return 1
-  wait_until 30 "side ipsec statusall"
+  wait_until 30 "side ipsec statusall | grep -q '^ *l2tp:'"
 }
 
 start_xl2tpd() {

@@ -4,7 +4,10 @@
 
 # Writes the PPP secret the client must send: PPP_PASSWORD followed by
 # the current TOTP code. pppd reads the file at each login, so the cell
-# rewrites it every second while it waits.
+# rewrites it every second while no IKE SA is up. A client computes its
+# code just before IKE, and under load its PPP login can come after the
+# next 30 s step, so the secret stays fixed while the client's IKE SA is
+# up (each of several SESSIONS brings up its own).
 refresh_server_secret() {
   secret=$(ppp_password) || return 1
   set_server_secret "$secret"
@@ -68,7 +71,7 @@ run_server() {
   sessions_ended=0
   session_up=no
   while [ "$(now_ms)" -lt "$limit" ]; do
-    refresh_server_secret
+    ike_established || refresh_server_secret
     watch_session
     count_session_end
     [ "$sessions_ended" -ge "${SESSIONS:-1}" ] && break
