@@ -14,11 +14,12 @@ wait_for_line() {
   return 1
 }
 
-# The guest rewrites its PPP secret with the current TOTP code every
-# second. A login close to the end of a 30 s step could still send the
-# old code, so this waits for a fresh step when less than 12 s are left.
+# The guest keeps its PPP secret at the TOTP code of the moment its
+# charon saw our first IKE message, and our client computes its code
+# just before that. Under load that message took several seconds to be
+# processed, so this waits for a fresh step when less than 20 s are left.
 wait_for_fresh_totp_step() {
-  while [ $(($(date +%s) % 30)) -gt 18 ]; do
+  while [ $(($(date +%s) % 30)) -gt 10 ]; do
     sleep 1
   done
 }

@@ -149,11 +149,12 @@ setup_network() {
 }
 
 # Starts a UDP echo responder on a free port, so the guest can prove it
-# reaches the host side. It stops by itself after the run's timeout, and
+# reaches the host side. It answers "l2tpsec-time" with the host's Unix
+# time, which each guest cell sets its clock to. It stops by itself after the run's timeout, and
 # it is started directly (not through a shell function) so $! is its PID.
 start_echo() {
   $in_netns /usr/bin/python3 -c '
-import socket, sys
+import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 print(s.getsockname()[1], flush=True)
@@ -161,6 +162,8 @@ s.settimeout(float(sys.argv[2]))
 try:
     while True:
         data, peer = s.recvfrom(2048)
+        if data.strip() == b"l2tpsec-time":
+            data = b"%d\n" % int(time.time())
         s.sendto(data, peer)
 except socket.timeout:
     pass

@@ -46,6 +46,22 @@ probe_host() {
   fi
 }
 
+# Sets the guest's clock to the host's, which the runner's UDP responder
+# sends for "l2tpsec-time", and records how far off it was, so that a
+# TOTP code computed here matches one computed on the host even if the
+# emulated clock drifts (measured offsets so far: 1 s or less).
+sync_clock() {
+  before=$(date +%s)
+  host_time=$(echo l2tpsec-time | timeout 10 nc -u -w 3 "$HOST_ADDR" "$ECHO_PORT")
+  case "$host_time" in
+  [0-9]*)
+    date -u -s "@$host_time" >/dev/null
+    result_num clock_offset_s $((host_time - before))
+    ;;
+  *) log "the host sent no time; TOTP codes may not match" ;;
+  esac
+}
+
 record_versions() {
   result_str kernel "$(uname -r)"
   result_str strongswan "$(dpkg-query -W -f='${Version}' strongswan-charon)"
@@ -94,6 +110,7 @@ main() {
   result_num boot_ms "$boot_ms"
   record_versions
   probe_host
+  sync_clock
   case "$ROLE" in
   probe) ;;
   selftest) run_selftest ;;
