@@ -4,11 +4,7 @@
 
 # Writes the PPP secret the client must send: PPP_PASSWORD followed by
 # the current TOTP code. pppd reads the file at each login, so the cell
-# rewrites it every second while charon has no IKE SA. A client computes
-# its code just before its first IKE message, and under load its PPP
-# login can come after the next 30 s step, so the secret stays fixed
-# from the client's first IKE message on (each of several SESSIONS
-# brings up its own IKE SA).
+# rewrites it every second while it waits.
 refresh_server_secret() {
   secret=$(ppp_password) || return 1
   set_server_secret "$secret"
@@ -16,12 +12,6 @@ refresh_server_secret() {
 
 ike_established() {
   ipsec status 2>/dev/null | grep -q ESTABLISHED
-}
-
-# Succeeds once charon has an IKE SA in any state, from main mode's first
-# message on.
-ike_sa_exists() {
-  ipsec status 2>/dev/null | grep -Eq 'CONNECTING|ESTABLISHED'
 }
 
 # Records the phase times in milliseconds from L2TPSEC-READY, and the
@@ -78,7 +68,7 @@ run_server() {
   sessions_ended=0
   session_up=no
   while [ "$(now_ms)" -lt "$limit" ]; do
-    ike_sa_exists || refresh_server_secret
+    refresh_server_secret
     watch_session
     count_session_end
     [ "$sessions_ended" -ge "${SESSIONS:-1}" ] && break
