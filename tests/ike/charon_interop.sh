@@ -19,7 +19,9 @@
 # it and no SA comes up. psk-fakenat (charon-initiates only) is psk
 # without charon's forced encapsulation: our responder's fake_client_nat
 # alone must make charon believe that it is behind a NAT, and not us,
-# so that it floats to 4500 and puts ESP in UDP.
+# so that it floats to 4500 and puts ESP in UDP. psk-aggressive
+# (charon-initiates only) is psk in aggressive mode, with our responder's
+# aggressive_responder on.
 #
 # Passes when both sides report the IKE and ESP SAs (charon through
 # swanctl --list-sas), a ping from charon's inner address crosses the
@@ -38,9 +40,9 @@ charon-initiates | we-initiate) ;;
   ;;
 esac
 case "$auth" in
-psk | psk-fakenat | cert | cert-frag | cert-untrusted) ;;
+psk | psk-fakenat | psk-aggressive | cert | cert-frag | cert-untrusted) ;;
 *)
-  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, psk-fakenat, cert, cert-frag or cert-untrusted)" >&2
+  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, psk-fakenat, psk-aggressive, cert, cert-frag or cert-untrusted)" >&2
   exit 2
   ;;
 esac
@@ -48,15 +50,20 @@ if [ "$auth" = cert-frag ] && [ "$mode" != charon-initiates ]; then
   echo "charon_interop.sh: cert-frag needs charon-initiates, because only charon's MM5 carries the CERTREQs" >&2
   exit 2
 fi
-# fake_client_nat is a responder setting, so charon must initiate.
+# fake_client_nat and aggressive_responder are responder settings, so
+# charon must initiate.
 fakenat=no
-if [ "$auth" = psk-fakenat ]; then
+aggressive=no
+case "$auth" in
+psk-fakenat | psk-aggressive)
   if [ "$mode" != charon-initiates ]; then
-    echo "charon_interop.sh: psk-fakenat needs charon-initiates, because only our responder fakes the NAT-D hashes" >&2
+    echo "charon_interop.sh: $auth needs charon-initiates, because it tests settings of our responder" >&2
     exit 2
   fi
-  fakenat=yes
-fi
+  [ "$auth" = psk-fakenat ] && fakenat=yes
+  [ "$auth" = psk-aggressive ] && aggressive=yes
+  ;;
+esac
 
 charon=/usr/lib/ipsec/charon
 libipsec_plugin=/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so
@@ -174,7 +181,7 @@ make_certs() {
 
 # The swanctl.conf lines of one side's authentication.
 auth_lines() {
-  if [ "$auth" = psk ] || [ "$fakenat" = yes ]; then
+  if [ "$auth" = psk ] || [ "$fakenat" = yes ] || [ "$aggressive" = yes ]; then
     echo "auth = psk"
   else
     echo "auth = pubkey"
@@ -215,6 +222,7 @@ connections {
     local_addrs = $charon_outer
     remote_addrs = $our_outer
     encap = $([ "$fakenat" = yes ] && echo no || echo yes)
+    aggressive = $aggressive
     proposals = aes256-sha256-modp2048
     local {
       $(auth_lines local)
@@ -265,6 +273,8 @@ start_charon() {
 start_peer() {
   if [ "$fakenat" = yes ]; then
     set -- "$@" --psk "$psk" --fake-client-nat
+  elif [ "$aggressive" = yes ]; then
+    set -- "$@" --psk "$psk" --aggressive-responder
   elif [ "$auth" = psk ]; then
     set -- "$@" --psk "$psk"
   else
@@ -321,7 +331,7 @@ expect_rejection() {
 }
 
 make_namespaces
-if [ "$auth" != psk ] && [ "$fakenat" = no ]; then make_certs; fi
+if [ "${auth#psk}" = "$auth" ]; then make_certs; fi
 write_charon_config
 start_charon
 if [ "$mode" = charon-initiates ]; then
@@ -362,6 +372,11 @@ if [ "$auth" = cert-frag ]; then
   grep -q "splitting IKE message" "$work/charon.log" ||
     die "charon did not send its MM5 as IKE fragments"
   grep "FRAG(\|reassembled" "$work/charon.log"
+fi
+if [ "$aggressive" = yes ]; then
+  grep -q "initiating Aggressive Mode" "$work/charon.log" ||
+    die "charon did not use aggressive mode"
+  grep "Aggressive Mode" "$work/charon.log"
 fi
 # strongSwan's NAT-D results: a NAT in front of charon only.
 if [ "$fakenat" = yes ]; then

@@ -7,7 +7,8 @@
  *
  *   charon_peer --local A --remote B --inner-local A2 --inner-remote B2
  *               (--psk SECRET | --cert PEM --key PEM --ca PEM)
- *               [--initiate] [--ping] [--seconds N]
+ *               [--initiate] [--ping] [--fake-client-nat]
+ *               [--aggressive-responder] [--seconds N]
  *
  * With --cert, main mode authenticates with RSA or ECDSA signatures and
  * the ID is our outer address, which the certificate must carry.
@@ -53,6 +54,7 @@ typedef struct options {
   bool initiate;
   bool ping;
   bool fake_client_nat; /* the responder's NAT-D claim (l2tpsec/ike.h) */
+  bool aggressive_responder;
   int seconds;
 } options;
 
@@ -418,10 +420,12 @@ static void print_counters(const peer *p) {
 /* ---- Options ------------------------------------------------------------ */
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: charon_peer --local ADDR --remote ADDR --inner-local ADDR "
-          "--inner-remote ADDR (--psk SECRET | --cert PEM --key PEM --ca "
-          "PEM) [--initiate] [--ping] [--fake-client-nat] [--seconds N]\n");
+  fprintf(
+      stderr,
+      "usage: charon_peer --local ADDR --remote ADDR --inner-local ADDR "
+      "--inner-remote ADDR (--psk SECRET | --cert PEM --key PEM --ca "
+      "PEM) [--initiate] [--ping] [--fake-client-nat] [--aggressive-responder] "
+      "[--seconds N]\n");
   exit(2);
 }
 
@@ -451,6 +455,10 @@ static void parse_options(int argc, char **argv, options *o) {
     }
     if (strcmp(arg, "--fake-client-nat") == 0) {
       o->fake_client_nat = true;
+      continue;
+    }
+    if (strcmp(arg, "--aggressive-responder") == 0) {
+      o->aggressive_responder = true;
       continue;
     }
     if (val == NULL)
@@ -550,6 +558,7 @@ static void create_ike(peer *p) {
   }
   s.tunnel = true;
   s.fake_client_nat = p->opt.fake_client_nat;
+  s.aggressive_responder = p->opt.aggressive_responder;
   s.tunnel_local = host_selector(p->opt.inner_local);
   s.tunnel_remote = host_selector(p->opt.inner_remote);
   int err = l2tpsec_ike_new(&p->ike, &s, &cb, p);
