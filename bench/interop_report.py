@@ -2,8 +2,9 @@
 """Summarizes the client guest's result lines of bench/interop.sh.
 
 Reads run-guest.sh's JSON lines on stdin, one per connection, named
-SERVER-RUN. Prints one JSON line per connection, one per server with
-the medians and their ratio to ours, then a table. A connection counts
+SERVER-RUN, after an uncounted one named warmup-0. Prints one JSON line
+per connection, one per server with the medians and their ratio to
+ours, then a table. A connection counts
 when ppp0 got its address, even if the ping after it failed; that
 failure is shown. Exits 1 when a server has no counted connection.
 """
@@ -99,8 +100,9 @@ def main():
                       "accel": host.get("accel"), "runs": args.runs,
                       "load_start": args.load_start,
                       "load_end": args.load_end}))
-    for server in SERVERS:
-        for row in connections[server]:
+    # The warm-up connection is printed but not counted.
+    for server in ("warmup",) + SERVERS:
+        for row in connections.get(server, []):
             print(json.dumps(row))
     ours = summarize("ours", connections["ours"], None)
     ours_total = ours.get("median_total_ms")
