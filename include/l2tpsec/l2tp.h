@@ -268,6 +268,17 @@ L2TPSEC_API int l2tpsec_l2tp_tunnel_close(l2tpsec_l2tp *l2tp,
                                           l2tpsec_tstamp now);
 
 /*
+ * Frees every tunnel on `transport` at once and sends nothing, for a
+ * transport that can no longer carry a StopCCN (its ESP SAs are gone).
+ * Reports SESSION_DOWN for each session, TUNNEL_DOWN (reason LOCAL,
+ * message "transport closed") and TUNNEL_FREED for each tunnel before it
+ * returns. Returns the number of tunnels freed.
+ */
+L2TPSEC_API size_t l2tpsec_l2tp_transport_abort(l2tpsec_l2tp *l2tp,
+                                                uint64_t transport,
+                                                l2tpsec_tstamp now);
+
+/*
  * Places an incoming call on an established tunnel (LAC role): sends
  * ICRQ; SESSION_UP follows. Returns L2TPSEC_ERR_NOT_FOUND,
  * L2TPSEC_ERR_STATE (tunnel not established or LNS role),

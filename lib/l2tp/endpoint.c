@@ -244,6 +244,24 @@ int l2tpsec_l2tp_tunnel_close(l2tpsec_l2tp *l2tp, uint16_t tunnel_id,
   return 0;
 }
 
+size_t l2tpsec_l2tp_transport_abort(l2tpsec_l2tp *l2tp, uint64_t transport,
+                                    l2tpsec_tstamp now) {
+  size_t count = 0;
+
+  l2tp->now = now;
+  for (size_t i = 0; i < l2tp->tunnels.cap; i++) {
+    l2tpsec__l2tp_tunnel *t = l2tp->tunnels.slots[i].value;
+
+    if (t == NULL || t->transport != transport || t->state == L2TP_TUNNEL_DEAD)
+      continue;
+    l2tpsec__l2tp_tunnel_kill(t, L2TPSEC_L2TP_REASON_LOCAL, 0, 0,
+                              "transport closed");
+    count++;
+  }
+  l2tpsec__l2tp_reap(l2tp);
+  return count;
+}
+
 int l2tpsec_l2tp_tunnel_set_timers(l2tpsec_l2tp *l2tp, uint16_t tunnel_id,
                                    l2tpsec_duration hello_interval,
                                    unsigned max_retries,

@@ -588,6 +588,34 @@ static int holds_spi(void *ctx, uint64_t key, void *value) {
   return 0;
 }
 
+/*
+ * Ends a connection whose last SA pair is gone: the client's IKE DELETE,
+ * dead peer detection or an expiry. Its tunnels and sessions are freed at
+ * once and nothing is sent, because a StopCCN would have no SA to carry
+ * it and L2TP would resend it for a whole retransmission cycle.
+ */
+static void abort_conn(l2tpsec_server *server, l2tpsec__conn *conn,
+                       uint32_t spi_in) {
+  char peer[64], ids[L2TPSEC__CONN_MAX_TUNNELS * 7 + 8] = "";
+  size_t used = 0;
+
+  for (size_t i = 0; i < conn->tunnel_count; i++)
+    used += (size_t)snprintf(ids + used, sizeof(ids) - used, " %u",
+                             conn->tunnels[i]);
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_UV,
+              "connection %llu from %s: its last ESP SA pair (inbound SPI "
+              "%08x) is gone; freeing L2TP tunnels%s and their sessions "
+              "without sending StopCCN",
+              (unsigned long long)conn->id,
+              l2tpsec__sockaddr_text((const struct sockaddr *)&conn->peer, peer,
+                                     sizeof(peer)),
+              spi_in, used > 0 ? ids : " (none up)");
+  l2tpsec_l2tp_transport_abort(server->l2tp, conn->id, l2tpsec__now());
+  free_conn(server, conn);
+  l2tpsec__server_reap(server);
+  l2tpsec__server_refresh_timers(server);
+}
+
 int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in) {
   struct spi_search search = {spi_in, 0};
   l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, spi_in);
@@ -602,8 +630,10 @@ int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in) {
     return L2TPSEC_ERR_NOT_FOUND;
   drop_expired_pairs(conn);
   holds_spi(&search, 0, conn);
-  if (conn->pair_count == 1)
-    return l2tpsec__server_remove_conn(server, conn->id);
+  if (conn->pair_count == 1) {
+    abort_conn(server, conn, spi_in);
+    return 0;
+  }
 
   i = search.index;
   delete_sa(server, conn->in[i]);

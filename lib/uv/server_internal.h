@@ -192,8 +192,9 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *out);
 
 /*
- * Removes the SA pair whose inbound SPI is `spi_in`; the connection goes
- * with its last pair, as l2tpsec__server_remove_conn. Returns
+ * Removes the SA pair whose inbound SPI is `spi_in`. With its last pair
+ * the connection goes too, and its tunnels and sessions are freed at once
+ * without a StopCCN, which no SA could carry. Returns
  * L2TPSEC_ERR_NOT_FOUND when no connection has that SPI.
  */
 int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in);

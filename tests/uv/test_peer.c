@@ -276,7 +276,7 @@ void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
   ls.rand = is.rand;
   assert_int_equal(l2tpsec_l2tp_new(&p->lac, &ls, &lcb, p), 0);
   assert_int_equal(l2tpsec_ike_connect(p->ike, &p->ike_local, &p->ike_remote,
-                                       l2tpsec__now(), NULL),
+                                       l2tpsec__now(), &p->ike_sa_id),
                    0);
 }
 

@@ -30,6 +30,7 @@ struct test_peer {
   const char *password;
   enum l2tpsec_auth_method method; /* the only one offered; 0: defaults */
   l2tpsec_ike *ike;                /* NULL: fixed SAs over UDP encapsulation */
+  uint64_t ike_sa_id;              /* the phase-1 SA test_peer_open_ike began */
   int ike_fd, raw_fd;
   l2tpsec_ike_endpoint ike_local, ike_remote;
   bool child_up;

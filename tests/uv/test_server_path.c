@@ -533,6 +533,85 @@ static void path_ike_wrong_psk_logged(void **state) {
   stop_server(&f);
 }
 
+/*
+ * A client that fails its password again and again from one address and
+ * port never deletes its SAs, so each attempt leaves an SA pair on the
+ * same connection. Once the connection's slots are full, the oldest pair
+ * must make room, or every later login from there hangs after IKE.
+ */
+static void path_failed_logins_leave_room(void **state) {
+  struct fixture f;
+  struct test_peer good, *good_peers[] = {&good};
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  for (int i = 0; i < L2TPSEC__CONN_MAX_PAIRS + 2; i++) {
+    struct test_peer p, *peers[] = {&p};
+
+    log_text[0] = '\0';
+    test_peer_open_ike(&p, "127.0.0.2", 20 + (uint64_t)i, "unused until IKE",
+                       "wrong");
+    pump(&f, peers, 1, all_dead);
+    if (!p.dead)
+      fprintf(stderr, "attempt %d, server log:\n%s", i + 1, log_text);
+    assert_true(p.child_up);
+    assert_true(p.dead);
+    assert_false(p.ipcp_up);
+    if (i >= L2TPSEC__CONN_MAX_PAIRS)
+      assert_non_null(strstr(log_text, "deleting the oldest"));
+    test_peer_close(&p);
+  }
+
+  test_peer_open_ike(&good, "127.0.0.2", 40, "unused until IKE", "secret");
+  pump(&f, good_peers, 1, all_ipcp_up);
+  assert_true(good.ipcp_up);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.connections, 1);
+  assert_int_equal(st.sessions, 1);
+  test_peer_close(&good);
+  stop_server(&f);
+}
+
+/*
+ * The client deletes its ESP SAs and IKE SA. The server must free the
+ * tunnel and session at once and send no StopCCN, because no SA could
+ * carry it. L2TP would otherwise resend one for about 23 s.
+ */
+static void path_ike_delete_frees_tunnel(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_l2tp_stats before, after;
+  l2tpsec_server_stats st;
+
+  start_server(&f);
+  test_peer_open_ike(&a, "127.0.0.2", 50, "unused until IKE", "secret");
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.ipcp_up);
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(f.server->l2tp), 1);
+  l2tpsec_l2tp_get_stats(f.server->l2tp, &before);
+
+  assert_int_equal(l2tpsec_ike_close(a.ike, a.ike_sa_id, l2tpsec__now()), 0);
+  for (int i = 0; i < 200 && l2tpsec_server_sessions(f.server, NULL, 0) > 0;
+       i++) {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_int_equal(st.connections, 0);
+  assert_int_equal(st.sessions, 0);
+  assert_int_equal(st.addresses_leased, 0);
+  assert_int_equal(l2tpsec_l2tp_tunnel_count(f.server->l2tp), 0);
+  assert_int_equal(l2tpsec_l2tp_session_count(f.server->l2tp), 0);
+  l2tpsec_l2tp_get_stats(f.server->l2tp, &after);
+  assert_int_equal(after.tx_control, before.tx_control);
+  assert_int_equal(after.tx_retransmits, before.tx_retransmits);
+  assert_non_null(strstr(log_text, "without sending StopCCN"));
+  assert_int_equal(sessions_down, 1);
+
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(path_carries_ping),
@@ -546,6 +625,8 @@ int main(void) {
       cmocka_unit_test(path_ike_wrong_psk_logged),
       cmocka_unit_test(path_cycles_release_everything),
       cmocka_unit_test(path_rekeys_reuse_expired_slots),
+      cmocka_unit_test(path_failed_logins_leave_room),
+      cmocka_unit_test(path_ike_delete_frees_tunnel),
   };
 
   return cmocka_run_group_tests(tests, test_netns_enter, NULL);
