@@ -16,6 +16,7 @@
 #include "base32.h"
 #include "config.h"
 #include "config_auth.h"
+#include "config_lines.h"
 #include "config_net.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/server.h"
@@ -40,6 +41,9 @@ struct parse_state {
   struct seen_lines seen;
   struct user_header user_headers[CONFIG_MAX_USERS];
   size_t user_header_count;
+  struct config_key_lines key_lines;
+  bool inline_comment; /* the current line's value has " ;" */
+  bool in_repeated_user; /* inside a [user NAME] header seen before */
 };
 
 typedef int (*value_parser)(struct parse_state *st, const char *value);
@@ -589,9 +593,43 @@ static void unknown_key(struct parse_state *st, const char *section,
                      section);
 }
 
+/* libinih would let the last of two settings win without a word. */
+static void check_repeated_key(struct parse_state *st, const char *section,
+                               const char *key) {
+  unsigned first = config_key_repeated(&st->key_lines, section, key, st->line);
+
+  /* The repeated header has its error already, which covers its keys. */
+  if (first != 0 && !st->in_repeated_user)
+    config_add_error(st->errors, st->line,
+                     "duplicate key '%s' in [%s]: line %u sets it too, and "
+                     "only the last value would be used; keep one of the two "
+                     "lines",
+                     key, section, first);
+}
+
+/* The value is not shown: it is a secret, and it was cut anyway. */
+static void check_cut_secret(struct parse_state *st, const char *section,
+                             const char *key) {
+  const char *fix = "write the value without a blank before ';'";
+
+  if (!st->inline_comment || !config_key_is_secret(section, key))
+    return;
+  if (strcmp(key, "psk") == 0)
+    fix = "put the key alone in a file and set psk_file = PATH instead";
+  config_add_error(st->errors, st->line,
+                   "%s in [%s] has a ';' after a blank, where the INI parser "
+                   "starts a comment and cuts the value (value not shown): "
+                   "if the ';' belongs to the value, %s; if it starts a "
+                   "comment, put the comment on a line of its own",
+                   key, section, fix);
+}
+
 static int on_key(void *user, const char *section, const char *key,
                   const char *value) {
   struct parse_state *st = user;
+
+  check_repeated_key(st, section, key);
+  check_cut_secret(st, section, key);
 
   if (strncmp(section, "user ", 5) == 0) {
     user_key(st, section + 5, key, value);
@@ -640,6 +678,7 @@ static void check_user_header(struct parse_state *st, const char *line) {
     const struct user_header *h = &st->user_headers[i];
 
     if (strlen(h->name) == len && memcmp(h->name, start, len) == 0) {
+      st->in_repeated_user = true;
       config_add_error(st->errors, st->line,
                        "duplicate section [user %s]; the first is at line %u: "
                        "merge them or rename one",
@@ -671,7 +710,10 @@ static char *read_line(char *str, int num, void *stream) {
     return NULL;
   }
   st->line++;
+  if (line[strspn(line, " \t")] == '[')
+    st->in_repeated_user = false;
   check_user_header(st, line);
+  st->inline_comment = config_line_has_inline_comment(line);
   if (len >= num) {
     config_add_error(st->errors, st->line, "line too long: at most %d bytes",
                      num - 2);
@@ -815,6 +857,45 @@ int config_load(struct server_config *config, const char *path,
   check_all(&st);
   sort_by_line(errors);
   return errors->count == 0 ? 0 : -1;
+}
+
+struct control_socket_search {
+  char *out;
+  size_t cap;
+  bool too_long;
+};
+
+static int on_control_socket_key(void *user, const char *section,
+                                 const char *key, const char *value) {
+  struct control_socket_search *search = user;
+
+  if (strcmp(section, "server") != 0 || strcmp(key, "control_socket") != 0)
+    return 1;
+  if (strlen(value) >= search->cap)
+    search->too_long = true;
+  else
+    strcpy(search->out, value);
+  return 1;
+}
+
+int config_read_control_socket(const char *path, char *out, size_t cap,
+                               char *err, size_t err_cap) {
+  struct control_socket_search search = {out, cap, false};
+  int rv;
+
+  snprintf(out, cap, "/run/l2tpsec-server.sock");
+  rv = ini_parse(path, on_control_socket_key, &search);
+  if (rv < 0) {
+    snprintf(err, err_cap, "cannot read the configuration file: %s",
+             strerror(errno));
+    return -1;
+  }
+  if (search.too_long) {
+    snprintf(err, err_cap,
+             "control_socket in [server] is longer than %zu bytes", cap - 1);
+    return -1;
+  }
+  return 0;
 }
 
 void config_print_errors(const char *path, const struct config_errors *errors) {

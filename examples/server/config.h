@@ -151,6 +151,15 @@ void config_defaults(struct server_config *config);
 int config_load(struct server_config *config, const char *path,
                 struct config_errors *errors);
 
+/*
+ * Reads only control_socket from [server] of the file at `path` into out,
+ * or the default socket path when the file does not set it; other keys
+ * and their errors are ignored, so --status works with a file that
+ * would not load. Returns 0, or -1 with the reason in err.
+ */
+int config_read_control_socket(const char *path, char *out, size_t cap,
+                               char *err, size_t err_cap);
+
 /* Prints each error as "PATH:LINE: message", one per line, to stderr. */
 void config_print_errors(const char *path, const struct config_errors *errors);
 

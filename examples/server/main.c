@@ -491,19 +491,45 @@ static int check_only(struct app *app, int loaded) {
   return 0;
 }
 
+/*
+ * --status needs only the control socket's path: from the option, else
+ * from the configuration file's control_socket alone, so a file with
+ * errors elsewhere still works.
+ */
+static int request_status(const struct options *o) {
+  const char *path = o->config_path;
+  char socket[sizeof(((struct server_config *)0)->control_socket)];
+  char err[256];
+
+  if (o->control_socket != NULL)
+    return control_request_status(o->control_socket);
+  if (path == NULL && access(DEFAULT_CONFIG, F_OK) != 0)
+    return control_request_status(DEFAULT_CONTROL);
+  if (path == NULL)
+    path = DEFAULT_CONFIG;
+
+  if (config_read_control_socket(path, socket, sizeof(socket), err,
+                                 sizeof(err)) != 0) {
+    fprintf(stderr,
+            "l2tpsec-server: --status could not find the control socket in "
+            "%s: %s; name it with --control-socket PATH\n",
+            path, err);
+    return 1;
+  }
+  return control_request_status(socket);
+}
+
 static int start(struct app *app) {
-  int loaded = load_config(app);
+  int loaded;
   bool use_syslog;
 
+  if (app->options.status)
+    return request_status(&app->options);
+  loaded = load_config(app);
   if (loaded < 0)
     return 1;
   if (app->options.check_config)
     return check_only(app, loaded);
-  if (app->options.status)
-    return control_request_status(app->options.control_socket
-                                      ? app->options.control_socket
-                                  : loaded == 1 ? DEFAULT_CONTROL
-                                                : app->config.control_socket);
 
   if (loaded == 1) {
     if (first_run_config(&app->config) != 0) {

@@ -132,11 +132,13 @@ colour = blue
 mtu = 9
 INI
 kill -HUP "$pid"
-wait_for "reload of $work/server.ini failed: 2 error(s)"
+wait_for "reload of $work/server.ini failed: 3 error(s)"
 grep -q "server.ini:18: unknown key 'colour' in \[log\]" "$work/out" ||
   fail "the reload did not report the first error"
+grep -q "server.ini:20: duplicate key 'mtu' in \[tun\]: line 13" "$work/out" ||
+  fail "the reload did not report the repeated mtu"
 grep -q "server.ini:20: invalid number '9'" "$work/out" ||
-  fail "the reload did not report the second error"
+  fail "the reload did not report the invalid mtu"
 
 sed -e 's/^mtu = 1400/mtu = 1300/' -e 's/^range = .*/range = 192.0.2.30-192.0.2.40/' \
   "$work/good.ini" >"$work/server.ini"

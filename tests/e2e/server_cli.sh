@@ -41,6 +41,20 @@ wait_for() {
   fail "the server never printed '$1'"
 }
 
+# Runs --check-config on FILE in $work, which must fail and print every
+# EXPECTED text.
+expect_rejected() {
+  file=$1
+  shift
+  if ip netns exec "$ns" "$server" -c "$work/$file" --check-config \
+    2>"$work/errors"; then
+    fail "--check-config accepted $file"
+  fi
+  for expected in "$@"; do
+    grep -q "$expected" "$work/errors" || fail "missing error: $expected"
+  done
+}
+
 netns_add "$ns"
 
 # --check-config accepts the sample and reports each error with its line.
@@ -66,19 +80,41 @@ require_code = maybe
 [user alice]
 password = x
 INI
-if ip netns exec "$ns" "$server" -c "$work/bad.ini" --check-config \
-  2>"$work/errors"; then
-  fail "--check-config accepted an invalid file"
-fi
-for expected in \
+expect_rejected bad.ini \
   "bad.ini:2: invalid item 'example.org'" \
   "bad.ini:6: invalid item '192.0.2.50-192.0.2.10'" \
   "bad.ini:9: unknown key 'colour' in \[tun\]" \
   "bad.ini:11: invalid boolean 'maybe'" \
   "bad.ini:13: password of user alice is 1 character long" \
-  "5 error(s)"; do
-  grep -q "$expected" "$work/errors" || fail "missing error: $expected"
-done
+  "5 error(s)"
+
+# Lines libinih accepts without a word: a key given twice (the last value
+# would win) and a secret cut short at " ;". Each error names its lines,
+# and none shows the secret.
+cat >"$work/repeat.ini" <<'INI'
+[server]
+listen = 192.0.2.1
+[ipsec]
+psk = a-long-enough-key ;part-of-the-key
+[pool]
+range = 198.51.100.10-198.51.100.20
+range = 198.51.100.30
+local_address = 198.51.100.1
+[tun]
+mtu = 1400
+mtu = 1300
+[user alice]
+password = long-enough-password
+password = another-password
+INI
+expect_rejected repeat.ini \
+  "repeat.ini:4: psk in \[ipsec\] has a ';' after a blank" \
+  "repeat.ini:11: duplicate key 'mtu' in \[tun\]: line 10 sets it too" \
+  "repeat.ini:14: duplicate key 'password' in \[user alice\]: line 13" \
+  "3 error(s)"
+if grep -q "part-of-the-key\|another-password" "$work/errors"; then
+  fail "an error shows a secret"
+fi
 
 ip -n "$ns" addr del 192.0.2.1/32 dev lo
 
@@ -152,8 +188,16 @@ echo "bogus = 1" >>"$work/good.ini"
 line=$(wc -l <"$work/good.ini")
 kill -HUP "$pid"
 wait_for "good.ini:$line: unknown key 'bogus' in \[log\]"
-ip netns exec "$ns" "$server" -c "$work/good.ini" --status >/dev/null 2>&1 &&
-  fail "--status read a broken configuration"
+# --status needs only control_socket, not a file without errors.
+ip netns exec "$ns" "$server" -c "$work/good.ini" --status \
+  >"$work/status" 2>&1 ||
+  fail "--status failed on a file with an error elsewhere: $(cat "$work/status")"
+grep -q "Listening on: 127.0.0.1" "$work/status" ||
+  fail "unexpected status: $(cat "$work/status")"
+ip netns exec "$ns" "$server" -c "$work/missing.ini" --status \
+  2>"$work/status" && fail "--status succeeded without a configuration file"
+grep -q "name it with --control-socket PATH" "$work/status" ||
+  fail "--status did not say what to do: $(cat "$work/status")"
 kill -TERM "$pid"
 wait "$pid" || fail "the server exited with status $?"
 pid=""
