@@ -93,7 +93,9 @@ static void usage(FILE *out) {
           "resolvconf(8)\n"
           "  --resolv-conf PATH    write the assigned DNS servers to PATH and\n"
           "                        put its old content back at disconnect\n"
-          "  -v, --verbose         log every layer's debug messages\n");
+          "  -v, --verbose         log every layer's debug messages\n"
+          "exit status: 0 after a disconnect by SIGINT or SIGTERM, 1 when "
+          "the\nconnection failed or was lost, 2 for invalid options\n");
 }
 
 static void log_stderr(void *user_data, enum l2tpsec_log_level level,

@@ -1,4 +1,5 @@
 /* The IKEv1 endpoint object: settings, SA table, input dispatch, timers. */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,13 +510,44 @@ l2tpsec_tstamp l2tpsec_ike_next_deadline(const l2tpsec_ike *ike) {
   return t;
 }
 
-/* Resends the initiator's last main mode message, or gives up. Returns
- * false when the SA was freed. */
+/* Names the message whose reply an initiator waits for, for logs. */
+static const char *awaited_message(enum ike_sa_state state) {
+  switch (state) {
+  case IKE_I_MM_SENT_1:
+    return "main mode message 1";
+  case IKE_I_MM_SENT_3:
+    return "main mode message 3";
+  case IKE_I_MM_SENT_5:
+    return "main mode message 5";
+  case IKE_I_AM_SENT_1:
+    return "aggressive mode message 1";
+  default:
+    return "its last message";
+  }
+}
+
+static void endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
+                          size_t cap) {
+  char host[INET6_ADDRSTRLEN] = "?";
+
+  inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, host, sizeof(host));
+  snprintf(buf, cap, ep->family == 6 ? "[%s]:%u" : "%s:%u", host, ep->port);
+}
+
+/* Resends the initiator's last phase-1 message, or gives up. Each step
+ * is logged, so a user whose server never replies sees why it waits.
+ * Returns false when the SA was freed. */
 static bool retransmit_mm(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
+  char peer[64];
+
+  endpoint_text(&sa->remote, peer, sizeof(peer));
   if (sa->tries >= ike->settings.retransmit_tries) {
-    L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
-                "IKE SA %llu: main mode timed out after %u retransmissions",
-                (unsigned long long)sa->id, sa->tries);
+    L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_IKE,
+                "IKE SA %llu: no answer from %s to IKE %s after %u retries "
+                "in %.3g s; giving up. Check the server address, that UDP "
+                "ports 500 and 4500 reach it, and that its IKE service runs",
+                (unsigned long long)sa->id, peer, awaited_message(sa->state),
+                sa->tries, (double)(now - sa->created) / L2TPSEC_SECONDS);
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_TIMEOUT);
     return false;
   }
@@ -523,6 +555,12 @@ static bool retransmit_mm(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   sa->interval *= 2;
   sa->deadline = now + sa->interval;
   ike->stats.retransmits++;
+  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
+              "no answer from %s to IKE %s, retry %u of %u now, next wait "
+              "%.3g s",
+              peer, awaited_message(sa->state), sa->tries,
+              ike->settings.retransmit_tries,
+              (double)sa->interval / L2TPSEC_SECONDS);
   l2tpsec__ike_send_raw(ike, sa, sa->sent.data, sa->sent.len);
   return true;
 }

@@ -40,6 +40,7 @@ struct l2tpsec_client {
   l2tpsec__transport *transport;
   l2tpsec_ike *ike;
   uint64_t ike_sa_id; /* for the DELETE at the end */
+  bool phase1_up;     /* a phase-1 SA was established once */
   l2tpsec_duration lcp_echo_interval;
   unsigned lcp_echo_failure;
   l2tpsec_esp_sa *in, *out;
@@ -103,10 +104,32 @@ static void refresh_timers(l2tpsec_client *c) {
 #define CLIENT_OF(timer, field)                                                \
   ((l2tpsec_client *)((char *)(timer)-offsetof(l2tpsec_client, field)))
 
+/*
+ * Reports the connection down when the phase-1 SA it began is gone before
+ * it was established. IKE calls ike_sa_down only for established SAs, so
+ * without this check a server that never replies, or rejects main mode,
+ * would leave the client waiting for ever.
+ */
+static void check_phase1_failed(l2tpsec_client *c) {
+  l2tpsec_ike_stats st;
+
+  if (c->phase1_up || c->down_reported)
+    return;
+  l2tpsec_ike_get_stats(c->ike, &st);
+  if (st.ike_sas > 0)
+    return;
+  report_down(c, st.rx_datagrams == 0
+                     ? "the server did not answer IKE (check its address "
+                       "and that UDP 500 and 4500 reach it)"
+                     : "IKE negotiation failed (check the PSK and the "
+                       "proposals)");
+}
+
 static void on_ike_timer(l2tpsec__timer *t, l2tpsec_tstamp now) {
   l2tpsec_client *c = CLIENT_OF(t, ike_timer);
 
   l2tpsec_ike_handle_timeout(c->ike, now);
+  check_phase1_failed(c);
   refresh_timers(c);
 }
 
@@ -245,6 +268,7 @@ static void on_ike_sa_up(void *user_data, uint64_t ike_sa_id,
   l2tpsec_client *c = user_data;
 
   c->ike_sa_id = ike_sa_id;
+  c->phase1_up = true;
 }
 
 static void on_ike_sa_down(void *user_data, uint64_t ike_sa_id,
@@ -329,6 +353,7 @@ static void on_outer(void *user_data, enum l2tpsec__rx_kind kind,
     remote = (l2tpsec_ike_endpoint){.family = 4, .port = ntohs(from->sin_port)};
     memcpy(remote.addr, &from->sin_addr, 4);
     l2tpsec_ike_input(c->ike, data, len, &local, &remote, l2tpsec__now());
+    check_phase1_failed(c);
   } else if (kind == L2TPSEC__RX_ESP_UDP || kind == L2TPSEC__RX_ESP_RAW) {
     esp_input(c, data, len);
   }
