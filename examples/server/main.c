@@ -202,11 +202,13 @@ static size_t append_layer_drops(const l2tpsec_server_stats *st, char *buf,
                                  size_t cap, size_t n) {
   return append(buf, cap, n,
                 "Dropped: ESP %llu (unknown SPI %llu), selector %llu, L2TP "
-                "malformed %llu\n",
+                "malformed %llu, plain L2TP tunnel requests over the "
+                "per-address limit %llu\n",
                 (unsigned long long)st->dropped_esp,
                 (unsigned long long)st->esp_unknown_spi,
                 (unsigned long long)st->dropped_selector,
-                (unsigned long long)st->l2tp_malformed);
+                (unsigned long long)st->l2tp_malformed,
+                (unsigned long long)st->dropped_plain_tunnel_rate);
 }
 
 static size_t status_text(void *user_data, char *buf, size_t cap) {

@@ -218,6 +218,8 @@ typedef struct l2tpsec_server_stats {
   uint64_t esp_unknown_spi;    /* ESP for no inbound SA; part of dropped_esp */
   uint64_t l2tp_malformed;     /* L2TP datagrams with an invalid header or
                                   AVP encoding, or a version other than 2 */
+  uint64_t dropped_plain_tunnel_rate; /* plain L2TP tunnel requests over
+                                         the per-address limit */
   size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;

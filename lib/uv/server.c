@@ -187,6 +187,7 @@ static int copy_settings(l2tpsec_server *server,
   server->dpd_delay = s->dpd_delay;
   server->dpd_timeout = s->dpd_timeout;
   l2tpsec__ratelimit_init(&server->drop_log, L2TPSEC_SECONDS, 5);
+  l2tpsec__ratelimit_init(&server->plain_log, 10 * L2TPSEC_SECONDS, 1);
   /* Without randomness the ids still differ within one run. */
   if (l2tpsec_rand_bytes(&server->rand, (uint8_t *)&server->acct_prefix,
                          sizeof(server->acct_prefix)) != 0)

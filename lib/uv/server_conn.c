@@ -442,7 +442,8 @@ void l2tpsec__server_on_outer(void *user_data, enum l2tpsec__rx_kind kind,
     break;
   case L2TPSEC__RX_L2TP_UDP:
     server->stats.plain_l2tp_received++;
-    if (server->allow_plain_l2tp)
+    if (server->allow_plain_l2tp &&
+        l2tpsec__server_plain_allowed(server, peer, data, len))
       plain_input(server, endpoint->index, peer, data, len);
     break;
   default:
@@ -799,4 +800,5 @@ void l2tpsec__server_layers_free(l2tpsec_server *server) {
   l2tpsec__keymap_free(&server->inner);
   l2tpsec_esp_table_del(server->esp);
   server->esp = NULL;
+  l2tpsec__server_plain_limit_free(server);
 }

@@ -142,6 +142,9 @@ struct l2tpsec_server {
 
   l2tpsec_server_stats stats;
   l2tpsec__ratelimit drop_log;
+  /* New plain-L2TP tunnels per source (server_plain_limit.c). */
+  struct l2tpsec__plain_source *plain_sources; /* NULL until needed */
+  l2tpsec__ratelimit plain_log;
   uint8_t rx_storage[65536 + 256];
   uint8_t tun_storage[65536 + 256];
   uint8_t fragment_storage[65536 + 256]; /* one fragment of tun_storage */
@@ -309,6 +312,18 @@ void l2tpsec__session_note_l2tp_down(l2tpsec__session *s,
  * inbound SPI, before IKE's removal of the SA closes them. */
 void l2tpsec__server_note_sa_down(l2tpsec_server *server, uint32_t spi_in,
                                   enum l2tpsec_server_end_cause cause);
+
+/*
+ * Returns false for a plain L2TP datagram that asks for a new tunnel
+ * when its source address has asked for too many lately; counts and
+ * logs the drop.
+ */
+bool l2tpsec__server_plain_allowed(l2tpsec_server *server,
+                                   const struct sockaddr *peer,
+                                   const uint8_t *data, size_t len);
+
+/* Frees the per-source state of l2tpsec__server_plain_allowed. */
+void l2tpsec__server_plain_limit_free(l2tpsec_server *server);
 
 /* Returns the address of a sockaddr as "a.b.c.d:port" text. */
 const char *l2tpsec__sockaddr_text(const struct sockaddr *sa, char *buf,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The example server against an administrator's mistakes and a hostile
 # sender. --check-config must reject a careless file, and --status must
-# count malformed L2TP and unknown SPIs. An unknown SPI is logged once.
+# count malformed L2TP and unknown SPIs. SCCRQs from one address beyond
+# a small limit get no reply. An unknown SPI is logged once.
 # Plain L2TP is announced at start and in --status. SIGHUP reports every
 # error of a broken file and every key that needs a restart. The server
 # runs in a network namespace this script creates and deletes, and all
@@ -123,6 +124,49 @@ grep -q "unknown SPI 1" "$work/status" ||
   fail "--status does not count the unknown SPI: $(cat "$work/status")"
 [ "$(grep -c "5ca1ab1e\|did not decrypt" "$work/out")" -eq 1 ] ||
   fail "the unknown SPI was not logged exactly once"
+
+# ---- A flood of SCCRQs from one address ----
+# An SCCRP is larger than the SCCRQ that asks for it, so a forged source
+# would turn the server into an amplifier. From one address, 20 SCCRQs on
+# 20 ports get 5 replies (the per-address limit); the rest are counted.
+ip -n "$ns" addr add 198.51.100.2/32 dev lo
+in_ns $py - >"$work/flood" <<'PY' || fail "could not send the SCCRQ flood"
+import socket, struct, time
+
+def avp(attr, value):
+    return struct.pack("!HHH", 0x8000 | (6 + len(value)), 0, attr) + value
+
+def sccrq(tunnel_id):
+    avps = (avp(0, struct.pack("!H", 1)) + avp(2, bytes([1, 0])) +
+            avp(3, struct.pack("!I", 3)) + avp(7, b"flood") +
+            avp(9, struct.pack("!H", tunnel_id)))
+    return struct.pack("!HHHHHH", 0xC802, 12 + len(avps), 0, 0, 0, 0) + avps
+
+socks = []
+for i in range(20):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("198.51.100.2", 0))
+    s.setblocking(False)
+    s.sendto(sccrq(100 + i), ("198.51.100.1", 1701))
+    socks.append(s)
+time.sleep(2)
+replies = 0
+for s in socks:
+    try:
+        s.recv(2048)
+        replies += 1
+    except BlockingIOError:
+        pass
+print("replies", replies)
+PY
+grep -q "^replies 5$" "$work/flood" ||
+  fail "expected 5 SCCRP replies to 20 SCCRQs from one address: $(cat "$work/flood")"
+wait_for "dropped a plain L2TP tunnel request from 198.51.100.2"
+[ "$(grep -c "dropped a plain L2TP tunnel request" "$work/out")" -eq 1 ] ||
+  fail "the dropped tunnel requests were not logged exactly once"
+in_ns "$server" -c "$work/server.ini" --status >"$work/status"
+grep -q "per-address limit 15" "$work/status" ||
+  fail "--status does not count the dropped requests: $(cat "$work/status")"
 
 # ---- SIGHUP: every error of a broken file, every restart-only key ----
 cp "$work/server.ini" "$work/good.ini"
