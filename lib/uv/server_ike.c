@@ -195,6 +195,24 @@ static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
   return rv;
 }
 
+/* A pair without UDP encapsulation needs the raw ESP socket, which the
+ * start-up log already reported missing; this line names the client. */
+static void warn_raw_esp_missing(l2tpsec_server *server,
+                                 const l2tpsec_ike_child_sa *c,
+                                 const char *peer) {
+  int index = endpoint_index(server, &c->local);
+
+  if (c->udp_encap || index < 0 ||
+      l2tpsec__transport_has_raw_esp(server->transport, index))
+    return;
+  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_IKE,
+              "ESP SA pair %08x/%08x with %s uses plain ESP (the client "
+              "sees no NAT), but this server has no raw ESP socket: its "
+              "packets cannot arrive and the connection will stall; set "
+              "raw_esp = yes and give the server CAP_NET_RAW",
+              c->spi_in, c->spi_out, peer);
+}
+
 static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
   l2tpsec_server *server = user_data;
   l2tpsec_esp_sa_settings in, out;
@@ -212,6 +230,7 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
     return L2TPSEC_ERR_UNSUPPORTED;
   }
 
+  warn_raw_esp_missing(server, c, peer);
   fill_sa(server, c, true, &in);
   fill_sa(server, c, false, &out);
   rv = install_pair(server, c, &in, &out);

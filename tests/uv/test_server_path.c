@@ -27,6 +27,7 @@
 
 static const uint8_t server_inner[4] = {192, 0, 2, 1};
 static int sessions_up, sessions_down;
+static bool raw_esp = true; /* for the next start_server */
 
 static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
   l2tpsec_auth_result result = {0};
@@ -72,6 +73,7 @@ static void start_server_with(struct fixture *f,
   sessions_up = sessions_down = 0;
   uv_loop_init(&f->loop);
   test_peer_server_settings(&s, NATT_PORT, "e2epath0");
+  s.raw_esp = raw_esp;
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_INFO};
   log_text[0] = '\0';
   assert_int_equal(l2tpsec_server_new(&f->server, &f->loop, &s, cb, user_data),
@@ -612,6 +614,29 @@ static void path_ike_delete_frees_tunnel(void **state) {
   stop_server(&f);
 }
 
+/*
+ * Without raw ESP, a client that sees no NAT sends ESP that the server
+ * cannot receive. The start and the new SA pair must say so, naming the
+ * address and the client, instead of stalling without a word.
+ */
+static void path_no_raw_esp_warns(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+
+  raw_esp = false;
+  start_server(&f);
+  raw_esp = true;
+  assert_non_null(strstr(log_text, "no raw ESP socket on 127.0.0.1"));
+
+  test_peer_open_ike(&a, "127.0.0.2", 60, "unused until IKE", "secret");
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.child_up);
+  assert_false(a.ipcp_up);
+  assert_non_null(strstr(log_text, "with 127.0.0.2:500 uses plain ESP"));
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(path_carries_ping),
@@ -627,6 +652,7 @@ int main(void) {
       cmocka_unit_test(path_rekeys_reuse_expired_slots),
       cmocka_unit_test(path_failed_logins_leave_room),
       cmocka_unit_test(path_ike_delete_frees_tunnel),
+      cmocka_unit_test(path_no_raw_esp_warns),
   };
 
   return cmocka_run_group_tests(tests, test_netns_enter, NULL);
