@@ -1,7 +1,9 @@
 /* IPv4 and IPv6 header walking, and the Internet checksum. */
 #include <netinet/in.h>
+#include <string.h>
 
 #include "l2tpsec/errors.h"
+
 #include "uv/mtu.h"
 
 static uint16_t get16(const uint8_t *p) {
@@ -103,6 +105,23 @@ uint32_t l2tpsec__pseudo_header_sum(const uint8_t *pkt, int version,
   for (size_t i = 0; i < addrs_len; i += 2)
     sum += get16(addrs + i);
   return sum;
+}
+
+void l2tpsec__udp6_set_checksum(uint8_t *udp, size_t len, const uint8_t src[16],
+                                const uint8_t dst[16]) {
+  uint8_t header[40] = {0x60};
+  uint16_t checksum;
+
+  memcpy(header + 8, src, 16);
+  memcpy(header + 24, dst, 16);
+  udp[6] = 0;
+  udp[7] = 0;
+  checksum = l2tpsec__inet_checksum(
+      udp, len, l2tpsec__pseudo_header_sum(header, 6, 17, len));
+  if (checksum == 0)
+    checksum = 0xffff;
+  udp[6] = (uint8_t)(checksum >> 8);
+  udp[7] = (uint8_t)checksum;
 }
 
 enum l2tpsec__mtu_action l2tpsec__mtu_check(const uint8_t *pkt, size_t len,

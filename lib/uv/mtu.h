@@ -84,4 +84,13 @@ uint32_t l2tpsec__pseudo_header_sum(const uint8_t *pkt, int version,
 /* Returns the Internet checksum (RFC 1071) of `len` bytes plus `sum`. */
 uint16_t l2tpsec__inet_checksum(const uint8_t *data, size_t len, uint32_t sum);
 
+/*
+ * Fills the checksum field of the UDP datagram `udp` (header and
+ * payload, `len` bytes) sent from `src` to `dst` over IPv6, where UDP
+ * must carry one (RFC 8200 section 8.1). A computed 0 goes out as 0xffff
+ * (RFC 768).
+ */
+void l2tpsec__udp6_set_checksum(uint8_t *udp, size_t len, const uint8_t src[16],
+                                const uint8_t dst[16]);
+
 #endif

@@ -75,7 +75,9 @@ static size_t sockaddr_size(const struct sockaddr *sa) {
 
 /* ---- Outbound: L2TP datagram -> UDP -> ESP -> socket ---- */
 
-static int push_udp(l2tpsec_pkt *pkt, uint16_t src, uint16_t dst) {
+static int push_udp(l2tpsec_pkt *pkt, uint16_t src, uint16_t dst,
+                    const struct sockaddr *local,
+                    const struct sockaddr *remote) {
   size_t len = pkt->len + UDP_HEADER_LEN;
   uint8_t *h;
 
@@ -93,12 +95,19 @@ static int push_udp(l2tpsec_pkt *pkt, uint16_t src, uint16_t dst) {
   /*
    * Checksum 0 means "none" for UDP over IPv4 (RFC 768). The ESP ICV
    * protects the datagram, and behind a NAT the receiver could not check
-   * a checksum over our address anyway (RFC 3948 section 3.1.2).
-   * TODO: IPv6 requires a checksum (RFC 8200 section 8.1): compute it
-   * from the endpoint's address before L2TP/IPsec over IPv6 is offered.
+   * a checksum over our address anyway (RFC 3948 section 3.1.2). IPv6
+   * requires one (RFC 8200 section 8.1), over the outer addresses because
+   * transport mode keeps the outer IP header.
+   * NOTE: a server listening on "::" has no one source address, so the
+   * checksum is computed over "::" and the client may drop the datagram.
    */
   h[6] = 0;
   h[7] = 0;
+  if (remote->sa_family == AF_INET6 && local != NULL &&
+      local->sa_family == AF_INET6)
+    l2tpsec__udp6_set_checksum(
+        h, len, ((const struct sockaddr_in6 *)local)->sin6_addr.s6_addr,
+        ((const struct sockaddr_in6 *)remote)->sin6_addr.s6_addr);
   return 0;
 }
 
@@ -109,7 +118,9 @@ static int send_esp(l2tpsec_server *server, l2tpsec__conn *conn,
 
   if (sa == NULL)
     return L2TPSEC_ERR_NOT_FOUND;
-  rv = push_udp(pkt, server->l2tp_port, conn->l2tp_peer_port);
+  rv = push_udp(pkt, server->l2tp_port, conn->l2tp_peer_port,
+                l2tpsec__transport_local(server->transport, conn->endpoint),
+                (const struct sockaddr *)&conn->peer);
   if (rv == 0)
     rv = l2tpsec_esp_encrypt(sa, pkt, NEXT_HEADER_UDP, l2tpsec__now());
   if (rv != 0)

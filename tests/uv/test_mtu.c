@@ -236,6 +236,33 @@ static void fragment_rejects_df(void **state) {
                    L2TPSEC_ERR_NOBUFS);
 }
 
+/*
+ * A UDP datagram from 2001:db8::1 port 1701 to 2001:db8::2 port 1702
+ * with a 24-byte L2TP payload. Scapy 2.5 (IPv6()/UDP()) computes its
+ * checksum as 0xcec9.
+ */
+static void udp6_checksum_matches_scapy(void **state) {
+  uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8},
+          dst[16] = {0x20, 0x01, 0x0d, 0xb8};
+  uint8_t udp[32] = {0x06, 0xa5, 0x06, 0xa6, 0x00, 0x20,        0xaa,
+                     0xbb, 0xc8, 0x02, 0x00, 0x14, [27] = 0x08, [31] = 0x06};
+  uint8_t header[40] = {0x60};
+
+  src[15] = 1;
+  dst[15] = 2;
+  l2tpsec__udp6_set_checksum(udp, sizeof(udp), src, dst);
+  assert_int_equal(udp[6], 0xce);
+  assert_int_equal(udp[7], 0xc9);
+
+  /* The receiver's check: the sum over pseudo-header and datagram. */
+  memcpy(header + 8, src, 16);
+  memcpy(header + 24, dst, 16);
+  assert_int_equal(
+      l2tpsec__inet_checksum(udp, sizeof(udp),
+                             l2tpsec__pseudo_header_sum(header, 6, 17, 32)),
+      0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(clamp_mss_odd_offset),
@@ -251,6 +278,7 @@ int main(void) {
       cmocka_unit_test(mtu_check_actions),
       cmocka_unit_test(fragment_ipv4_reassembles),
       cmocka_unit_test(fragment_rejects_df),
+      cmocka_unit_test(udp6_checksum_matches_scapy),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

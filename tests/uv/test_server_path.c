@@ -21,13 +21,15 @@
 #include "l2tpsec/server.h"
 #include "test_netns.h"
 #include "test_peer.h"
+#include "uv/mtu.h"
 #include "uv/server_internal.h"
 
 #define NATT_PORT 4500
 
 static const uint8_t server_inner[4] = {192, 0, 2, 1};
 static int sessions_up, sessions_down;
-static bool raw_esp = true; /* for the next start_server */
+static bool raw_esp = true;      /* for the next start_server */
+static bool listen_ipv6 = false; /* also listen on ::1, endpoint 1 */
 
 static void authenticate(void *user_data, const l2tpsec_auth_request *req) {
   l2tpsec_auth_result result = {0};
@@ -68,11 +70,16 @@ struct fixture {
 static void start_server_with(struct fixture *f,
                               const l2tpsec_server_callbacks *cb,
                               void *user_data) {
+  static const char *const listen_both[] = {"127.0.0.1", "::1"};
   l2tpsec_server_settings s;
 
   sessions_up = sessions_down = 0;
   uv_loop_init(&f->loop);
   test_peer_server_settings(&s, NATT_PORT, "e2epath0");
+  if (listen_ipv6) {
+    s.listen_addresses = listen_both;
+    s.listen_address_count = 2;
+  }
   s.raw_esp = raw_esp;
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_INFO};
   log_text[0] = '\0';
@@ -637,6 +644,99 @@ static void path_no_raw_esp_warns(void **state) {
   stop_server(&f);
 }
 
+/* An SCCRQ with its Assigned Tunnel ID 7, as an L2TP LAC sends it. */
+static const uint8_t sccrq[57] = {
+    0xc8, 0x02, 0x00, 57,   0, 0, 0,   0,   0,   0,
+    0,    0,    0x80, 0x08, 0, 0, 0,   0,   0,   1, /* Message Type SCCRQ */
+    0x80, 0x08, 0,    0,    0, 2, 1,   0,           /* Protocol Version */
+    0x80, 0x0a, 0,    0,    0, 3, 0,   0,   0,   3, /* Framing */
+    0x80, 0x0b, 0,    0,    0, 7, 'p', 'e', 'e', 'r',
+    '6',  0x80, 0x08, 0,    0, 0, 9,   0,   7, /* Assigned Tunnel ID */
+};
+
+/* Sends the SCCRQ to [::1]:4500 as UDP to port 1701 inside ESP in UDP. */
+static void send_sccrq6(int fd, l2tpsec_esp_sa *out) {
+  uint8_t storage[512], udp[8 + sizeof(sccrq)] = {0};
+  l2tpsec_pkt pkt;
+
+  udp[0] = udp[2] = 1701 >> 8;
+  udp[1] = udp[3] = 1701 & 0xff;
+  udp[5] = sizeof(udp);
+  memcpy(udp + 8, sccrq, sizeof(sccrq));
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 128);
+  memcpy(l2tpsec_pkt_put(&pkt, sizeof(udp)), udp, sizeof(udp));
+  assert_int_equal(l2tpsec_esp_encrypt(out, &pkt, 17, l2tpsec__now()), 0);
+  assert_int_equal(send(fd, pkt.data, pkt.len, 0), (ssize_t)pkt.len);
+}
+
+/*
+ * Over IPv6 the inner UDP datagram must carry a checksum (RFC 8200
+ * section 8.1); it used to be 0. A client on [::1] sends an SCCRQ inside
+ * ESP, and the SCCRP's UDP checksum must verify over the outer addresses.
+ */
+static void path_ipv6_udp_checksum(void **state) {
+  struct sockaddr_in6 self = {.sin6_family = AF_INET6,
+                              .sin6_port = htons(40700),
+                              .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  struct sockaddr_in6 server = self;
+  struct fixture f;
+  l2tpsec_esp_sa_settings in, out;
+  l2tpsec_esp_sa *client_in, *client_out;
+  uint8_t header[40] = {0x60}, storage[2048];
+  l2tpsec_pkt pkt;
+  uint8_t next_header = 0;
+  uint64_t id;
+  ssize_t n = -1;
+  int fd;
+
+  listen_ipv6 = true;
+  start_server(&f);
+  listen_ipv6 = false;
+  fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  assert_int_equal(bind(fd, (struct sockaddr *)&self, sizeof(self)), 0);
+  server.sin6_port = htons(NATT_PORT);
+  assert_int_equal(connect(fd, (struct sockaddr *)&server, sizeof(server)), 0);
+
+  test_peer_sa_settings(70, &in, &out);
+  in.family = out.family = L2TPSEC_ESP_IPV6;
+  assert_int_equal(l2tpsec__server_add_conn(f.server, 1,
+                                            (struct sockaddr *)&self, true, &in,
+                                            &out, &id),
+                   0);
+  in.direction = L2TPSEC_ESP_OUTBOUND;
+  out.direction = L2TPSEC_ESP_INBOUND;
+  assert_int_equal(l2tpsec_esp_sa_new(&client_out, &in, NULL, NULL), 0);
+  assert_int_equal(l2tpsec_esp_sa_new(&client_in, &out, NULL, NULL), 0);
+
+  send_sccrq6(fd, client_out);
+  l2tpsec_pkt_init(&pkt, storage, sizeof(storage), 64);
+  for (int i = 0; i < 2000 && n <= 0; i++) {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    n = recv(fd, pkt.data, 1800, 0);
+    usleep(500);
+  }
+  assert_true(n > 0);
+  pkt.len = (size_t)n;
+  assert_int_equal(
+      l2tpsec_esp_decrypt(client_in, &pkt, l2tpsec__now(), &next_header), 0);
+  assert_int_equal(next_header, 17);
+  assert_true(pkt.len > 8);
+
+  /* Non-zero, and the receiver's sum over it comes out 0. */
+  assert_true(pkt.data[6] != 0 || pkt.data[7] != 0);
+  header[23] = 1; /* source ::1 */
+  header[39] = 1; /* destination ::1 */
+  assert_int_equal(l2tpsec__inet_checksum(
+                       pkt.data, pkt.len,
+                       l2tpsec__pseudo_header_sum(header, 6, 17, pkt.len)),
+                   0);
+
+  l2tpsec_esp_sa_del(client_in);
+  l2tpsec_esp_sa_del(client_out);
+  close(fd);
+  stop_server(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(path_carries_ping),
@@ -653,6 +753,7 @@ int main(void) {
       cmocka_unit_test(path_failed_logins_leave_room),
       cmocka_unit_test(path_ike_delete_frees_tunnel),
       cmocka_unit_test(path_no_raw_esp_warns),
+      cmocka_unit_test(path_ipv6_udp_checksum),
   };
 
   return cmocka_run_group_tests(tests, test_netns_enter, NULL);
