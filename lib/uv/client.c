@@ -26,6 +26,20 @@
 /* Transport id of the one L2TP tunnel, whose datagrams go to the SA. */
 #define TRANSPORT_ID 1
 
+/* Outbound datagrams of one transport batch, encrypted together with
+ * l2tpsec_esp_encrypt_batch when the batch ends. A slot has room for a
+ * 1500-byte inner packet with its PPP, L2TP, UDP and ESP overhead. */
+#define OUT_BATCH 32
+#define OUT_SLOT 2048
+#define OUT_HEADROOM 128
+#define OUT_TAILROOM 64 /* ESP padding, pad length, next header and ICV */
+
+struct out_batch {
+  size_t count;
+  l2tpsec_pkt pkt[OUT_BATCH];
+  uint8_t storage[OUT_BATCH][OUT_SLOT];
+};
+
 struct l2tpsec_client {
   uv_loop_t *loop;
   l2tpsec_client_callbacks callbacks;
@@ -64,6 +78,7 @@ struct l2tpsec_client {
   int pending_closes;
   uint8_t rx_storage[65536 + HEADROOM];
   uint8_t tun_storage[65536 + HEADROOM];
+  struct out_batch out_batch;
 };
 
 static void report_down(l2tpsec_client *c, const char *reason) {
@@ -284,6 +299,60 @@ static void on_ike_sa_down(void *user_data, uint64_t ike_sa_id,
 
 /* ---- ESP and L2TP ---- */
 
+static int send_esp(l2tpsec_client *c, const l2tpsec_pkt *pkt) {
+  return l2tpsec__transport_send(
+      c->transport, c->udp_encap ? L2TPSEC__RX_ESP_UDP : L2TPSEC__RX_ESP_RAW, 0,
+      c->udp_encap, (const struct sockaddr *)&c->server, pkt->data, pkt->len);
+}
+
+/*
+ * Encrypts the queued datagrams with one l2tpsec_esp_encrypt_batch call
+ * and hands them to the transport in their order. The SA is read here,
+ * so a rekey during the batch sends them all with the newest pair.
+ * NOTE: no layer counts an encryption error here, because
+ * on_l2tp_send already returned success for the queued datagram.
+ */
+static void flush_out_batch(l2tpsec_client *c) {
+  struct out_batch *b = &c->out_batch;
+  l2tpsec_pkt *pkts[OUT_BATCH];
+  int results[OUT_BATCH];
+  size_t n = b->count;
+
+  b->count = 0;
+  if (n == 0 || c->out == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    pkts[i] = &b->pkt[i];
+  l2tpsec_esp_encrypt_batch(c->out, pkts, n, 17, l2tpsec__now(), results);
+
+  for (size_t i = 0; i < n; i++) {
+    if (results[i] == 0)
+      (void)send_esp(c, &b->pkt[i]);
+  }
+}
+
+/*
+ * Queues a UDP datagram for flush_out_batch while the transport batches
+ * sends. Returns false when it must be encrypted at once: outside a
+ * batch, or too large for a slot.
+ */
+static bool queue_out(l2tpsec_client *c, const l2tpsec_pkt *pkt) {
+  struct out_batch *b = &c->out_batch;
+  l2tpsec_pkt *slot;
+
+  if (c->transport == NULL || !l2tpsec__transport_batching(c->transport) ||
+      pkt->len > OUT_SLOT - OUT_HEADROOM - OUT_TAILROOM)
+    return false;
+  if (b->count == OUT_BATCH)
+    flush_out_batch(c);
+
+  slot = &b->pkt[b->count];
+  l2tpsec_pkt_init(slot, b->storage[b->count], OUT_SLOT, OUT_HEADROOM);
+  memcpy(l2tpsec_pkt_put(slot, pkt->len), pkt->data, pkt->len);
+  b->count++;
+  return true;
+}
+
 static int on_l2tp_send(void *user_data, uint64_t transport, l2tpsec_pkt *pkt) {
   l2tpsec_client *c = user_data;
   size_t len = pkt->len + UDP_HEADER_LEN;
@@ -300,12 +369,12 @@ static int on_l2tp_send(void *user_data, uint64_t transport, l2tpsec_pkt *pkt) {
   udp[4] = (uint8_t)(len >> 8);
   udp[5] = (uint8_t)len;
   udp[6] = udp[7] = 0; /* no checksum: allowed over IPv4, see server_conn */
+  if (queue_out(c, pkt))
+    return 0;
   rv = l2tpsec_esp_encrypt(c->out, pkt, 17, l2tpsec__now());
   if (rv != 0)
     return rv;
-  return l2tpsec__transport_send(
-      c->transport, c->udp_encap ? L2TPSEC__RX_ESP_UDP : L2TPSEC__RX_ESP_RAW, 0,
-      c->udp_encap, (const struct sockaddr *)&c->server, pkt->data, pkt->len);
+  return send_esp(c, pkt);
 }
 
 /* The inbound SA named by the SPI that starts an ESP packet. */
@@ -641,6 +710,7 @@ static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
 static void on_batch_end(void *user_data) {
   l2tpsec_client *c = user_data;
 
+  flush_out_batch(c);
   if (c->refresh_pending)
     arm_timers(c);
 }
