@@ -233,13 +233,18 @@ static int start(l2tpsec_server *server, const l2tpsec_server_settings *s) {
 
 /*
  * A client that sees no NAT sends ESP as IP protocol 50, which only a raw
- * socket receives. Without one on an address, such a client completes
- * IKE and then stalls, so the start logs a warning for each address.
+ * socket receives. Without one on an address, and with fake_client_nat
+ * off, such a client completes IKE and then stalls, so the start logs a
+ * warning for each address. With fake_client_nat on or on auto, every
+ * client puts ESP in UDP instead and IKE logs that.
  */
-static void warn_no_raw_esp(l2tpsec_server *server) {
+static void warn_no_raw_esp(l2tpsec_server *server,
+                            enum l2tpsec_server_fake_nat fake_client_nat) {
   size_t n = l2tpsec__transport_endpoint_count(server->transport);
   char text[64];
 
+  if (fake_client_nat != L2TPSEC_SERVER_FAKE_NAT_OFF)
+    return;
   for (size_t i = 0; i < n; i++) {
     if (l2tpsec__transport_has_raw_esp(server->transport, (int)i))
       continue;
@@ -248,7 +253,7 @@ static void warn_no_raw_esp(l2tpsec_server *server) {
                 "missing): clients that are not behind a NAT send ESP as IP "
                 "protocol 50, which this server cannot receive, so their "
                 "connections stall after IKE; set raw_esp = yes and give the "
-                "server CAP_NET_RAW",
+                "server CAP_NET_RAW, or set fake_client_nat to auto",
                 l2tpsec__sockaddr_text(
                     l2tpsec__transport_local(server->transport, (int)i), text,
                     sizeof(text)));
@@ -284,7 +289,7 @@ int l2tpsec_server_new(l2tpsec_server **pserver, uv_loop_t *loop,
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_UV,
               "server started: IKE on port %u, NAT-T on port %u, TUN '%s'",
               settings->ike_port, settings->natt_port, server->tun_name);
-  warn_no_raw_esp(server);
+  warn_no_raw_esp(server, settings->fake_client_nat);
   if (settings->allow_plain_l2tp)
     L2TPSEC_LOG(&server->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
                 "accepting plain L2TP without IPsec on UDP port %u: its "

@@ -209,7 +209,8 @@ static void warn_raw_esp_missing(l2tpsec_server *server,
               "ESP SA pair %08x/%08x with %s uses plain ESP (the client "
               "sees no NAT), but this server has no raw ESP socket: its "
               "packets cannot arrive and the connection will stall; set "
-              "raw_esp = yes and give the server CAP_NET_RAW",
+              "raw_esp = yes and give the server CAP_NET_RAW, or set "
+              "fake_client_nat to auto",
               c->spi_in, c->spi_out, peer);
 }
 

@@ -81,6 +81,10 @@ static void start_server_with(struct fixture *f,
     s.listen_address_count = 2;
   }
   s.raw_esp = raw_esp;
+  /* Without raw ESP, fake_client_nat on auto would tell every client to
+   * use UDP encapsulation, which the no-raw-ESP test must not get. */
+  if (!raw_esp)
+    s.fake_client_nat = L2TPSEC_SERVER_FAKE_NAT_OFF;
   s.log = (l2tpsec_log){on_log, NULL, L2TPSEC_LOG_INFO};
   log_text[0] = '\0';
   assert_int_equal(l2tpsec_server_new(&f->server, &f->loop, &s, cb, user_data),
@@ -622,9 +626,10 @@ static void path_ike_delete_frees_tunnel(void **state) {
 }
 
 /*
- * Without raw ESP, a client that sees no NAT sends ESP that the server
- * cannot receive. The start and the new SA pair must say so, naming the
- * address and the client, instead of stalling without a word.
+ * Without raw ESP and with fake_client_nat off, a client that sees no NAT
+ * sends ESP that the server cannot receive. The start and the new SA
+ * pair must say so, naming the address and the client, instead of
+ * stalling without a word.
  */
 static void path_no_raw_esp_warns(void **state) {
   struct fixture f;
