@@ -22,6 +22,14 @@ name_guest() {
   printf '127.0.1.1\t%s\n' "$(hostname)" >>/etc/hosts
 }
 
+# The tests use addresses only. An empty resolver list keeps any other
+# lookup from leaving through qemu's user networking in NAT mode, where
+# the guest's packets reach whatever the host can reach.
+forget_resolver() {
+  printf '# no resolver: the interop tests use addresses only\n' \
+    >/etc/resolv.conf
+}
+
 configure_network() {
   ip link set eth0 up || return 1
   ip addr add "$GUEST_ADDR/$PREFIX_LEN" dev eth0
@@ -43,6 +51,7 @@ run_cell() {
 
 load_modules
 name_guest
+forget_resolver
 configure_network || log "eth0 could not be configured; every cell will fail"
 while read -r cell; do
   [ -n "$cell" ] && run_cell "$cell" </dev/null
