@@ -4,8 +4,11 @@
  * server uses, in its other role.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -518,8 +521,11 @@ static void start_ppp(l2tpsec_client *c) {
   const l2tpsec_ppp_callbacks cb = {
       on_send_frame, on_deliver_ip, on_ppp_event, NULL, NULL, NULL, NULL};
   l2tpsec_ppp_settings s;
+  char server[INET_ADDRSTRLEN];
 
+  inet_ntop(AF_INET, c->ike_remote.addr, server, sizeof(server));
   l2tpsec_ppp_settings_default(&s, L2TPSEC_PPP_CLIENT);
+  s.peer = server; /* copied; names the server in auth log lines */
   s.log = c->log;
   s.rand = c->rand;
   s.user = c->user;
@@ -628,6 +634,49 @@ static int open_tun(l2tpsec_client *c, const l2tpsec_client_settings *s) {
   return 0;
 }
 
+/*
+ * The source address the kernel picks toward the server. With an
+ * unbound local address (0.0.0.0) IKE must still hash the real one into
+ * NAT-D (RFC 3947 section 3.2), or the client sees a NAT that is not
+ * there. Connecting a UDP socket sends nothing; it only routes.
+ */
+static int route_source(const struct in_addr *server, uint16_t port,
+                        struct in_addr *source) {
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+  struct sockaddr_in from;
+  socklen_t from_len = sizeof(from);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int rv = -1;
+
+  to.sin_addr = *server;
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 &&
+      getsockname(fd, (struct sockaddr *)&from, &from_len) == 0) {
+    *source = from.sin_addr;
+    rv = 0;
+  }
+  if (fd >= 0)
+    close(fd);
+  return rv;
+}
+
+static void learn_local_address(l2tpsec_client *c, const struct in_addr *server,
+                                uint16_t port, struct in_addr *local) {
+  char addr[INET_ADDRSTRLEN];
+
+  if (local->s_addr != htonl(INADDR_ANY))
+    return;
+  if (route_source(server, port, local) != 0) {
+    L2TPSEC_LOG(&c->log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_UV,
+                "no route to the server found (%s); NAT detection will "
+                "assume a NAT; give --local or the local_address setting",
+                strerror(errno));
+    return;
+  }
+  inet_ntop(AF_INET, local, addr, sizeof(addr));
+  L2TPSEC_LOG(&c->log, L2TPSEC_LOG_DEBUG, L2TPSEC_LOG_UV,
+              "local address toward the server: %s", addr);
+}
+
 static int parse_endpoints(l2tpsec_client *c,
                            const l2tpsec_client_settings *s) {
   struct in_addr server, local;
@@ -640,6 +689,7 @@ static int parse_endpoints(l2tpsec_client *c,
                 s->server, s->local_address);
     return L2TPSEC_ERR_CONFIG;
   }
+  learn_local_address(c, &server, s->ike_port, &local);
   c->ike_local = (l2tpsec_ike_endpoint){.family = 4, .port = s->ike_port};
   memcpy(c->ike_local.addr, &local, 4);
   c->ike_remote = (l2tpsec_ike_endpoint){.family = 4, .port = s->ike_port};

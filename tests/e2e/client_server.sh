@@ -82,11 +82,14 @@ ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 spid=$!
 wait_for "$work/server.log" "ready;"
 
-# Connects from namespace $1 with local address $2 as user $3 with
-# password $4 and TOTP secret $5, pings, disconnects.
+# Connects from namespace $1 with local address $2 (none: the client
+# learns it) as user $3 with password $4 and TOTP secret $5, pings,
+# disconnects.
 connect_and_ping() {
   : >"$work/client.log"
-  ip netns exec "$1" "$client" --server 198.51.100.1 --local "$2" \
+  # shellcheck disable=SC2046
+  ip netns exec "$1" "$client" --server 198.51.100.1 \
+    $([ "$2" = none ] || echo --local "$2") \
     --psk e2e-test-pre-shared-key --user "$3" --password "$4" \
     --otp-command "oathtool --totp -b $5" --tun e2ecli0 \
     >"$work/client.log" 2>&1 &
@@ -102,10 +105,13 @@ connect_and_ping() {
   wait_for "$work/server.log" "ended"
 }
 
-# 1. Directly: no NAT, so ESP runs as raw IP protocol 50.
-connect_and_ping "$cli" 198.51.100.2 alice alice-password $secret
+# 1. Directly: no NAT, so ESP runs as raw IP protocol 50. Without
+# --local the client must still hash its real address into NAT-D.
+connect_and_ping "$cli" none alice alice-password $secret
 grep -q "ESP SA pair .* installed: transform" "$work/server.log" ||
   fail "the server logged no ESP SA"
+! grep -q "UDP-encapsulated" "$work/server.log" ||
+  fail "without --local and without a NAT the SA was UDP-encapsulated"
 
 # 2. Through a masquerading NAT: IKE floats to 4500, ESP goes in UDP.
 netns_veth "$srv" e2e$$s2 198.51.100.129/25 "$nat" e2e$$n1 198.51.100.130/25
@@ -118,6 +124,15 @@ ip netns exec "$nat" iptables -t nat -A POSTROUTING -o e2e$$n1 -j MASQUERADE
 connect_and_ping "$cli" 203.0.113.2 bob bob-password $secret2
 grep -q "UDP-encapsulated" "$work/server.log" ||
   fail "behind the NAT the SA was not UDP-encapsulated"
+
+# 3. A wrong password: the client's log names the user and the server.
+: >"$work/client.log"
+ip netns exec "$cli" timeout 60 "$client" --server 198.51.100.1 \
+  --psk e2e-test-pre-shared-key --user alice --password wrong \
+  --otp-command "echo 000000" --tun e2ecli0 >"$work/client.log" 2>&1 &&
+  fail "the client exited 0 after a wrong password"
+grep -q "authentication as 'alice' to 198.51.100.1 by" "$work/client.log" ||
+  fail "the client's auth failure line does not name the server"
 
 kill -TERM "$spid"
 wait "$spid" || fail "the server exited with status $?"
