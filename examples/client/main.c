@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +88,9 @@ static void usage(FILE *out) {
           "                        accepts (64, about 2.5 KB, which needs IP\n"
           "                        fragments) instead of 16 strong ones\n"
           "  --keepalive SECONDS   LCP echo and IKE DPD interval; the server\n"
-          "                        counts as gone after 3 unanswered (default\n"
-          "                        30 s, 4 echoes; 0 turns both off)\n"
+          "                        counts as gone after 3 unanswered probes\n"
+          "                        (without it: every 30 s, gone after 4\n"
+          "                        echoes or 120 s of DPD; 0 turns both off)\n"
           "  --dns                 hand the assigned DNS servers to "
           "resolvconf(8)\n"
           "  --resolv-conf PATH    write the assigned DNS servers to PATH and\n"
@@ -124,6 +126,20 @@ static int prompt_secret(const char *prompt, char *out, size_t cap) {
   }
   out[strcspn(out, "\r\n")] = '\0';
   return out[0] != '\0' ? 0 : -1;
+}
+
+/* The password from the terminal, or the first line of a pipe. */
+static int read_password(struct options *o) {
+  if (prompt_secret("Password: ", o->password, sizeof(o->password)) == 0)
+    return 0;
+  fprintf(stderr,
+          "l2tpsec-client: the PPP password is needed: give --password "
+          "PASSWORD, type it at the prompt, or pipe it as the first line "
+          "of standard input%s\n",
+          isatty(STDIN_FILENO) ? ""
+                               : " (standard input is not a terminal "
+                                 "and gave no line)");
+  return -1;
 }
 
 static int read_first_line(FILE *f, char *out, size_t cap) {
@@ -261,6 +277,40 @@ static int parse_keepalive(const char *text, long *out) {
   return 0;
 }
 
+/* Checks a --route value, a.b.c.d/nn, before connecting, so a typo
+ * fails at once instead of after the tunnel is up. */
+static int check_route(const char *text) {
+  char address[INET_ADDRSTRLEN] = "";
+  const char *slash = strchr(text, '/');
+  size_t len = slash != NULL ? (size_t)(slash - text) : strlen(text);
+  struct in_addr net;
+  char *end = NULL;
+  long bits = 32;
+
+  if (len < sizeof(address))
+    memcpy(address, text, len);
+  if (slash != NULL)
+    bits = strtol(slash + 1, &end, 10);
+  if (inet_pton(AF_INET, address, &net) == 1 && bits >= 0 && bits <= 32 &&
+      (slash == NULL || (slash[1] != '\0' && *end == '\0')))
+    return 0;
+  fprintf(stderr,
+          "l2tpsec-client: invalid --route '%s': expected an IPv4 prefix "
+          "a.b.c.d/nn with nn from 0 to 32, e.g. 198.51.100.0/24\n",
+          text);
+  return -1;
+}
+
+static int check_tun_name(const char *name) {
+  if (strlen(name) < IFNAMSIZ)
+    return 0;
+  fprintf(stderr,
+          "l2tpsec-client: --tun name '%s' is too long: at most %d "
+          "characters\n",
+          name, IFNAMSIZ - 1);
+  return -1;
+}
+
 /* Parses a UDP port number for option; prints what failed. */
 static int parse_port(const char *option, const char *text, unsigned *out) {
   char *end;
@@ -275,6 +325,18 @@ static int parse_port(const char *option, const char *text, unsigned *out) {
   }
   *out = (unsigned)v;
   return 0;
+}
+
+static int check_required(const struct options *o) {
+  const char *missing = o->server == NULL ? "--server ADDRESS"
+                        : o->user == NULL ? "--user NAME"
+                                          : NULL;
+
+  if (missing == NULL)
+    return 0;
+  usage(stderr);
+  fprintf(stderr, "l2tpsec-client: missing %s\n", missing);
+  return -1;
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
@@ -353,6 +415,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
       o->remote_id = optarg;
       break;
     case 't':
+      if (check_tun_name(optarg) != 0)
+        return -1;
       o->tun = optarg;
       break;
     case 'r':
@@ -361,6 +425,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 ROUTES_MAX);
         return -1;
       }
+      if (check_route(optarg) != 0)
+        return -1;
       o->routes[o->route_count++] = optarg;
       break;
     case 'I':
@@ -401,11 +467,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
       return -1;
     }
   }
-  if (o->server == NULL || o->user == NULL) {
-    usage(stderr);
-    return -1;
-  }
-  return 0;
+  return check_required(o);
 }
 
 static void stop(struct app *app) {
@@ -446,7 +508,10 @@ static void on_event(void *user_data, const l2tpsec_client_event *ev) {
   }
   inet_ntop(AF_INET, ev->address, addr, sizeof(addr));
   inet_ntop(AF_INET, ev->peer_address, peer, sizeof(peer));
-  inet_ntop(AF_INET, ev->dns[0], dns, sizeof(dns));
+  if (memcmp(ev->dns[0], "\0\0\0\0", 4) == 0)
+    strcpy(dns, "none assigned");
+  else
+    inet_ntop(AF_INET, ev->dns[0], dns, sizeof(dns));
   printf("connected: address %s, server %s, DNS %s, TUN %s\n", addr, peer, dns,
          ev->tun_name);
   fflush(stdout);
@@ -539,8 +604,7 @@ int main(int argc, char **argv) {
   if (app.o.cert_file != NULL ? load_cert_files(&app.o, &app.files) != 0
                               : load_psk(&app.o) != 0)
     return 2;
-  if (app.o.password[0] == '\0' &&
-      prompt_secret("Password: ", app.o.password, sizeof(app.o.password)) != 0)
+  if (app.o.password[0] == '\0' && read_password(&app.o) != 0)
     return 2;
   if (append_code(&app.o) != 0)
     return 2;

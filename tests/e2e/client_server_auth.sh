@@ -178,6 +178,9 @@ start_server radius pap
 connect alice 'Secr3t!' $totp
 grep -q "connected: address 192.0.2.10," "$work/client.log" ||
   fail "alice did not get her Framed-IP-Address 192.0.2.10"
+# This server assigns no DNS server, so the client must not print one.
+grep -q "DNS none assigned" "$work/client.log" ||
+  fail "the client printed a DNS server none assigned: $(cat "$work/client.log")"
 ping_server
 wait_record Start
 [ "$(record_value Start Framed-IP-Address)" = 192.0.2.10 ] ||
