@@ -25,6 +25,8 @@
 struct seen_lines {
   unsigned ipsec, pool, auth, certificate, psk, listen, range;
   unsigned local_address;
+  unsigned psk_key, psk_file,
+      natt_port; /* each key, even when its value is bad */
 };
 
 /* A [user NAME] header and its line, to find a user defined twice. */
@@ -228,6 +230,44 @@ static int parse_list(struct parse_state *st, const char *value,
   return rv;
 }
 
+/* Adds an error that explains why a range of valid addresses cannot be a pool:
+ * written backwards, or starting at 0.0.0.0 (which covers 0.0.0.0/0). */
+static int explain_range(struct parse_state *st, const char *range) {
+  char first[64], last[64];
+  struct in_addr a, b;
+
+  if (sscanf(range, "%63[0-9.]-%63[0-9.]", first, last) == 2 &&
+      inet_pton(AF_INET, first, &a) == 1 && inet_pton(AF_INET, last, &b) == 1 &&
+      ntohl(a.s_addr) > ntohl(b.s_addr)) {
+    config_add_error(st->errors, st->line,
+                     "range '%s' is reversed: write the lower address first, "
+                     "%s-%s",
+                     range, last, first);
+    return -1;
+  }
+  if (strncmp(range, "0.0.0.0", 7) == 0 && strchr("-/", range[7]) != NULL &&
+      range[7] != '\0') {
+    config_add_error(st->errors, st->line,
+                     "range '%s' starts at 0.0.0.0, which no client can "
+                     "use: give a private prefix such as 192.0.2.0/24",
+                     range);
+    return -1;
+  }
+  return 0;
+}
+
+static int explain_bad_ranges(struct parse_state *st, const char *value) {
+  char buf[CONFIG_MAX_VALUE];
+  char *save = NULL;
+  int rv = 0;
+
+  snprintf(buf, sizeof(buf), "%s", value);
+  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
+       tok = strtok_r(NULL, ", \t", &save))
+    rv |= explain_range(st, tok);
+  return rv;
+}
+
 /* ---- [server] ---- */
 
 static int p_listen(struct parse_state *st, const char *v) {
@@ -239,6 +279,7 @@ static int p_ike_port(struct parse_state *st, const char *v) {
   return parse_port(st, v, &st->config->ike_port);
 }
 static int p_natt_port(struct parse_state *st, const char *v) {
+  st->seen.natt_port = st->line;
   return parse_port(st, v, &st->config->natt_port);
 }
 static int p_l2tp_port(struct parse_state *st, const char *v) {
@@ -279,9 +320,24 @@ static int p_dpd_timeout(struct parse_state *st, const char *v) {
 
 /* ---- [ipsec] ---- */
 
+/* psk and psk_file both set would leave one of them unused. */
+static int one_psk_source(struct parse_state *st, unsigned *seen,
+                          unsigned other) {
+  *seen = st->line;
+  if (other == 0)
+    return 0;
+  config_add_error(st->errors, st->line,
+                   "psk and psk_file are both set (other one on line %u): "
+                   "keep only one of them",
+                   other);
+  return -1;
+}
+
 static int p_psk(struct parse_state *st, const char *v) {
   size_t len = strlen(v);
 
+  if (one_psk_source(st, &st->seen.psk_key, st->seen.psk_file) != 0)
+    return -1;
   if (len > sizeof(st->config->psk))
     return bad(st, "PSK too long: at most 256 bytes%s", "");
   memcpy(st->config->psk, v, len);
@@ -291,10 +347,14 @@ static int p_psk(struct parse_state *st, const char *v) {
 }
 
 static int p_psk_file(struct parse_state *st, const char *v) {
-  FILE *f = fopen(v, "r");
+  FILE *f;
   char buf[258];
   size_t len;
 
+  if (one_psk_source(st, &st->seen.psk_file, st->seen.psk_key) != 0 ||
+      copy_string(st, v, st->config->psk_file, sizeof(st->config->psk_file)))
+    return -1;
+  f = fopen(v, "r");
   if (f == NULL) {
     config_add_error(st->errors, st->line, "cannot read psk_file '%s': %s", v,
                      strerror(errno));
@@ -365,6 +425,8 @@ static int p_proposals(struct parse_state *st, const char *v) {
 
 static int p_range(struct parse_state *st, const char *v) {
   st->seen.range = st->line;
+  if (explain_bad_ranges(st, v) != 0)
+    return -1;
   return parse_list(st, v, &st->config->ranges, check_range,
                     "a.b.c.d-e.f.g.h, a.b.c.d/nn or a.b.c.d");
 }
@@ -743,7 +805,9 @@ static void check_ipsec(struct parse_state *st) {
 
   if (c->certificate[0] != '\0')
     check_certificate(st);
-  if (c->psk_len == 0 && c->certificate[0] == '\0')
+  /* A psk or psk_file that was given but bad has its own error. */
+  if (c->psk_len == 0 && c->certificate[0] == '\0' && st->seen.psk_key == 0 &&
+      st->seen.psk_file == 0)
     config_add_error(st->errors, st->seen.ipsec,
                      "missing psk (or psk_file, or certificate) in [ipsec]");
   else if (c->psk_len > 0 && c->psk_len < 8)
@@ -803,6 +867,18 @@ static void check_local_outside_pool(struct parse_state *st) {
   }
 }
 
+/* One socket cannot serve both: IKE on 500 and NAT-T on 4500 differ
+ * in framing (the non-ESP marker, RFC 3948 section 2.2). */
+static void check_ports(struct parse_state *st) {
+  const struct server_config *c = st->config;
+
+  if (c->ike_port == c->natt_port)
+    config_add_error(st->errors, st->seen.natt_port,
+                     "ike_port and natt_port are both %u: give them different "
+                     "ports (usually 500 and 4500)",
+                     c->ike_port);
+}
+
 static void check_all(struct parse_state *st) {
   struct server_config *c = st->config;
 
@@ -820,6 +896,7 @@ static void check_all(struct parse_state *st) {
   check_auth(st);
   check_listen_addresses(st);
   check_local_outside_pool(st);
+  check_ports(st);
 }
 
 /* Orders errors by line, keeping the order of errors on one line. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config_ike.h"
 #include "l2tpsec/auth.h"
@@ -70,6 +71,7 @@ struct server_config {
   /* [ipsec] */
   uint8_t psk[256];
   size_t psk_len;
+  char psk_file[CONFIG_MAX_VALUE]; /* "" when the key is inline */
   char certificate[CONFIG_MAX_VALUE], private_key[CONFIG_MAX_VALUE];
   char ca[CONFIG_MAX_VALUE];
   char local_id[256]; /* "dn", "address", an FQDN or user@domain */
@@ -159,6 +161,10 @@ int config_load(struct server_config *config, const char *path,
  */
 int config_read_control_socket(const char *path, char *out, size_t cap,
                                char *err, size_t err_cap);
+
+/* Prints a warning to out for each file with secrets that users other
+ * than the owner may read (config_perms.c). */
+void config_warn_permissions(const struct server_config *config, FILE *out);
 
 /* Prints each error as "PATH:LINE: message", one per line, to stderr. */
 void config_print_errors(const char *path, const struct config_errors *errors);

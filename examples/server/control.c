@@ -175,6 +175,15 @@ static int connect_unix(const char *path) {
   return fd;
 }
 
+bool control_answers(const char *path) {
+  int fd = connect_unix(path);
+
+  if (fd < 0)
+    return false;
+  close(fd);
+  return true;
+}
+
 int control_request_status(const char *path) {
   char buf[4096];
   ssize_t n;

@@ -6,6 +6,7 @@
 #ifndef L2TPSEC_EXAMPLE_SERVER_CONTROL_H
 #define L2TPSEC_EXAMPLE_SERVER_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -40,5 +41,8 @@ void control_close(struct control *control);
  * reply to stdout. Returns a process exit status (0 or 1).
  */
 int control_request_status(const char *path);
+
+/* Whether a server accepts connections on the control socket `path`. */
+bool control_answers(const char *path);
 
 #endif

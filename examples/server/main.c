@@ -521,6 +521,13 @@ static int request_status(const struct options *o) {
   return control_request_status(socket);
 }
 
+/* The control socket: --control-socket, else the configuration's. */
+static const char *control_path(const struct app *app, int loaded) {
+  if (app->options.control_socket != NULL)
+    return app->options.control_socket;
+  return loaded == 1 ? DEFAULT_CONTROL : app->config.control_socket;
+}
+
 static int start(struct app *app) {
   int loaded;
   bool use_syslog;
@@ -530,8 +537,19 @@ static int start(struct app *app) {
   loaded = load_config(app);
   if (loaded < 0)
     return 1;
+  if (loaded == 0)
+    config_warn_permissions(&app->config, stderr);
   if (app->options.check_config)
     return check_only(app, loaded);
+  /* Before a first run prints fresh secrets that would never be used. */
+  if (control_answers(control_path(app, loaded))) {
+    fprintf(stderr,
+            "l2tpsec-server: another l2tpsec-server is running: its "
+            "control socket %s answers; stop it first, or read its state "
+            "with --status\n",
+            control_path(app, loaded));
+    return 1;
+  }
 
   if (loaded == 1) {
     if (first_run_config(&app->config) != 0) {

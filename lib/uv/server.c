@@ -110,6 +110,14 @@ static int make_pool(l2tpsec_server *server, const l2tpsec_server_settings *s,
 }
 
 static int tun_failed(l2tpsec_server *server, const char *step) {
+  if (errno == EBUSY) {
+    L2TPSEC_LOG(&server->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_UV,
+                "cannot %s TUN device '%s': another process holds it, "
+                "probably another l2tpsec-server; stop that one or give "
+                "this one another TUN name",
+                step, server->tun_name);
+    return L2TPSEC_ERR_IO;
+  }
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_ERROR, L2TPSEC_LOG_UV,
               "cannot %s TUN device '%s': %s; the server needs root or "
               "CAP_NET_ADMIN and the tun module (/dev/net/tun)",

@@ -82,7 +82,7 @@ password = x
 INI
 expect_rejected bad.ini \
   "bad.ini:2: invalid item 'example.org'" \
-  "bad.ini:6: invalid item '192.0.2.50-192.0.2.10'" \
+  "bad.ini:6: range '192.0.2.50-192.0.2.10' is reversed" \
   "bad.ini:9: unknown key 'colour' in \[tun\]" \
   "bad.ini:11: invalid boolean 'maybe'" \
   "bad.ini:13: password of user alice is 1 character long" \
@@ -115,6 +115,50 @@ expect_rejected repeat.ini \
 if grep -q "part-of-the-key\|another-password" "$work/errors"; then
   fail "an error shows a secret"
 fi
+
+# Clashing keys, a pool of 0.0.0.0/0 and a two-line PSK file: one error
+# each, and no "missing psk" beside the bad psk_file.
+printf 'first-line\nsecond-line\n' >"$work/psk2"
+cat >"$work/clash.ini" <<INI
+[server]
+listen = 192.0.2.1
+ike_port = 4500
+natt_port = 4500
+[ipsec]
+psk_file = $work/psk2
+psk = a-long-enough-key
+[pool]
+range = 0.0.0.0/0
+local_address = 192.0.2.1
+[user alice]
+password = alice-password
+INI
+expect_rejected clash.ini \
+  "clash.ini:4: ike_port and natt_port are both 4500" \
+  "clash.ini:6: psk_file '$work/psk2' has more than one line" \
+  "clash.ini:7: psk and psk_file are both set" \
+  "clash.ini:9: range '0.0.0.0/0' starts at 0.0.0.0" \
+  "4 error(s)"
+! grep -q "missing psk" "$work/errors" || fail "a bad psk_file also said missing psk"
+
+# Secrets readable by other users: valid, with a warning for each file.
+echo a-long-enough-key >"$work/psk1"
+chmod 644 "$work/psk1"
+sed -e "s|^psk_file = .*|psk_file = $work/psk1|" -e '/^psk = /d' \
+  -e 's/^ike_port = .*/ike_port = 500/' -e 's/^natt_port = .*/natt_port = 4500/' \
+  -e 's|^range = .*|range = 192.0.2.10-192.0.2.20|' "$work/clash.ini" \
+  >"$work/open.ini"
+chmod 644 "$work/open.ini"
+ip netns exec "$ns" "$server" -c "$work/open.ini" --check-config \
+  >/dev/null 2>"$work/errors" || fail "open.ini does not validate: $(cat "$work/errors")"
+grep -q "$work/psk1: warning: the PSK file is readable by other users" \
+  "$work/errors" || fail "no warning about the PSK file's mode"
+grep -q "open.ini: warning: this configuration holds secrets" "$work/errors" ||
+  fail "no warning about the configuration's mode"
+chmod 600 "$work/psk1" "$work/open.ini"
+ip netns exec "$ns" "$server" -c "$work/open.ini" --check-config \
+  >/dev/null 2>"$work/errors" || fail "open.ini does not validate"
+! grep -q warning "$work/errors" || fail "warned about files of mode 600"
 
 ip -n "$ns" addr del 192.0.2.1/32 dev lo
 
@@ -163,6 +207,16 @@ grep -q "Listening on: 127.0.0.1 (IKE 500, NAT-T 4500); TUN l2tpsec0" \
   "$work/status" || fail "unexpected status: $(cat "$work/status")"
 ip -n "$ns" addr show l2tpsec0 | grep -q "inet 192.0.2.1/24" ||
   fail "TUN l2tpsec0 lacks 192.0.2.1/24"
+
+# A second instance: refused before it prints fresh secrets.
+if ip netns exec "$ns" "$server" --control-socket "$work/first.sock" \
+  >"$work/second" 2>&1; then
+  fail "a second first-run server started"
+fi
+grep -q "another l2tpsec-server is running" "$work/second" ||
+  fail "the second server did not name the running one: $(cat "$work/second")"
+! grep -q "Pre-shared key" "$work/second" ||
+  fail "the second server printed fresh secrets"
 
 kill -HUP "$pid"
 wait_for "has no file to reload"
