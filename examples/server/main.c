@@ -48,6 +48,9 @@ struct app {
   uv_timer_t auth_closer; /* closes auth and acct after the server */
   struct control control;
   uv_signal_t sighup, sigterm, sigint;
+  uv_timer_t grace; /* frees the server after shutdown told the clients */
+  bool shutting_down, stopped;
+  bool final_accounting; /* Stop records went out at shutdown */
   time_t started;
 };
 
@@ -271,7 +274,12 @@ static void on_auth_closer(uv_timer_t *timer) {
 #define FINAL_ACCOUNTING_MS 2000
 
 static void stop(struct app *app) {
-  size_t stops = accounting_stop_all(app->acct);
+  size_t stops;
+
+  if (app->stopped)
+    return;
+  app->stopped = true;
+  stops = accounting_stop_all(app->acct) + app->final_accounting;
 
   l2tpsec_server_del(app->server);
   app->server = NULL;
@@ -283,14 +291,40 @@ static void stop(struct app *app) {
   uv_close((uv_handle_t *)&app->sighup, NULL);
   uv_close((uv_handle_t *)&app->sigterm, NULL);
   uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->grace, NULL);
 }
 
+/* Time the clients get to answer the shutdown's Terminate-Request,
+ * StopCCN and DELETE before the server is freed, in ms. */
+#define SHUTDOWN_GRACE_MS 1500
+
+static void on_grace_end(uv_timer_t *timer) {
+  stop(timer->data);
+}
+
+/* The first signal tells the clients and waits; a second one stops at
+ * once. */
 static void on_terminate(uv_signal_t *handle, int signum) {
   struct app *app = handle->data;
+  int closed;
 
   log_line(&app->log, L2TPSEC_LOG_NOTICE, "received %s: shutting down",
            strsignal(signum));
-  stop(app);
+  if (app->shutting_down || app->server == NULL) {
+    stop(app);
+    return;
+  }
+  app->shutting_down = true;
+  closed = l2tpsec_server_shutdown(app->server);
+  if (closed <= 0) {
+    stop(app);
+    return;
+  }
+  app->final_accounting = true;
+  log_line(&app->log, L2TPSEC_LOG_NOTICE,
+           "told %d connection(s) that the server stops; exiting in %d ms",
+           closed, SHUTDOWN_GRACE_MS);
+  uv_timer_start(&app->grace, on_grace_end, SHUTDOWN_GRACE_MS, 0);
 }
 
 /*
@@ -454,6 +488,8 @@ static int run(struct app *app) {
   watch_signal(app, &app->sighup, SIGHUP, on_reload);
   watch_signal(app, &app->sigterm, SIGTERM, on_terminate);
   watch_signal(app, &app->sigint, SIGINT, on_terminate);
+  uv_timer_init(&app->loop, &app->grace);
+  app->grace.data = app;
 
   fill_settings(app, &settings, listen, ranges);
   config_fill_named_pools(&app->config, &named, &settings);

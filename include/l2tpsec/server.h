@@ -299,6 +299,18 @@ L2TPSEC_API int l2tpsec_server_disconnect(l2tpsec_server *server,
                                           const l2tpsec_server_selector *sel,
                                           enum l2tpsec_server_end_cause cause);
 
+/*
+ * Tells every connected client that the server is going away: LCP
+ * Terminate-Request for each session, StopCCN for each L2TP tunnel and
+ * IKE DELETE for the ESP SAs and the ISAKMP SA of each connection, one
+ * log line per connection. The packets go out at once. Call
+ * l2tpsec_server_del after a grace period of a second or two on the
+ * loop, so that late retransmissions and acknowledgements are handled.
+ * Returns how many connections it closed, L2TPSEC_ERR_INVALID_ARGUMENT
+ * for NULL or L2TPSEC_ERR_NOMEM.
+ */
+L2TPSEC_API int l2tpsec_server_shutdown(l2tpsec_server *server);
+
 /* Copies the counters into *stats. */
 L2TPSEC_API void l2tpsec_server_stats_get(const l2tpsec_server *server,
                                           l2tpsec_server_stats *stats);

@@ -22,6 +22,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/server_ike.c
   ${CMAKE_CURRENT_LIST_DIR}/server_dead_peer.c
   ${CMAKE_CURRENT_LIST_DIR}/server_plain_limit.c
+  ${CMAKE_CURRENT_LIST_DIR}/server_shutdown.c
   ${CMAKE_CURRENT_LIST_DIR}/client.c
   ${CMAKE_CURRENT_LIST_DIR}/keymap.c)
 list(APPEND L2TPSEC_EXTRA_LIBS ${LIBUV_LIBRARIES})
