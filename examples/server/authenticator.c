@@ -22,6 +22,9 @@ int authenticator_open(l2tpsec_local_auth **pauth,
   s.require_code = c->require_code;
   s.totp_digits = c->totp_digits;
   s.totp_window = c->totp_window;
+  s.max_failures = c->lockout_failures;
+  s.failure_window_s = c->lockout_window;
+  s.lockout_s = c->lockout_time;
   rv = l2tpsec_local_auth_new(&auth, &s);
   if (rv != 0)
     return rv;

@@ -91,6 +91,9 @@ void config_defaults(struct server_config *c) {
   snprintf(c->chain.items[0], sizeof(c->chain.items[0]), "local");
   c->totp_digits = 6;
   c->totp_window = 1;
+  c->lockout_failures = 5;
+  c->lockout_window = 300;
+  c->lockout_time = 900;
   c->log_level = L2TPSEC_LOG_INFO;
   c->syslog = SYSLOG_AUTO;
   config_auth_defaults(c);
@@ -492,6 +495,15 @@ static int p_digits(struct parse_state *st, const char *v) {
   st->config->totp_digits = (unsigned)d;
   return 0;
 }
+static int p_lockout_failures(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 0, 1000, &st->config->lockout_failures);
+}
+static int p_lockout_window(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 1, 86400, &st->config->lockout_window);
+}
+static int p_lockout_time(struct parse_state *st, const char *v) {
+  return parse_seconds(st, v, 1, 86400, &st->config->lockout_time);
+}
 static int p_window(struct parse_state *st, const char *v) {
   unsigned long w;
 
@@ -561,6 +573,9 @@ static const struct key_spec keys[] = {
     {"auth", "hashed_passwords", p_hashed},
     {"auth", "totp_digits", p_digits},
     {"auth", "totp_window", p_window},
+    {"auth", "lockout_failures", p_lockout_failures},
+    {"auth", "lockout_window", p_lockout_window},
+    {"auth", "lockout_time", p_lockout_time},
     {"log", "level", p_level},
     {"log", "syslog", p_syslog},
 };

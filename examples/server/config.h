@@ -96,6 +96,10 @@ struct server_config {
   char google_authenticator[CONFIG_MAX_VALUE];
   bool require_code, hashed_passwords;
   unsigned totp_digits, totp_window;
+  /* Per user name and per peer address: after lockout_failures failures
+   * within lockout_window seconds, lockout_time seconds of rejection.
+   * lockout_failures 0 turns the lockout off. */
+  unsigned lockout_failures, lockout_window, lockout_time;
   struct config_user users[CONFIG_MAX_USERS];
   size_t user_count;
 

@@ -315,14 +315,23 @@ static void accept_peer(l2tpsec_ppp *ppp, const l2tpsec_auth_result *r,
 static void reject_peer(l2tpsec_ppp *ppp, const l2tpsec_auth_result *r,
                         bool final, l2tpsec_tstamp now) {
   struct auth_exchange *a = &ppp->auth;
-  bool retry = ++a->attempts < ppp->settings.auth_max_attempts && !final;
+  bool locked = r->reason == L2TPSEC_AUTH_REASON_LOCKED_OUT;
+  /* A lockout outlasts this session's attempts, so retrying is futile. */
+  bool retry =
+      ++a->attempts < ppp->settings.auth_max_attempts && !final && !locked;
 
   ppp->stats.auth_failures++;
-  L2TPSEC_LOG(&ppp->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_AUTH,
-              "user '%s' from %s failed %s: %s (attempt %u of %u)", a->user,
-              ppp->peer, l2tpsec_auth_method_name(a->method),
-              l2tpsec_auth_reason_name(r->reason), a->attempts,
-              ppp->settings.auth_max_attempts);
+  if (locked)
+    L2TPSEC_LOG(&ppp->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_AUTH,
+                "user '%s' from %s rejected by %s: locked out after repeated "
+                "failures, credentials not checked",
+                a->user, ppp->peer, l2tpsec_auth_method_name(a->method));
+  else
+    L2TPSEC_LOG(&ppp->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_AUTH,
+                "user '%s' from %s failed %s: %s (attempt %u of %u)", a->user,
+                ppp->peer, l2tpsec_auth_method_name(a->method),
+                l2tpsec_auth_reason_name(r->reason), a->attempts,
+                ppp->settings.auth_max_attempts);
   a->state = retry ? AUTH_WAITING : AUTH_FAILED;
   a->deadline = retry ? now + ppp->settings.auth_timeout
                       : L2TPSEC_TSTAMP_NEVER;

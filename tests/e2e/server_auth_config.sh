@@ -157,4 +157,24 @@ check_account = no
 INI
 expect_valid
 
+# The lockout keys: 0 turns the lockout off; a time of 0 is invalid.
+write_config <<'INI'
+[auth]
+lockout_failures = 0
+lockout_window = 60
+lockout_time = 120
+[user alice]
+password = pw-long-enough
+INI
+expect_valid
+write_config <<'INI'
+[auth]
+lockout_failures = many
+lockout_time = 0
+[user alice]
+password = pw-long-enough
+INI
+expect_error "server.ini:9: invalid number 'many'"
+expect_error "server.ini:10: invalid number '0': expected 1 to 86400"
+
 echo "server_auth_config: all checks passed"

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -316,6 +317,46 @@ static void retries_allowed_until_max_attempts(void **state) {
   harness_stop(h);
 }
 
+static char lockout_log[2048];
+
+static void capture_log(void *user_data, enum l2tpsec_log_level level,
+                        enum l2tpsec_log_category category,
+                        const char *message) {
+  size_t used = strlen(lockout_log);
+
+  snprintf(lockout_log + used, sizeof(lockout_log) - used, "%s\n", message);
+}
+
+static void reject_as_locked_out(struct harness *h,
+                                 const l2tpsec_auth_request *req) {
+  l2tpsec_auth_result r;
+
+  memset(&r, 0, sizeof(r));
+  r.reason = L2TPSEC_AUTH_REASON_LOCKED_OUT;
+  l2tpsec_auth_complete(req, &r, req->now);
+}
+
+/* A locked-out user's rejection says so in the log, not "attempt 1 of
+ * 3" as if the credentials had been checked. */
+static void locked_out_logged_without_attempts(void **state) {
+  struct harness *h = new_harness();
+  l2tpsec_ppp_settings server, client;
+
+  lockout_log[0] = '\0';
+  harness_settings(h, 0, &server);
+  harness_settings(h, 1, &client);
+  only_method(&server, L2TPSEC_AUTH_PAP);
+  server.auth_max_attempts = 3;
+  server.log = (l2tpsec_log){capture_log, NULL, L2TPSEC_LOG_NOTICE};
+  h->auth_mode = AUTH_MODE_CALLBACK;
+  h->auth_fn = reject_as_locked_out;
+  harness_start(h, 41, &server, &client);
+  assert_true(harness_run(h, 120 * S, harness_any_dead));
+  assert_non_null(strstr(lockout_log, "locked out after repeated failures"));
+  assert_null(strstr(lockout_log, "attempt 1 of 3"));
+  harness_stop(h);
+}
+
 static void address_returned_to_pool(void **state) {
   struct harness *h = new_harness();
 
@@ -394,6 +435,7 @@ int main(void) {
       cmocka_unit_test(session_death_cancels_pending_request),
       cmocka_unit_test(echo_failure_closes_link),
       cmocka_unit_test(retries_allowed_until_max_attempts),
+      cmocka_unit_test(locked_out_logged_without_attempts),
       cmocka_unit_test(address_returned_to_pool),
       cmocka_unit_test(close_gives_up_after_max_terminate),
       cmocka_unit_test(ipv6cp_negotiates_when_enabled),
