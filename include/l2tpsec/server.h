@@ -53,6 +53,13 @@ typedef struct l2tpsec_server_settings {
    */
   bool allow_plain_l2tp;
   uint16_t l2tp_port; /* 1701 */
+  /*
+   * Plain-UDP peers (source address and port) at once: 64. A peer exists
+   * while it has an L2TP tunnel, even one still in set-up. Datagrams from
+   * new peers beyond this are dropped, so an SCCRQ flood from forged
+   * sources cannot take the tunnels that IPsec clients need.
+   */
+  size_t max_plain_peers;
 
   /* Pre-shared key of IKE main mode; copied and wiped on delete. */
   const uint8_t *psk;
@@ -220,6 +227,8 @@ typedef struct l2tpsec_server_stats {
                                   AVP encoding, or a version other than 2 */
   uint64_t dropped_plain_tunnel_rate; /* plain L2TP tunnel requests over
                                          the per-address limit */
+  uint64_t dropped_plain_limit; /* plain L2TP from a new peer while
+                                   max_plain_peers peers exist */
   size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;

@@ -22,6 +22,7 @@ void l2tpsec_server_settings_default(l2tpsec_server_settings *s) {
   s->natt_port = 4500;
   s->raw_esp = true;
   s->l2tp_port = 1701;
+  s->max_plain_peers = 64;
   s->tun_name = "";
   s->tun_mtu = 1400;
   s->tun_configure = true;
@@ -185,6 +186,7 @@ static int copy_settings(l2tpsec_server *server,
   server->rand = s->rand;
   server->allow_plain_l2tp = s->allow_plain_l2tp;
   server->l2tp_port = s->l2tp_port;
+  server->max_plain_peers = s->max_plain_peers;
   server->natt_port = s->natt_port;
   server->ike_preset = s->ike_preset;
   memcpy(server->auth_methods, s->auth_methods, sizeof(server->auth_methods));

@@ -411,6 +411,12 @@ static void plain_input(l2tpsec_server *server, int endpoint,
   bool created = conn == NULL;
   uint64_t id;
 
+  if (created && server->plain_peer_count >= server->max_plain_peers) {
+    drop(server, &server->stats.dropped_plain_limit, peer,
+         "plain L2TP from a new peer while max_plain_peers plain peers "
+         "exist");
+    return;
+  }
   if (created) {
     conn = calloc(1, sizeof(*conn));
     if (conn == NULL)
@@ -423,6 +429,7 @@ static void plain_input(l2tpsec_server *server, int endpoint,
       free(conn);
       return;
     }
+    server->plain_peer_count++;
   }
   id = conn->id;
   if (l2tpsec__server_l2tp_input(server, conn, data, len) != 0 && created &&
@@ -511,6 +518,8 @@ static void delete_sa(l2tpsec_server *server, l2tpsec_esp_sa *sa) {
 
 static void free_conn(l2tpsec_server *server, l2tpsec__conn *conn) {
   l2tpsec__keymap_remove(&server->conns, conn->id);
+  if (conn->plain)
+    server->plain_peer_count--;
   for (size_t i = 0; i < conn->pair_count; i++) {
     delete_sa(server, conn->in[i]);
     delete_sa(server, conn->out[i]);

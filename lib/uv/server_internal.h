@@ -98,6 +98,7 @@ struct l2tpsec_server {
   const l2tpsec_server_settings *new_settings;
   bool allow_plain_l2tp;
   uint16_t l2tp_port;
+  size_t max_plain_peers, plain_peer_count;
   uint16_t natt_port;
   l2tpsec_duration lcp_echo_interval, dpd_delay, dpd_timeout;
   unsigned lcp_echo_failure;

@@ -214,16 +214,18 @@ static uint16_t avp16_value(const uint8_t *msg, size_t len, uint16_t attr) {
   return 0;
 }
 
+/* A plain-UDP peer's SCCRQ, asking for a tunnel with its tunnel id 9. */
+static const uint8_t sccrq[] = {
+    0xc8, 2, 0, 57, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x80, 8, 0, 0, 0, 0, 0, 1,                     /* SCCRQ */
+    0x80, 8, 0, 0, 0, 2, 1, 0,                     /* protocol 1.0 */
+    0x80, 10, 0, 0, 0, 3, 0, 0, 0, 3,              /* framing */
+    0x80, 11, 0, 0, 0, 7, 'p', 'l', 'a', 'i', 'n', /* host name */
+    0x80, 8, 0, 0, 0, 9, 0, 9};                    /* our tunnel 9 */
+
 /* A plain-UDP peer's StopCCN is acknowledged with a ZLB, and so is its
  * retransmission: the peer's transport outlives TUNNEL_DOWN. */
 static void server_acks_plain_stopccn(void **state) {
-  static const uint8_t sccrq[] = {
-      0xc8, 2, 0, 57, 0, 0, 0, 0, 0, 0, 0, 0,
-      0x80, 8, 0, 0, 0, 0, 0, 1,                   /* SCCRQ */
-      0x80, 8, 0, 0, 0, 2, 1, 0,                   /* protocol 1.0 */
-      0x80, 10, 0, 0, 0, 3, 0, 0, 0, 3,            /* framing */
-      0x80, 11, 0, 0, 0, 7, 'p', 'l', 'a', 'i', 'n', /* host name */
-      0x80, 8, 0, 0, 0, 9, 0, 9};                  /* our tunnel 9 */
   uint8_t scccn[] = {0xc8, 2, 0, 20, 0, 0, 0, 0, 0, 1, 0, 1,
                      0x80, 8, 0, 0, 0, 0, 0, 3};
   uint8_t stopccn[] = {0xc8, 2, 0, 36, 0, 0, 0, 0, 0, 2, 0, 1,
@@ -259,6 +261,42 @@ static void server_acks_plain_stopccn(void **state) {
     assert_int_equal(reply[10] << 8 | reply[11], 3); /* Nr = StopCCN Ns + 1 */
   }
   close(fd);
+  l2tpsec_server_del(server);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* Plain peers have their own cap: with max_plain_peers 2, an SCCRQ from
+ * a third source port gets no reply and counts as a drop. */
+static void server_caps_plain_peers(void **state) {
+  l2tpsec_server_settings s;
+  l2tpsec_server *server;
+  l2tpsec_server_stats stats;
+  uv_loop_t loop;
+  uint8_t reply[1500];
+  int fd[3];
+
+  uv_loop_init(&loop);
+  fill_settings(&s);
+  s.allow_plain_l2tp = true;
+  s.max_plain_peers = 2;
+  log_text[0] = '\0';
+  assert_int_equal(l2tpsec_server_new(&server, &loop, &s, &callbacks, NULL), 0);
+  for (int i = 0; i < 3; i++)
+    fd[i] = connected_udp("127.0.0.1", 1701);
+
+  assert_true(exchange(&loop, fd[0], sccrq, sizeof(sccrq), reply,
+                       sizeof(reply)) > 12);
+  assert_true(exchange(&loop, fd[1], sccrq, sizeof(sccrq), reply,
+                       sizeof(reply)) > 12);
+  assert_int_equal(
+      exchange(&loop, fd[2], sccrq, sizeof(sccrq), reply, sizeof(reply)), -1);
+  l2tpsec_server_stats_get(server, &stats);
+  assert_int_equal(stats.dropped_plain_limit, 1);
+  assert_non_null(strstr(log_text, "max_plain_peers"));
+
+  for (int i = 0; i < 3; i++)
+    close(fd[i]);
   l2tpsec_server_del(server);
   uv_run(&loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&loop), 0);
@@ -305,6 +343,7 @@ int main(void) {
       cmocka_unit_test(server_configures_tun_from_pool),
       cmocka_unit_test(server_refuses_plain_l2tp),
       cmocka_unit_test(server_acks_plain_stopccn),
+      cmocka_unit_test(server_caps_plain_peers),
       cmocka_unit_test(server_rejects_bad_settings),
   };
 
