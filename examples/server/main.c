@@ -204,14 +204,41 @@ static size_t append_sessions(struct app *app, char *buf, size_t cap,
 static size_t append_layer_drops(const l2tpsec_server_stats *st, char *buf,
                                  size_t cap, size_t n) {
   return append(buf, cap, n,
-                "Dropped: ESP %llu (unknown SPI %llu), selector %llu, L2TP "
-                "malformed %llu, plain L2TP tunnel requests over the "
-                "per-address limit %llu\n",
+                "Dropped: ESP %llu (unknown SPI %llu, replayed %llu, "
+                "integrity failed %llu), selector %llu, L2TP malformed %llu, "
+                "plain L2TP tunnel requests over the per-address limit "
+                "%llu\n",
                 (unsigned long long)st->dropped_esp,
                 (unsigned long long)st->esp_unknown_spi,
+                (unsigned long long)st->esp_replayed,
+                (unsigned long long)st->esp_integrity,
                 (unsigned long long)st->dropped_selector,
                 (unsigned long long)st->l2tp_malformed,
                 (unsigned long long)st->dropped_plain_tunnel_rate);
+}
+
+/* IKE's drops by reason; a flood or a misconfigured peer shows here. */
+static size_t append_ike_drops(const l2tpsec_ike_stats *ike, char *buf,
+                               size_t cap, size_t n) {
+  return append(
+      buf, cap, n,
+      "IKE dropped: malformed %llu, unknown SA %llu, unexpected %llu, "
+      "decrypt %llu, integrity %llu, half-open limit %llu, no proposal "
+      "%llu, version %llu, duplicate %llu, certificate %llu, ID %llu, "
+      "signature %llu, fragments %llu\n",
+      (unsigned long long)ike->drop_malformed,
+      (unsigned long long)ike->drop_unknown_sa,
+      (unsigned long long)ike->drop_unexpected,
+      (unsigned long long)ike->drop_decrypt,
+      (unsigned long long)ike->drop_integrity,
+      (unsigned long long)ike->drop_half_open,
+      (unsigned long long)ike->drop_no_proposal,
+      (unsigned long long)ike->drop_version,
+      (unsigned long long)ike->drop_duplicate,
+      (unsigned long long)ike->drop_cert,
+      (unsigned long long)ike->drop_id_mismatch,
+      (unsigned long long)ike->drop_signature,
+      (unsigned long long)ike->drop_fragment);
 }
 
 static size_t status_text(void *user_data, char *buf, size_t cap) {
@@ -249,6 +276,7 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
              (unsigned long long)st.dropped_unhandled,
              (unsigned long long)st.dropped_malformed);
   n = append_layer_drops(&st, buf, cap, n);
+  n = append_ike_drops(&st.ike, buf, cap, n);
   n = append(buf, cap, n,
              "Connections (%zu up, %zu addresses leased, %zu SA pairs or "
              "plain L2TP peers):\n",

@@ -223,12 +223,15 @@ typedef struct l2tpsec_server_stats {
   uint64_t fragmented;         /* IPv4 packets with DF clear that were split
                                   to fit the client's MRU */
   uint64_t esp_unknown_spi;    /* ESP for no inbound SA; part of dropped_esp */
+  uint64_t esp_replayed;  /* anti-replay rejections; part of dropped_esp */
+  uint64_t esp_integrity; /* ICV check failures; part of dropped_esp */
   uint64_t l2tp_malformed;     /* L2TP datagrams with an invalid header or
                                   AVP encoding, or a version other than 2 */
   uint64_t dropped_plain_tunnel_rate; /* plain L2TP tunnel requests over
                                          the per-address limit */
   uint64_t dropped_plain_limit; /* plain L2TP from a new peer while
                                    max_plain_peers peers exist */
+  l2tpsec_ike_stats ike;        /* the IKE layer's counters and drops */
   size_t connections;          /* ESP SA pairs and plain L2TP peers */
   size_t sessions;
   size_t addresses_leased;

@@ -361,6 +361,8 @@ static void add_layer_drops(const l2tpsec_server *server,
   if (server->l2tp != NULL)
     l2tpsec_l2tp_get_stats(server->l2tp, &l2tp);
   stats->esp_unknown_spi = esp.unknown_spi;
+  if (server->ike != NULL)
+    l2tpsec_ike_get_stats(server->ike, &stats->ike);
   stats->l2tp_malformed = l2tp.rx_malformed + l2tp.rx_bad_version;
 }
 

@@ -308,8 +308,14 @@ static void drop_undecrypted(l2tpsec_server *server,
     server->stats.dropped_esp++;
     return;
   }
+  if (rv == L2TPSEC_ERR_REPLAY)
+    server->stats.esp_replayed++;
+  else if (rv == L2TPSEC_ERR_INTEGRITY)
+    server->stats.esp_integrity++;
   drop(server, &server->stats.dropped_esp, peer,
-       "ESP did not decrypt (truncated, replayed or integrity failure)");
+       rv == L2TPSEC_ERR_REPLAY      ? "ESP replayed or left of the window"
+       : rv == L2TPSEC_ERR_INTEGRITY ? "ESP integrity check failed"
+                                     : "ESP did not decrypt (truncated)");
 }
 
 static void esp_input(l2tpsec_server *server, const struct sockaddr *peer,

@@ -107,21 +107,27 @@ in_ns "$server" -c "$work/server.ini" --status >"$work/status" ||
 grep -q "plain L2TP 1701 without IPsec" "$work/status" ||
   fail "--status does not show plain L2TP: $(cat "$work/status")"
 
-# One malformed L2TP datagram (its length field claims 255 bytes) and one
-# ESP-in-UDP packet for an SPI the server never gave out.
+# One malformed L2TP datagram (its length field claims 255 bytes), one
+# ESP-in-UDP packet for an SPI the server never gave out, and one IKE
+# datagram with a wrong length.
 in_ns $py - <<'PY' || fail "could not send the hostile datagrams"
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(bytes([0xC8, 0x02, 0x00, 0xFF]) + bytes(8), ("198.51.100.1", 1701))
 s.sendto(bytes.fromhex("5ca1ab1e00000001") + bytes(40), ("198.51.100.1", 4500))
+# An IKE header whose length field (1000) differs from the datagram's 28.
+s.sendto(bytes.fromhex("0102030405060708" "0000000000000000" "01100200"
+                       "00000000" "000003e8"), ("198.51.100.1", 500))
 PY
 wait_for "SPI 0x5ca1ab1e"
 sleep 0.5
 in_ns "$server" -c "$work/server.ini" --status >"$work/status"
 grep -q "L2TP malformed 1" "$work/status" ||
   fail "--status does not count the malformed L2TP datagram: $(cat "$work/status")"
-grep -q "unknown SPI 1" "$work/status" ||
-  fail "--status does not count the unknown SPI: $(cat "$work/status")"
+grep -q "unknown SPI 1, replayed 0, integrity failed 0" "$work/status" ||
+  fail "--status does not count the unknown SPI apart: $(cat "$work/status")"
+grep -q "IKE dropped: malformed 1," "$work/status" ||
+  fail "--status does not count the malformed IKE header: $(cat "$work/status")"
 [ "$(grep -c "5ca1ab1e\|did not decrypt" "$work/out")" -eq 1 ] ||
   fail "the unknown SPI was not logged exactly once"
 

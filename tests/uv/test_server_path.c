@@ -272,6 +272,8 @@ static void path_checks_selectors(void **state) {
   l2tpsec_server_stats_get(f.server, &st);
   assert_int_equal(st.esp_received, 3);
   assert_int_equal(st.dropped_esp, 1);
+  assert_int_equal(st.esp_replayed, 1);
+  assert_int_equal(st.esp_integrity, 0);
   assert_int_equal(st.dropped_selector, 2);
 
   test_peer_close(&a);
