@@ -234,6 +234,11 @@ void l2tpsec__l2tp_tunnel_event(l2tpsec__l2tp_tunnel *t,
                                 uint16_t result, uint16_t error,
                                 const char *message);
 void l2tpsec__l2tp_reap(l2tpsec_l2tp *ep);
+/* Names of Result and Error Code values (result_names.c). */
+const char *l2tpsec__l2tp_stopccn_result_name(uint16_t result);
+const char *l2tpsec__l2tp_cdn_result_name(uint16_t result);
+const char *l2tpsec__l2tp_error_name(uint16_t error);
+
 void l2tpsec__l2tp_log_down(const l2tpsec__l2tp_tunnel *t, const char *how,
                             uint16_t result, uint16_t error,
                             const char *message);

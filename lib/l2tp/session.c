@@ -46,9 +46,13 @@ static void session_end(l2tpsec__l2tp_session *s,
   t->ep->session_count--;
   free(s);
   L2TP_LOG(t->ep, L2TPSEC_LOG_INFO,
-           "tunnel %u session %u (peer %u) closed: result %u, error %u, "
-           "\"%s\"",
-           t->id, id, peer_id, result, error, message != NULL ? message : "");
+           "tunnel %u session %u (peer %u) closed: result %u (%s), error %u "
+           "(%s)%s%s%s",
+           t->id, id, peer_id, result, l2tpsec__l2tp_cdn_result_name(result),
+           error, l2tpsec__l2tp_error_name(error),
+           message != NULL && message[0] ? ", message \"" : "",
+           message != NULL ? message : "",
+           message != NULL && message[0] ? "\"" : "");
   session_event(t, id, peer_id, &ev);
 }
 

@@ -9,6 +9,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/hidden.c
   ${CMAKE_CURRENT_LIST_DIR}/idmap.c
   ${CMAKE_CURRENT_LIST_DIR}/reliable.c
+  ${CMAKE_CURRENT_LIST_DIR}/result_names.c
   ${CMAKE_CURRENT_LIST_DIR}/rx_log.c
   ${CMAKE_CURRENT_LIST_DIR}/session.c
   ${CMAKE_CURRENT_LIST_DIR}/tunnel.c

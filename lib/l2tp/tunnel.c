@@ -1,4 +1,5 @@
 /* Tunnel life cycle: creation, events, teardown, timers. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,19 +84,26 @@ void l2tpsec__l2tp_log_down(const l2tpsec__l2tp_tunnel *t, const char *how,
   /* The transport names the peer even when no Host Name came yet. */
   static const char fmt[] =
       "tunnel %u (transport %llu, peer tunnel %u, host \"%s\") %s: "
-      "result %u, error %u, \"%s\"";
+      "result %u (%s), error %u (%s)%s%s%s";
   unsigned long long transport = t->transport;
+  const char *result_name = l2tpsec__l2tp_stopccn_result_name(result);
+  const char *error_name = l2tpsec__l2tp_error_name(error);
+  bool has_message = message != NULL && message[0] != '\0';
 
   if (t->established) {
     L2TP_LOG(t->ep, L2TPSEC_LOG_NOTICE, fmt, t->id, transport, t->peer_id,
-             t->peer_host, how, result, error, message);
+             t->peer_host, how, result, result_name, error, error_name,
+             has_message ? ", message \"" : "", has_message ? message : "",
+             has_message ? "\"" : "");
     return;
   }
   /* A flood of SCCRQs leaves many tunnels that never come up and expire
    * together, so their lines are rate-limited. */
   L2TP_LOG_RX(t->ep, L2TP_RX_LOG_HALF_OPEN, t->ep->now, L2TPSEC_LOG_INFO, fmt,
-              t->id, transport, t->peer_id, t->peer_host, how, result, error,
-              message);
+              t->id, transport, t->peer_id, t->peer_host, how, result,
+              result_name, error, error_name,
+              has_message ? ", message \"" : "", has_message ? message : "",
+              has_message ? "\"" : "");
 }
 
 static void report_down(l2tpsec__l2tp_tunnel *t,

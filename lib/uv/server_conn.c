@@ -185,7 +185,8 @@ static void on_tunnel_event(l2tpsec_server *server,
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_L2TP,
               "L2TP tunnel %u %s, peer %s host '%s' tunnel %u%s%s",
               ev->tunnel_id, up ? "up" : "down", text, ev->peer_host_name,
-              ev->peer_tunnel_id, up ? "" : ": ", up ? "" : ev->message);
+              ev->peer_tunnel_id, up || !ev->message[0] ? "" : ": ",
+              up ? "" : ev->message);
 }
 
 /* A plain peer exists only for its tunnels. It is freed when the last

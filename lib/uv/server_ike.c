@@ -217,7 +217,7 @@ static void warn_raw_esp_missing(l2tpsec_server *server,
 static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
   l2tpsec_server *server = user_data;
   l2tpsec_esp_sa_settings in, out;
-  char peer[64];
+  char peer[64], algorithms[64];
   struct sockaddr_storage ss;
   int rv;
 
@@ -237,13 +237,12 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
   rv = install_pair(server, c, &in, &out);
   l2tpsec_wipe(&in, sizeof(in));
   l2tpsec_wipe(&out, sizeof(out));
+  l2tpsec_ike_child_sa_algorithms(c, algorithms, sizeof(algorithms));
   L2TPSEC_LOG(&server->log, rv == 0 ? L2TPSEC_LOG_NOTICE : L2TPSEC_LOG_ERROR,
               L2TPSEC_LOG_IKE,
-              "ESP SA pair %08x/%08x with %s %s: transform %u, %u-bit key, "
-              "integrity %u%s",
-              c->spi_in, c->spi_out, peer,
-              rv == 0 ? "installed" : "not installed", c->esp_transform,
-              c->key_bits, c->integ, c->udp_encap ? ", UDP-encapsulated" : "");
+              "ESP SA pair %08x/%08x with %s %s: transform %s%s", c->spi_in,
+              c->spi_out, peer, rv == 0 ? "installed" : "not installed",
+              algorithms, c->udp_encap ? ", UDP-encapsulated" : "");
   return rv;
 }
 
@@ -257,13 +256,31 @@ sa_down_cause(enum l2tpsec_ike_down_reason reason) {
   return L2TPSEC_SERVER_END_NAS_REQUEST;
 }
 
+static const char *down_reason_name(enum l2tpsec_ike_down_reason reason) {
+  switch (reason) {
+  case L2TPSEC_IKE_DOWN_DELETED:
+    return "deleted";
+  case L2TPSEC_IKE_DOWN_EXPIRED:
+    return "lifetime expired";
+  case L2TPSEC_IKE_DOWN_TIMEOUT:
+    return "peer stopped answering";
+  case L2TPSEC_IKE_DOWN_FAILED:
+    return "negotiation failed";
+  case L2TPSEC_IKE_DOWN_CLOSED:
+    return "server closing";
+  case L2TPSEC_IKE_DOWN_REKEYED:
+    return "replaced by a rekey";
+  }
+  return "unknown reason";
+}
+
 static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
                              enum l2tpsec_ike_down_reason reason) {
   l2tpsec_server *server = user_data;
 
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
-              "ESP SA pair %08x/%08x removed (reason %d)", spi_in, spi_out,
-              (int)reason);
+              "ESP SA pair %08x/%08x removed: %s", spi_in, spi_out,
+              down_reason_name(reason));
   l2tpsec__server_note_sa_down(server, spi_in, sa_down_cause(reason));
   l2tpsec__server_remove_pair(server, spi_in);
 }
@@ -286,8 +303,8 @@ static void on_ike_sa_down(void *user_data, uint64_t ike_sa_id,
   l2tpsec_server *server = user_data;
 
   L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
-              "IKE SA %llu closed (reason %d)", (unsigned long long)ike_sa_id,
-              (int)reason);
+              "IKE SA %llu closed: %s", (unsigned long long)ike_sa_id,
+              down_reason_name(reason));
 }
 
 static void on_ike_timer(l2tpsec__timer *timer, l2tpsec_tstamp now) {

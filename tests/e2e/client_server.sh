@@ -112,6 +112,15 @@ grep -q "ESP SA pair .* installed: transform" "$work/server.log" ||
   fail "the server logged no ESP SA"
 ! grep -q "UDP-encapsulated" "$work/server.log" ||
   fail "without --local and without a NAT the SA was UDP-encapsulated"
+# Log lines name algorithms, reasons and result codes instead of numbers.
+grep -q "ESP SA pair .* installed: transform aes[0-9a-z-]*$" "$work/server.log" ||
+  fail "the ESP SA line does not name the algorithms"
+grep -q "IKE SA [0-9]* closed: deleted" "$work/server.log" ||
+  fail "the IKE SA end does not name its reason"
+grep -q "result 1 (general request to clear the tunnel), error 0 (no error)" \
+  "$work/server.log" || fail "the tunnel end does not name its result code"
+! grep -q "(reason [0-9]\|: \?$" "$work/server.log" ||
+  fail "a log line has a numeric reason or an empty one after a colon"
 
 # 2. Through a masquerading NAT: IKE floats to 4500, ESP goes in UDP.
 netns_veth "$srv" e2e$$s2 198.51.100.129/25 "$nat" e2e$$n1 198.51.100.130/25
