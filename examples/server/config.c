@@ -75,6 +75,7 @@ void config_defaults(struct server_config *c) {
   c->ike_port = 500;
   c->natt_port = 4500;
   c->l2tp_port = 1701;
+  c->max_plain_peers = 64;
   c->raw_esp = true;
   c->lcp_echo_interval = 30;
   c->lcp_echo_failure = 4;
@@ -308,6 +309,15 @@ static int parse_seconds(struct parse_state *st, const char *v,
   *out = (unsigned)n;
   return 0;
 }
+
+/* A count such as failures or peers; the same range check as seconds. */
+static int parse_count(struct parse_state *st, const char *v, unsigned long min,
+                       unsigned long max, unsigned *out) {
+  return parse_seconds(st, v, min, max, out);
+}
+static int p_max_plain_peers(struct parse_state *st, const char *v) {
+  return parse_count(st, v, 1, 65535, &st->config->max_plain_peers);
+}
 static int p_echo_interval(struct parse_state *st, const char *v) {
   return parse_seconds(st, v, 0, 3600, &st->config->lcp_echo_interval);
 }
@@ -496,7 +506,7 @@ static int p_digits(struct parse_state *st, const char *v) {
   return 0;
 }
 static int p_lockout_failures(struct parse_state *st, const char *v) {
-  return parse_seconds(st, v, 0, 1000, &st->config->lockout_failures);
+  return parse_count(st, v, 0, 1000, &st->config->lockout_failures);
 }
 static int p_lockout_window(struct parse_state *st, const char *v) {
   return parse_seconds(st, v, 1, 86400, &st->config->lockout_window);
@@ -546,6 +556,7 @@ static const struct key_spec keys[] = {
     {"server", "l2tp_port", p_l2tp_port},
     {"server", "raw_esp", p_raw_esp},
     {"server", "allow_plain_l2tp", p_plain_l2tp},
+    {"server", "max_plain_peers", p_max_plain_peers},
     {"server", "control_socket", p_control},
     {"server", "lcp_echo_interval", p_echo_interval},
     {"server", "lcp_echo_failure", p_echo_failure},

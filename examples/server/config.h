@@ -63,6 +63,7 @@ struct server_config {
   /* [server] */
   struct config_list listen;
   uint16_t ike_port, natt_port, l2tp_port;
+  unsigned max_plain_peers; /* plain L2TP peers at once */
   bool raw_esp, allow_plain_l2tp;
   char control_socket[108]; /* sun_path size */
   /* Keepalives, in seconds; see l2tpsec_server_settings. */

@@ -459,6 +459,7 @@ static void fill_settings(struct app *app, l2tpsec_server_settings *s,
   s->raw_esp = c->raw_esp;
   s->allow_plain_l2tp = c->allow_plain_l2tp;
   s->l2tp_port = c->l2tp_port;
+  s->max_plain_peers = c->max_plain_peers;
   s->psk = c->psk;
   s->psk_len = c->psk_len;
   if (c->cert.data != NULL) {

@@ -132,13 +132,16 @@ range = 0.0.0.0/0
 local_address = 192.0.2.1
 [user alice]
 password = alice-password
+[server]
+max_plain_peers = 0
 INI
 expect_rejected clash.ini \
   "clash.ini:4: ike_port and natt_port are both 4500" \
   "clash.ini:6: psk_file '$work/psk2' has more than one line" \
   "clash.ini:7: psk and psk_file are both set" \
   "clash.ini:9: range '0.0.0.0/0' starts at 0.0.0.0" \
-  "4 error(s)"
+  "clash.ini:14: invalid number '0': expected 1 to 65535" \
+  "5 error(s)"
 ! grep -q "missing psk" "$work/errors" || fail "a bad psk_file also said missing psk"
 
 # Secrets readable by other users: valid, with a warning for each file.
@@ -146,7 +149,8 @@ echo a-long-enough-key >"$work/psk1"
 chmod 644 "$work/psk1"
 sed -e "s|^psk_file = .*|psk_file = $work/psk1|" -e '/^psk = /d' \
   -e 's/^ike_port = .*/ike_port = 500/' -e 's/^natt_port = .*/natt_port = 4500/' \
-  -e 's|^range = .*|range = 192.0.2.10-192.0.2.20|' "$work/clash.ini" \
+  -e 's|^range = .*|range = 192.0.2.10-192.0.2.20|' \
+  -e 's/^max_plain_peers = .*/max_plain_peers = 8/' "$work/clash.ini" \
   >"$work/open.ini"
 chmod 644 "$work/open.ini"
 ip netns exec "$ns" "$server" -c "$work/open.ini" --check-config \
