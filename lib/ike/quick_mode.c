@@ -47,6 +47,45 @@ static ike_qm *free_qm(ike_sa *sa) {
   return NULL;
 }
 
+/* Whether child a should give up its slot before child b: a pair that a
+ * newer one replaced first, then the one that expires first. */
+static bool reclaim_before(const ike_qm *a, const ike_qm *b) {
+  if (a->replaced != b->replaced)
+    return a->replaced;
+  return a->expires < b->expires;
+}
+
+/*
+ * Ends the oldest installed child SA and returns its slot, or NULL when
+ * every slot holds an exchange in progress. A new main mode from the same
+ * address and port adopts every child of the old one, so a client that
+ * keeps coming back (failed logins, or rekeys of both phases by both
+ * sides) would otherwise fill the slots and have every later quick mode
+ * dropped until the old pairs expire. No DELETE is sent: the peer either
+ * moved to a newer pair already or is gone.
+ */
+static ike_qm *reclaim_qm(l2tpsec_ike *ike, ike_sa *sa) {
+  ike_qm *oldest = NULL;
+
+  for (size_t i = 0; i < IKE_QM_MAX; i++) {
+    ike_qm *qm = &sa->qm[i];
+    if (ike_qm_installed(qm) && (oldest == NULL || reclaim_before(qm, oldest)))
+      oldest = qm;
+  }
+  if (oldest == NULL)
+    return NULL;
+
+  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
+              "IKE SA %llu: all %d quick mode slots in use; ending ESP SA "
+              "pair in 0x%08x, the oldest, to make room",
+              (unsigned long long)sa->id, IKE_QM_MAX, oldest->spi_in);
+  if (ike->cb.child_sa_down != NULL)
+    ike->cb.child_sa_down(ike->user_data, oldest->spi_in, oldest->spi_out,
+                          L2TPSEC_IKE_DOWN_DELETED);
+  l2tpsec__ike_qm_free(oldest);
+  return oldest;
+}
+
 static int random_u32(l2tpsec_ike *ike, uint32_t *v, uint32_t min) {
   uint8_t b[4];
   int err;
@@ -421,6 +460,8 @@ int l2tpsec__ike_qm_start(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   ike_qm *qm = free_qm(sa);
 
   if (qm == NULL)
+    qm = reclaim_qm(ike, sa);
+  if (qm == NULL)
     return L2TPSEC_ERR_LIMIT;
   int err = prepare_initiator(ike, sa, qm);
   size_t n = initiator_offer(ike, sa, qm->pfs_group, xf);
@@ -750,10 +791,9 @@ static int responder_qm1(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   ike_writer w;
   ike_qm *qm = free_qm(sa);
 
-  if (qm == NULL || rx->hdr.message_id == 0) {
+  if (rx->hdr.message_id == 0) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, rx->now,
-                      "QM1 0x%08x: message ID zero or no free quick mode slot",
-                      rx->hdr.message_id);
+                      "QM1 with message ID zero");
     return 0;
   }
   l2tpsec__ike_phase2_iv(sa, rx->hdr.message_id, iv);
@@ -763,6 +803,16 @@ static int responder_qm1(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__iovec prefix[] = {{mid, 4}};
   if (!hash_ok(ike, sa, msg, prefix, 1, rx))
     return 0;
+
+  /* Only an authenticated QM1 may end an older child to make room. */
+  if (qm == NULL)
+    qm = reclaim_qm(ike, sa);
+  if (qm == NULL) {
+    l2tpsec__ike_drop(ike, &ike->stats.drop_unexpected, rx->now,
+                      "QM1 0x%08x: no free quick mode slot",
+                      rx->hdr.message_id);
+    return 0;
+  }
 
   memset(qm, 0, sizeof(*qm));
   qm->message_id = rx->hdr.message_id;

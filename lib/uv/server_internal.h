@@ -18,8 +18,14 @@
 /* Tunnels one connection (one ESP SA pair or plain peer) may carry. */
 #define L2TPSEC__CONN_MAX_TUNNELS 4
 
-/* Maximum SA pairs of one connection: the current one and its rekeys. */
-#define L2TPSEC__CONN_MAX_PAIRS 4
+/*
+ * Maximum SA pairs of one connection: the current one and its rekeys.
+ * With 60 s lifetimes both sides rekey, and a strongSwan client kept five
+ * pairs alive at once; at 4 the oldest one, still in use, was evicted and
+ * pings were lost. It stays below the IKE layer's 8 quick mode slots per
+ * phase-1 SA, so this limit is the one that normally acts.
+ */
+#define L2TPSEC__CONN_MAX_PAIRS 6
 
 /*
  * One client as the outer layers see it: an ESP SA pair with its outer
