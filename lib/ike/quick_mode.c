@@ -57,7 +57,7 @@ static bool reclaim_before(const ike_qm *a, const ike_qm *b) {
 
 /*
  * Ends the oldest installed child SA and returns its slot, or NULL when
- * every slot holds an exchange in progress. A new main mode from the same
+ * every slot contains an exchange in progress. A new main mode from the same
  * address and port adopts every child of the old one, so a client that
  * keeps coming back (failed logins, or rekeys of both phases by both
  * sides) would otherwise fill the slots and have every later quick mode
