@@ -22,9 +22,11 @@ fail() {
   exit 1
 }
 
+# Each kill may find its process gone already; under set -e that must
+# not end the clean-up before the server is stopped.
 cleanup() {
-  [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  [ -z "$cpid" ] || kill "$cpid" 2>/dev/null || true
+  [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
   rm -rf "$work"
 }
 netns_on_exit cleanup
