@@ -157,6 +157,18 @@ typedef struct l2tpsec_ike_callbacks {
    */
   void (*send_keepalive)(void *user_data, const l2tpsec_ike_endpoint *local,
                          const l2tpsec_ike_endpoint *remote);
+  /*
+   * Installs only the inbound half of a pair. Optional. A quick-mode
+   * responder calls it right after it sends QM2: the initiator may send
+   * ESP as soon as it has sent QM3, and that packet can arrive before
+   * QM3, or on another socket (RFC 2409 section 5.5 leaves the order
+   * open). child_sa_up follows with the whole pair, the same inbound SPI
+   * and keys, when QM3 arrives; child_sa_down with reason FAILED follows
+   * instead when quick mode ends without QM3. A negative return only
+   * means the inbound half waits for child_sa_up. The keys stay with the
+   * IKE layer until child_sa_up.
+   */
+  int (*child_sa_inbound)(void *user_data, const l2tpsec_ike_child_sa *sa);
 } l2tpsec_ike_callbacks;
 
 typedef struct l2tpsec_ike_settings {

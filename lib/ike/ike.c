@@ -219,7 +219,7 @@ void l2tpsec__ike_sa_free(l2tpsec_ike *ike, ike_sa *sa,
       if (ike->cb.child_sa_down != NULL)
         ike->cb.child_sa_down(ike->user_data, qm->spi_in, qm->spi_out, reason);
     }
-    l2tpsec__ike_qm_free(qm);
+    l2tpsec__ike_qm_abort(ike, qm);
   }
   l2tpsec__ike_frag_free(sa->frags);
   sa->frags = NULL;

@@ -89,6 +89,7 @@ typedef struct ike_qm {
   l2tpsec_tstamp rekey_at;
   l2tpsec_tstamp expires;
   bool replaced;
+  bool inbound_early; /* responder: child_sa_inbound took the inbound half */
 } ike_qm;
 
 typedef struct ike_sa {
@@ -203,6 +204,12 @@ static inline bool ike_sa_half_open(const ike_sa *sa) {
 /* True when the quick mode slot has an installed child SA pair. */
 static inline bool ike_qm_installed(const ike_qm *qm) {
   return qm->state == QM_R_DONE || qm->state == QM_I_DONE;
+}
+
+/* True when the ESP layer holds at least the inbound half of the pair,
+ * so a child_sa_down must follow when the slot is freed. */
+static inline bool ike_qm_holds_sa(const ike_qm *qm) {
+  return ike_qm_installed(qm) || qm->inbound_early;
 }
 
 /* ---- ike.c: SA table, sending, logging ---------------------------------- */
@@ -360,6 +367,9 @@ int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 void l2tpsec__ike_qm_free(ike_qm *qm);
+/* Frees a slot whose quick mode did not finish; an inbound half that
+ * child_sa_inbound installed is reported down (reason FAILED) first. */
+void l2tpsec__ike_qm_abort(l2tpsec_ike *ike, ike_qm *qm);
 /*
  * Decodes a NAT-OA payload (RFC 3947 5.2): ID type 1 or 5 and the
  * address. Non-zero reserved bytes, which some gateways send, are

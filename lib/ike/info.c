@@ -119,8 +119,7 @@ void l2tpsec__ike_initial_contact(l2tpsec_ike *ike, ike_sa *sa) {
 static void delete_child(l2tpsec_ike *ike, ike_sa *sa, uint32_t spi_out) {
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     ike_qm *qm = &sa->qm[i];
-    bool installed = qm->state == QM_R_DONE || qm->state == QM_I_DONE;
-    if (!installed || qm->spi_out != spi_out)
+    if (!ike_qm_holds_sa(qm) || qm->spi_out != spi_out)
       continue;
 
     if (ike->cb.child_sa_down != NULL)

@@ -8,9 +8,11 @@
  *   QM2  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr] [, NAT-OAi, NAT-OAr]
  *   QM3  HDR*, HASH(3)
  *
- * The responder installs the child SA when QM3 arrives and resends QM2
- * on a timer until then. The initiator installs it when it sends QM3,
- * and resends QM3 when QM2 comes again.
+ * The responder installs the inbound half of the child SA when it sends
+ * QM2, because the initiator's first ESP packet may overtake QM3, and
+ * the whole pair when QM3 arrives; it resends QM2 on a timer until
+ * then. The initiator installs the pair when it sends QM3, and resends
+ * QM3 when QM2 comes again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,14 @@ void l2tpsec__ike_qm_free(ike_qm *qm) {
   free(qm->last_rx);
   l2tpsec__dh_del(qm->dh);
   l2tpsec_wipe(qm, sizeof(*qm));
+}
+
+void l2tpsec__ike_qm_abort(l2tpsec_ike *ike, ike_qm *qm) {
+  if (qm->inbound_early && !ike_qm_installed(qm) &&
+      ike->cb.child_sa_down != NULL)
+    ike->cb.child_sa_down(ike->user_data, qm->spi_in, qm->spi_out,
+                          L2TPSEC_IKE_DOWN_FAILED);
+  l2tpsec__ike_qm_free(qm);
 }
 
 static ike_qm *find_qm(ike_sa *sa, uint32_t message_id) {
@@ -239,6 +249,24 @@ static int install_child(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
     l2tpsec__ike_child_installed(ike, sa, qm, now);
   }
   return err;
+}
+
+/*
+ * Hands the inbound half to the ESP layer before QM3, so that ESP which
+ * overtakes QM3 decrypts. The keys stay for install_child. A refusal
+ * only delays the inbound half until QM3.
+ */
+static void install_inbound_early(l2tpsec_ike *ike, const ike_sa *sa,
+                                  ike_qm *qm) {
+  if (ike->cb.child_sa_inbound == NULL)
+    return;
+
+  int err = ike->cb.child_sa_inbound(ike->user_data, &qm->child);
+  qm->inbound_early = err == 0;
+  L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_DEBUG, L2TPSEC_LOG_IKE,
+              "IKE SA %llu: inbound ESP SA 0x%08x %s before QM3",
+              (unsigned long long)sa->id, qm->spi_in,
+              err == 0 ? "installed" : "not installed");
 }
 
 /* ---- Payload helpers ---------------------------------------------------- */
@@ -837,6 +865,7 @@ static int responder_qm1(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   qm->state = QM_R_SENT_2;
   l2tpsec__ike_arm_retransmit(ike, rx->now, &qm->deadline, &qm->interval,
                               &qm->tries);
+  install_inbound_early(ike, sa, qm);
   return 0;
 }
 
@@ -855,10 +884,11 @@ static int responder_qm3(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
     return 0;
 
   memcpy(qm->iv, iv_next, sa->block_len);
-  qm->state = QM_R_DONE;
   qm->deadline = L2TPSEC_TSTAMP_NEVER;
   if (install_child(ike, sa, qm, rx->now) != 0)
-    l2tpsec__ike_qm_free(qm); /* never installed: nothing to delete */
+    l2tpsec__ike_qm_abort(ike, qm); /* takes back the inbound half */
+  else
+    qm->state = QM_R_DONE;
   return 0;
 }
 
@@ -909,7 +939,7 @@ void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
       L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_IKE,
                   "IKE SA %llu: quick mode 0x%08x timed out",
                   (unsigned long long)sa->id, qm->message_id);
-      l2tpsec__ike_qm_free(qm);
+      l2tpsec__ike_qm_abort(ike, qm);
       continue;
     }
     qm->tries++;

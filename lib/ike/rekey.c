@@ -305,7 +305,7 @@ static void keep_children(l2tpsec_ike *ike, ike_sa *sa,
                           enum l2tpsec_ike_down_reason reason) {
   for (size_t i = 0; i < IKE_QM_MAX; i++) {
     if (!ike_qm_installed(&sa->qm[i]))
-      l2tpsec__ike_qm_free(&sa->qm[i]);
+      l2tpsec__ike_qm_abort(ike, &sa->qm[i]);
   }
   if (ike->cb.ike_sa_down != NULL)
     ike->cb.ike_sa_down(ike->user_data, sa->id, reason);

@@ -62,6 +62,7 @@ struct l2tpsec_client {
   unsigned lcp_echo_failure;
   l2tpsec_esp_sa *in, *out;
   l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
+  l2tpsec_esp_sa *in_next; /* a server rekey's inbound SA before QM3 */
   bool udp_encap;
   l2tpsec_l2tp *lac;
   uint16_t tunnel_id, session_id;
@@ -234,11 +235,16 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   l2tpsec_client *c = user_data;
   l2tpsec_esp_sa_settings in, out;
   l2tpsec_esp_sa *new_in = NULL, *new_out = NULL;
-  int rv;
+  int rv = 0;
 
   child_settings(c, sa, true, &in);
   child_settings(c, sa, false, &out);
-  rv = l2tpsec_esp_sa_new(&new_in, &in, NULL, c);
+  if (c->in_next != NULL && l2tpsec_esp_sa_spi(c->in_next) == sa->spi_in) {
+    new_in = c->in_next;
+    c->in_next = NULL;
+  } else {
+    rv = l2tpsec_esp_sa_new(&new_in, &in, NULL, c);
+  }
   if (rv == 0)
     rv = l2tpsec_esp_sa_new(&new_out, &out, NULL, c);
   l2tpsec_wipe(&in, sizeof(in));
@@ -265,9 +271,36 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   return 0;
 }
 
+/*
+ * The inbound half of a rekey the server started: its ESP may overtake
+ * our QM3 on the way, so that packet must find the SA already here.
+ */
+static int on_child_sa_inbound(void *user_data,
+                               const l2tpsec_ike_child_sa *sa) {
+  l2tpsec_client *c = user_data;
+  l2tpsec_esp_sa_settings in;
+  l2tpsec_esp_sa *next = NULL;
+  int rv;
+
+  child_settings(c, sa, true, &in);
+  rv = l2tpsec_esp_sa_new(&next, &in, NULL, c);
+  l2tpsec_wipe(&in, sizeof(in));
+  if (rv != 0)
+    return rv;
+  l2tpsec_esp_sa_del(c->in_next);
+  c->in_next = next;
+  return 0;
+}
+
 static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
                              enum l2tpsec_ike_down_reason reason) {
   l2tpsec_client *c = user_data;
+
+  if (c->in_next != NULL && l2tpsec_esp_sa_spi(c->in_next) == spi_in) {
+    l2tpsec_esp_sa_del(c->in_next);
+    c->in_next = NULL;
+    return;
+  }
 
   if (c->in_old != NULL && l2tpsec_esp_sa_spi(c->in_old) == spi_in) {
     l2tpsec_esp_sa_del(c->in_old);
@@ -385,11 +418,15 @@ static l2tpsec_esp_sa *inbound_sa(l2tpsec_client *c, const uint8_t *data,
                                   size_t len) {
   uint32_t spi;
 
-  if (len < 4 || c->in_old == NULL)
+  if (len < 4 || (c->in_old == NULL && c->in_next == NULL))
     return c->in;
   spi = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
         (uint32_t)data[2] << 8 | data[3];
-  return spi == l2tpsec_esp_sa_spi(c->in_old) ? c->in_old : c->in;
+  if (c->in_old != NULL && spi == l2tpsec_esp_sa_spi(c->in_old))
+    return c->in_old;
+  if (c->in_next != NULL && spi == l2tpsec_esp_sa_spi(c->in_next))
+    return c->in_next;
+  return c->in;
 }
 
 static void esp_input(l2tpsec_client *c, const uint8_t *data, size_t len) {
@@ -716,9 +753,15 @@ static void set_cert_settings(l2tpsec_ike_settings *is,
 }
 
 static int open_layers(l2tpsec_client *c, const l2tpsec_client_settings *s) {
-  const l2tpsec_ike_callbacks icb = {on_ike_send,      on_child_sa_up,
-                                     on_child_sa_down, on_ike_sa_up,
-                                     on_ike_sa_down,   on_ike_keepalive};
+  const l2tpsec_ike_callbacks icb = {
+      .send = on_ike_send,
+      .child_sa_up = on_child_sa_up,
+      .child_sa_down = on_child_sa_down,
+      .ike_sa_up = on_ike_sa_up,
+      .ike_sa_down = on_ike_sa_down,
+      .send_keepalive = on_ike_keepalive,
+      .child_sa_inbound = on_child_sa_inbound,
+  };
   const l2tpsec_l2tp_callbacks lcb = {on_l2tp_send, on_l2tp_recv,
                                       on_l2tp_event};
   l2tpsec_ike_settings is;
@@ -855,6 +898,7 @@ static void free_client(l2tpsec_client *c) {
   l2tpsec_l2tp_del(c->lac);
   l2tpsec_ike_del(c->ike);
   l2tpsec_esp_sa_del(c->in_old);
+  l2tpsec_esp_sa_del(c->in_next);
   l2tpsec_esp_sa_del(c->in);
   l2tpsec_esp_sa_del(c->out);
   if (c->password != NULL)

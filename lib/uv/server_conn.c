@@ -587,7 +587,9 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
   rv = add_sa(server, conn, in, &conn->in[i]);
   if (rv != 0)
     return rv;
-  rv = add_sa(server, conn, out, &conn->out[i]);
+  conn->out[i] = NULL;
+  if (out != NULL)
+    rv = add_sa(server, conn, out, &conn->out[i]);
   if (rv != 0) {
     delete_sa(server, conn->in[i]);
     conn->in[i] = NULL;
@@ -596,6 +598,26 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
   conn->pair_count++;
   l2tpsec__server_refresh_timers(server);
   return 0;
+}
+
+int l2tpsec__server_finish_pair(l2tpsec_server *server, uint32_t spi_in,
+                                const l2tpsec_esp_sa_settings *out) {
+  l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, spi_in);
+  l2tpsec__conn *conn = in ? l2tpsec_esp_sa_user_data(in) : NULL;
+  int rv;
+
+  if (conn == NULL)
+    return L2TPSEC_ERR_NOT_FOUND;
+  for (size_t i = 0; i < conn->pair_count; i++) {
+    if (conn->in[i] != in || conn->out[i] != NULL)
+      continue;
+
+    rv = add_sa(server, conn, out, &conn->out[i]);
+    if (rv == 0)
+      l2tpsec__server_refresh_timers(server);
+    return rv;
+  }
+  return L2TPSEC_ERR_NOT_FOUND;
 }
 
 struct spi_search {

@@ -166,6 +166,8 @@ static void describe_algorithms(l2tpsec_server *server,
                               sizeof(conn->ike_algorithms));
 }
 
+/* Adds the pair, or with out NULL its inbound half, to the connection
+ * of its peer, which it creates for a new client. */
 static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
                         const l2tpsec_esp_sa_settings *in,
                         const l2tpsec_esp_sa_settings *out) {
@@ -192,6 +194,19 @@ static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
   }
   if (rv == 0)
     describe_algorithms(server, c, conn);
+  return rv;
+}
+
+/* Completes a pair whose inbound half on_child_sa_inbound installed;
+ * L2TPSEC_ERR_NOT_FOUND when there is none. */
+static int finish_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
+                       const l2tpsec_esp_sa_settings *out) {
+  int rv = l2tpsec__server_finish_pair(server, c->spi_in, out);
+
+  if (rv == 0) {
+    l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, c->spi_in);
+    describe_algorithms(server, c, l2tpsec_esp_sa_user_data(in));
+  }
   return rv;
 }
 
@@ -234,7 +249,9 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
   warn_raw_esp_missing(server, c, peer);
   fill_sa(server, c, true, &in);
   fill_sa(server, c, false, &out);
-  rv = install_pair(server, c, &in, &out);
+  rv = finish_pair(server, c, &out);
+  if (rv == L2TPSEC_ERR_NOT_FOUND)
+    rv = install_pair(server, c, &in, &out);
   l2tpsec_wipe(&in, sizeof(in));
   l2tpsec_wipe(&out, sizeof(out));
   l2tpsec_ike_child_sa_algorithms(c, algorithms, sizeof(algorithms));
@@ -243,6 +260,24 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *c) {
               "ESP SA pair %08x/%08x with %s %s: transform %s%s", c->spi_in,
               c->spi_out, peer, rv == 0 ? "installed" : "not installed",
               algorithms, c->udp_encap ? ", UDP-encapsulated" : "");
+  return rv;
+}
+
+/*
+ * The inbound half of a pair whose QM3 has not arrived yet: the client's
+ * first ESP packet may overtake QM3, or arrive on the raw ESP socket
+ * while QM3 waits on UDP. Sending waits for on_child_sa_up.
+ */
+static int on_child_sa_inbound(void *user_data, const l2tpsec_ike_child_sa *c) {
+  l2tpsec_server *server = user_data;
+  l2tpsec_esp_sa_settings in;
+  int rv;
+
+  if (!c->transport)
+    return L2TPSEC_ERR_UNSUPPORTED; /* on_child_sa_up says why */
+  fill_sa(server, c, true, &in);
+  rv = install_pair(server, c, &in, NULL);
+  l2tpsec_wipe(&in, sizeof(in));
   return rv;
 }
 
@@ -348,9 +383,15 @@ static void set_responder_settings(l2tpsec_ike_settings *s,
 }
 
 int l2tpsec__server_ike_init(l2tpsec_server *server) {
-  const l2tpsec_ike_callbacks cb = {on_ike_send,      on_child_sa_up,
-                                    on_child_sa_down, on_ike_sa_up,
-                                    on_ike_sa_down,   on_ike_keepalive};
+  const l2tpsec_ike_callbacks cb = {
+      .send = on_ike_send,
+      .child_sa_up = on_child_sa_up,
+      .child_sa_down = on_child_sa_down,
+      .ike_sa_up = on_ike_sa_up,
+      .ike_sa_down = on_ike_sa_down,
+      .send_keepalive = on_ike_keepalive,
+      .child_sa_inbound = on_child_sa_inbound,
+  };
   l2tpsec_ike_settings s;
 
   const l2tpsec_server_settings *ns = server->new_settings;

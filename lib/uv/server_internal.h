@@ -194,12 +194,21 @@ int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
 /*
  * Adds an SA pair to an existing connection, as a quick-mode rekey does;
  * the newest outbound SA is used from then on. A connection that has
- * L2TPSEC__CONN_MAX_PAIRS pairs loses its oldest first. Returns 0 or the
- * ESP layer's error.
+ * L2TPSEC__CONN_MAX_PAIRS pairs loses its oldest first. `out` may be
+ * NULL: the pair then only decrypts until l2tpsec__server_finish_pair
+ * adds its outbound half. Returns 0 or the ESP layer's error.
  */
 int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *in,
                              const l2tpsec_esp_sa_settings *out);
+
+/*
+ * Adds the outbound half to the pair whose inbound SPI is `spi_in` and
+ * that has none yet. Returns L2TPSEC_ERR_NOT_FOUND when there is no such
+ * pair, or the ESP layer's error.
+ */
+int l2tpsec__server_finish_pair(l2tpsec_server *server, uint32_t spi_in,
+                                const l2tpsec_esp_sa_settings *out);
 
 /*
  * Removes the SA pair whose inbound SPI is `spi_in`. With its last pair

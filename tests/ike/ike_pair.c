@@ -93,12 +93,41 @@ static unsigned live_pairs(const side *s) {
   return live;
 }
 
-static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
+static pair *inbound_half(side *s, uint32_t spi_in) {
+  for (size_t i = 0; i < s->n_pairs; i++) {
+    pair *p = &s->pairs[i];
+    if (p->live && p->inbound_only && p->sa.spi_in == spi_in)
+      return p;
+  }
+  return NULL;
+}
+
+static int on_child_inbound(void *user_data, const l2tpsec_ike_child_sa *sa) {
   side *s = user_data;
 
+  if (s->net->refuse_inbound)
+    return L2TPSEC_ERR_UNSUPPORTED;
+  assert_null(inbound_half(s, sa->spi_in));
   assert_true(s->n_pairs < MAX_PAIRS);
-  s->pairs[s->n_pairs] = (pair){.sa = *sa, .live = true};
-  s->newest = s->n_pairs++;
+  s->pairs[s->n_pairs++] =
+      (pair){.sa = *sa, .live = true, .inbound_only = true};
+  return 0;
+}
+
+static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  side *s = user_data;
+  pair *half = inbound_half(s, sa->spi_in);
+
+  if (half != NULL) {
+    assert_memory_equal(half->sa.encr_key_in, sa->encr_key_in,
+                        sa->encr_key_len);
+    *half = (pair){.sa = *sa, .live = true};
+    s->newest = (size_t)(half - s->pairs);
+  } else {
+    assert_true(s->n_pairs < MAX_PAIRS);
+    s->pairs[s->n_pairs] = (pair){.sa = *sa, .live = true};
+    s->newest = s->n_pairs++;
+  }
   if (live_pairs(s) > s->max_live)
     s->max_live = live_pairs(s);
   return 0;
@@ -152,6 +181,7 @@ static const l2tpsec_ike_callbacks callbacks = {
     .ike_sa_up = on_ike_up,
     .ike_sa_down = on_ike_down,
     .send_keepalive = on_keepalive,
+    .child_sa_inbound = on_child_inbound,
 };
 
 static int ignore_send(void *user_data, const uint8_t *data, size_t len,

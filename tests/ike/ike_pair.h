@@ -2,8 +2,9 @@
  * A client and a server l2tpsec_ike back to back in memory, optionally
  * through a NAT, with a stand-in for the ESP layer. Each side sends one
  * data packet per second under the pair it installed last. The receiver
- * accepts it when it still has a pair with that inbound SPI, as an ESP
- * layer that follows the child_sa_up and child_sa_down callbacks would.
+ * accepts it when it still has a pair, or the inbound half of one, with
+ * that inbound SPI, as an ESP layer that follows the child_sa_inbound,
+ * child_sa_up and child_sa_down callbacks would.
  */
 #ifndef L2TPSEC_TESTS_IKE_PAIR_H
 #define L2TPSEC_TESTS_IKE_PAIR_H
@@ -35,6 +36,7 @@ typedef struct packet {
 typedef struct pair {
   l2tpsec_ike_child_sa sa;
   bool live;
+  bool inbound_only; /* child_sa_inbound, no child_sa_up yet */
   enum l2tpsec_ike_down_reason reason;
 } pair;
 
@@ -67,6 +69,7 @@ typedef struct net {
   unsigned drop_base;       /* drop_mask counts from this datagram */
   uint64_t drop_mask;
   bool blackhole;
+  bool refuse_inbound; /* child_sa_inbound fails, as without the callback */
   l2tpsec_rand_test_state rand_state[2];
 } net;
 

@@ -126,6 +126,62 @@ static void child_rekey_with_loss(void **state) {
   }
 }
 
+/*
+ * The rekey's QM3 is lost. The initiator sends data under the new pair
+ * at once, and the responder decrypts it with the inbound half it
+ * installed when it sent QM2; its resent QM2 draws QM3 again. With the
+ * inbound half refused, as before child_sa_inbound existed, that data is
+ * lost: the race this guards against.
+ */
+static void child_rekey_qm3_lost(void **state) {
+  static const timers t = {.esp_lifetime = 60, .rekey = REKEY_CLIENT};
+
+  for (int refuse = 0; refuse <= 1; refuse++) {
+    net n;
+
+    start_with(&n, &t, false);
+    n.refuse_inbound = refuse;
+    n.drop_base = n.ike_sent;
+    n.drop_mask = 0x4; /* QM1 and QM2 of the rekey pass, QM3 is lost */
+    run(&n, 58 * L2TPSEC_SECONDS);
+
+    assert_int_equal(n.client.n_pairs, 2);
+    expect_mirrored_pairs(&n);
+    assert_true(stats_of(&n.server).retransmits >= 1);
+    if (refuse)
+      assert_true(n.server.data_lost >= 1);
+    else
+      expect_no_data_lost(&n, 58);
+    finish(&n);
+  }
+}
+
+/*
+ * QM3 never comes: once the responder's quick mode times out, it takes
+ * back the inbound half (reason FAILED), and its pair before stays the
+ * one it sends with.
+ */
+static void child_rekey_qm3_never(void **state) {
+  static const timers t = {.esp_lifetime = 120, .rekey = REKEY_CLIENT};
+  net n;
+
+  start_with(&n, &t, false);
+  n.drop_base = n.ike_sent;
+  n.drop_mask = ~0ull << 2; /* everything after the rekey's QM2 */
+  run(&n, 100 * L2TPSEC_SECONDS);
+  assert_int_equal(n.server.n_pairs, 2);
+  assert_true(n.server.pairs[1].live);
+
+  run(&n, 100 * L2TPSEC_SECONDS);
+  assert_int_equal(n.server.n_pairs, 2);
+  assert_false(n.server.pairs[1].live);
+  assert_true(n.server.pairs[1].inbound_only);
+  assert_int_equal(n.server.pairs[1].reason, L2TPSEC_IKE_DOWN_FAILED);
+  assert_int_equal(n.server.pairs[n.server.newest].sa.spi_in,
+                   n.server.pairs[0].sa.spi_in);
+  finish(&n);
+}
+
 /* Without rekeying a pair ends at its lifetime on both sides. */
 static void child_expiry_without_rekey(void **state) {
   static const timers t = {.esp_lifetime = 60, .rekey = REKEY_NONE};
@@ -382,6 +438,8 @@ int main(void) {
       cmocka_unit_test(child_rekey_by_responder),
       cmocka_unit_test(child_rekey_by_both),
       cmocka_unit_test(child_rekey_with_loss),
+      cmocka_unit_test(child_rekey_qm3_lost),
+      cmocka_unit_test(child_rekey_qm3_never),
       cmocka_unit_test(child_expiry_without_rekey),
       cmocka_unit_test(phase1_rekey_by_initiator),
       cmocka_unit_test(phase1_rekey_by_responder),

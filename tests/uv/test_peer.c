@@ -240,8 +240,8 @@ void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
                                  uint64_t seed, const char *psk,
                                  const char *password, uint32_t esp_lifetime) {
   struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(500)};
-  const l2tpsec_ike_callbacks icb = {ike_send, ike_child_up, NULL,
-                                     NULL,     NULL,         NULL};
+  const l2tpsec_ike_callbacks icb = {.send = ike_send,
+                                     .child_sa_up = ike_child_up};
   const l2tpsec_l2tp_callbacks lcb = {send_datagram, on_l2tp_recv,
                                       on_l2tp_event};
   l2tpsec_ike_settings is;

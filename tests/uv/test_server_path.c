@@ -463,6 +463,54 @@ static void path_rekeys_reuse_expired_slots(void **state) {
   stop_server(&f);
 }
 
+static bool any_tunnel_up(struct test_peer **peers, int n) {
+  return peers[0]->tunnel_up;
+}
+
+/*
+ * The inbound half of a pair, as IKE installs it when it sends QM2: the
+ * client's SCCRQ decrypts and reaches L2TP, but the SCCRP waits for the
+ * outbound half. Once QM3 brings that, the tunnel, the session and a
+ * ping go through. finish_pair refuses an SPI that has no inbound half
+ * waiting.
+ */
+static void path_inbound_half_first(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_esp_sa_settings in, out;
+  l2tpsec_server_stats st;
+  uint64_t id;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
+  test_peer_sa_settings(1, &in, &out);
+  assert_int_equal(
+      l2tpsec__server_add_conn(f.server, 0, (struct sockaddr *)&a.address,
+                               true, &in, NULL, &id),
+      0);
+  test_peer_connect(&a);
+  pump(&f, peers, 1, any_tunnel_up);
+  l2tpsec_server_stats_get(f.server, &st);
+  assert_false(a.tunnel_up);
+  assert_true(st.esp_received >= 1);
+  assert_int_equal(st.dropped_esp, 0);
+
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, 0x4242, &out),
+                   L2TPSEC_ERR_NOT_FOUND);
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out), 0);
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out),
+                   L2TPSEC_ERR_NOT_FOUND);
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.ipcp_up);
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  pump(&f, peers, 1, all_replied);
+  assert_int_equal(a.echo_replies, 1);
+
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id), 0);
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
 /*
  * IKE main mode and quick mode with the PSK, then ESP as raw IP protocol
  * 50 (no NAT between 127.0.0.2 and 127.0.0.1), L2TP, PPP and a ping.
@@ -757,6 +805,7 @@ int main(void) {
       cmocka_unit_test(path_ike_wrong_psk_logged),
       cmocka_unit_test(path_cycles_release_everything),
       cmocka_unit_test(path_rekeys_reuse_expired_slots),
+      cmocka_unit_test(path_inbound_half_first),
       cmocka_unit_test(path_failed_logins_leave_room),
       cmocka_unit_test(path_ike_delete_frees_tunnel),
       cmocka_unit_test(path_no_raw_esp_warns),
