@@ -253,7 +253,7 @@ static int install_child(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
 
 /*
  * Hands the inbound half to the ESP layer before QM3, so that ESP which
- * overtakes QM3 decrypts. The keys stay for install_child. A refusal
+ * overtakes QM3 decrypts. The keys stay for install_child. A rejection
  * only delays the inbound half until QM3.
  */
 static void install_inbound_early(l2tpsec_ike *ike, const ike_sa *sa,

@@ -105,7 +105,7 @@ static pair *inbound_half(side *s, uint32_t spi_in) {
 static int on_child_inbound(void *user_data, const l2tpsec_ike_child_sa *sa) {
   side *s = user_data;
 
-  if (s->net->refuse_inbound)
+  if (s->net->reject_inbound)
     return L2TPSEC_ERR_UNSUPPORTED;
   assert_null(inbound_half(s, sa->spi_in));
   assert_true(s->n_pairs < MAX_PAIRS);

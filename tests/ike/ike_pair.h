@@ -69,7 +69,7 @@ typedef struct net {
   unsigned drop_base;       /* drop_mask counts from this datagram */
   uint64_t drop_mask;
   bool blackhole;
-  bool refuse_inbound; /* child_sa_inbound fails, as without the callback */
+  bool reject_inbound; /* child_sa_inbound fails, as without the callback */
   l2tpsec_rand_test_state rand_state[2];
 } net;
 

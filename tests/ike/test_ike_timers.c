@@ -130,17 +130,17 @@ static void child_rekey_with_loss(void **state) {
  * The rekey's QM3 is lost. The initiator sends data under the new pair
  * at once, and the responder decrypts it with the inbound half it
  * installed when it sent QM2; its resent QM2 draws QM3 again. With the
- * inbound half refused, as before child_sa_inbound existed, that data is
+ * inbound half rejected, as before child_sa_inbound existed, that data is
  * lost: the race this guards against.
  */
 static void child_rekey_qm3_lost(void **state) {
   static const timers t = {.esp_lifetime = 60, .rekey = REKEY_CLIENT};
 
-  for (int refuse = 0; refuse <= 1; refuse++) {
+  for (int reject = 0; reject <= 1; reject++) {
     net n;
 
     start_with(&n, &t, false);
-    n.refuse_inbound = refuse;
+    n.reject_inbound = reject;
     n.drop_base = n.ike_sent;
     n.drop_mask = 0x4; /* QM1 and QM2 of the rekey pass, QM3 is lost */
     run(&n, 58 * L2TPSEC_SECONDS);
@@ -148,7 +148,7 @@ static void child_rekey_qm3_lost(void **state) {
     assert_int_equal(n.client.n_pairs, 2);
     expect_mirrored_pairs(&n);
     assert_true(stats_of(&n.server).retransmits >= 1);
-    if (refuse)
+    if (reject)
       assert_true(n.server.data_lost >= 1);
     else
       expect_no_data_lost(&n, 58);

@@ -471,7 +471,7 @@ static bool any_tunnel_up(struct test_peer **peers, int n) {
  * The inbound half of a pair, as IKE installs it when it sends QM2: the
  * client's SCCRQ decrypts and reaches L2TP, but the SCCRP waits for the
  * outbound half. Once QM3 brings that, the tunnel, the session and a
- * ping go through. finish_pair refuses an SPI that has no inbound half
+ * ping go through. finish_pair rejects an SPI that has no inbound half
  * waiting.
  */
 static void path_inbound_half_first(void **state) {
