@@ -9,8 +9,9 @@
 #   scripts/demo.sh
 set -eu
 cd "$(dirname "$0")/.."
-srv=l2demo$$s
-cli=l2demo$$c
+. tests/common/netns.sh
+srv=$(netns_name srv)
+cli=$(netns_name cli)
 work=$(mktemp -d)
 spid=""
 cpid=""
@@ -27,11 +28,9 @@ cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   sleep 0.3
-  for n in "$srv" "$cli"; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 # Waits up to $3 seconds for the pattern $2 in the file $1.
 wait_for() {
@@ -53,15 +52,8 @@ build() {
 }
 
 make_namespaces() {
-  for n in "$srv" "$cli"; do
-    ip netns add "$n"
-    ip -n "$n" link set lo up
-  done
-  ip link add l2demo$$a netns "$srv" type veth peer name l2demo$$b netns "$cli"
-  ip -n "$srv" addr add 198.51.100.1/24 dev l2demo$$a
-  ip -n "$cli" addr add 198.51.100.2/24 dev l2demo$$b
-  ip -n "$srv" link set l2demo$$a up
-  ip -n "$cli" link set l2demo$$b up
+  netns_add "$srv" "$cli"
+  netns_veth "$srv" l2demo$$a 198.51.100.1/24 "$cli" l2demo$$b 198.51.100.2/24
 }
 
 write_config() {

@@ -1,12 +1,15 @@
 # Sourced by the tests that run l2tpsec-server and l2tpsec-client in two
 # network namespaces joined by a veth pair: the server's namespace $srv
 # with 198.51.100.1, the client's $cli with 198.51.100.2. Set $prefix (a
-# short name unique to the test) before sourcing. Provides $work, a
-# temporary directory; fail, which prints server.log and client.log from
-# it; wait_for FILE PATTERN; make_namespaces; and ping_then_stop. The
-# PIDs of the server and the client go in $spid and $cpid.
-srv=$prefix$$srv
-cli=$prefix$$cli
+# short name unique to the test, which starts the veth interface names)
+# before sourcing. Provides $work, a temporary directory; fail, which
+# prints server.log and client.log from it; wait_for FILE PATTERN;
+# make_namespaces; and ping_then_stop. The PIDs of the server and the
+# client go in $spid and $cpid. tests/common/netns.sh names the
+# namespaces and deletes them at exit.
+. "$(dirname "$0")/../common/netns.sh"
+srv=$(netns_name srv)
+cli=$(netns_name cli)
 work=$(mktemp -d)
 spid=""
 cpid=""
@@ -23,11 +26,9 @@ cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   sleep 0.2
-  for n in "$srv" "$cli"; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
 
@@ -40,16 +41,9 @@ wait_for() { # FILE PATTERN
 }
 
 make_namespaces() {
-  for n in "$srv" "$cli"; do
-    ip netns add "$n"
-    ip -n "$n" link set lo up
-  done
-  ip link add "$prefix$$s" netns "$srv" type veth peer name "$prefix$$c" \
-    netns "$cli"
-  ip -n "$srv" addr add 198.51.100.1/24 dev "$prefix$$s"
-  ip -n "$srv" link set "$prefix$$s" up
-  ip -n "$cli" addr add 198.51.100.2/24 dev "$prefix$$c"
-  ip -n "$cli" link set "$prefix$$c" up
+  netns_add "$srv" "$cli"
+  netns_veth "$srv" "$prefix$$s" 198.51.100.1/24 \
+    "$cli" "$prefix$$c" 198.51.100.2/24
 }
 
 # Pings the server's end of the PPP link (192.0.2.1) from the client's
