@@ -16,13 +16,8 @@ work=$(mktemp -d)
 spid=""
 cpid=""
 
-fail() {
-  echo "demo failed: $*" >&2
-  for f in server client; do
-    [ -s "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  exit 1
-}
+. tests/common/e2e.sh
+fail_logs="server=$work/server.log client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
@@ -31,15 +26,6 @@ cleanup() {
   rm -rf "$work"
 }
 netns_on_exit cleanup
-
-# Waits up to $3 seconds for the pattern $2 in the file $1.
-wait_for() {
-  for _ in $(seq "$(($3 * 10))"); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "no '$2' in $1 after $3 s"
-}
 
 random() { # ALPHABET LENGTH
   tr -dc "$1" </dev/urandom | head -c "$2"

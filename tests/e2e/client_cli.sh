@@ -8,11 +8,8 @@ client=$1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  sed 's/^/  client: /' "$out" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="client=$out"
 
 # Runs the client with the given options and standard input from
 # /dev/null; it must exit 2 and print PATTERN.

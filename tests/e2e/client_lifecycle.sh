@@ -22,13 +22,8 @@ cpid=""
 py=/usr/bin/python3
 secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server client; do
-    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/server.log client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill -CONT "$cpid" 2>/dev/null && kill "$cpid" 2>/dev/null
@@ -43,14 +38,6 @@ for tool in oathtool ping sha256sum; do
   command -v $tool >/dev/null || fail "$tool is missing; scripts/install-deps.sh installs it"
 done
 [ -x $py ] || fail "$py is missing; scripts/install-deps.sh installs python3"
-
-wait_for() { # FILE PATTERN TENTHS
-  for _ in $(seq "$3"); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1 within $(($3 / 10)) s"
-}
 
 status() {
   ip netns exec "$srv" "$server" -c "$work/server.ini" --status >"$work/status" 2>&1 ||
@@ -110,7 +97,7 @@ start_server() {
   : >"$work/server.log"
   ip netns exec "$srv" "$server" -c "$work/server.ini" >>"$work/server.log" 2>&1 &
   spid=$!
-  wait_for "$work/server.log" "ready;" 100
+  wait_for "$work/server.log" "ready;" 10
 }
 
 # Starts the client as user $1 with password $2, and further options, and
@@ -125,7 +112,7 @@ connect() {
     --otp-command "oathtool --totp -b $secret" --tun e2ecli0 --keepalive 2 \
     "$@" >"$work/client.log" 2>&1 &
   cpid=$!
-  wait_for "$work/client.log" "connected: address 192.0.2.1[0-9]" 300
+  wait_for "$work/client.log" "connected: address 192.0.2.1[0-9]" 30
 }
 
 # Freezes the client and expects the server to free everything within
@@ -188,7 +175,7 @@ grep -q "sent IKE DELETE" "$work/client.log" || fail "the client sent no IKE DEL
 [ "$(cat "$work/resolv.conf")" = "nameserver 203.0.113.53" ] ||
   fail "the client did not restore resolv.conf: $(cat "$work/resolv.conf")"
 wait_all_freed 20
-wait_for "$work/server.log" "IKE SA [0-9]* deleted by the peer" 20
+wait_for "$work/server.log" "IKE SA [0-9]* deleted by the peer" 2
 grep -q "ESP SA pair .* removed" "$work/server.log" ||
   fail "the server did not log the removed ESP SA pair"
 
@@ -203,7 +190,7 @@ grep -q "user 'bob' ended: no answer to LCP echo" "$work/server.log" ||
 # end within 2.5 s, before its keepalive limit (3 x 2 s) could.
 connect carol carol-password
 kill -TERM "$spid"
-wait_for "$work/client.log" "disconnected:" 25
+wait_for "$work/client.log" "disconnected:" 2.5
 wait "$spid" || fail "the server exited with status $?"
 spid=""
 grep -q "shutdown: connection [0-9]* from 198.51.100.2:500: sent LCP Terminate-Request and StopCCN for 1 tunnel(s), IKE DELETE for IKE SA [1-9]" \

@@ -20,13 +20,8 @@ secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 # A TOTP code works once, so the second login is another user.
 secret2=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server client; do
-    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/server.log client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
@@ -40,14 +35,6 @@ netns_on_exit cleanup
 for tool in oathtool iptables ping; do
   command -v $tool >/dev/null || fail "$tool is missing; scripts/install-deps.sh installs it"
 done
-
-wait_for() { # FILE PATTERN
-  for _ in $(seq 100); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1"
-}
 
 netns_add "$srv" "$cli" "$nat"
 

@@ -29,15 +29,8 @@ radius_secret=e2e-radius-Secret-9f2c
 auth_port=18120
 dae_port=37990
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server client radclient; do
-    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  [ -f "$work/radius/acct/detail" ] &&
-    sed 's/^/  detail: /' "$work/radius/acct/detail" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/server.log client=$work/client.log radclient=$work/radclient.log detail=$work/radius/acct/detail"
 
 # Stops a process this script started; its exit status does not matter.
 stop_pid() { # PID
@@ -61,14 +54,6 @@ for tool in oathtool freeradius radclient ping; do
 done
 pam_module=$(find /lib /usr/lib -name pam_google_authenticator.so 2>/dev/null | head -n 1)
 [ -n "$pam_module" ] || fail "pam_google_authenticator.so is missing; scripts/install-deps.sh installs libpam-google-authenticator"
-
-wait_for() { # FILE PATTERN
-  for _ in $(seq 150); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1"
-}
 
 # Prints the detail-file record whose Acct-Status-Type is $1.
 record() {

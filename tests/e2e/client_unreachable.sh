@@ -11,11 +11,8 @@ ns=e2e$$unr
 work=$(mktemp -d)
 cpid=""
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/client.log" ] && sed "s/^/  client: /" "$work/client.log" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
@@ -27,15 +24,6 @@ trap cleanup EXIT
 trap "exit 1" INT TERM
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace; run the suite as root (sudo scripts/test.sh)"
-
-# Waits up to $3 seconds for a pattern in a file.
-wait_for() { # FILE PATTERN SECONDS
-  for _ in $(seq $(($3 * 10))); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1 within $3 s"
-}
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up

@@ -26,11 +26,9 @@ work=$(mktemp -d)
 spid=""
 secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/server.log" ] && tail -60 "$work/server.log" | sed 's/^/  server: /' >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/server.log"
+fail_log_lines=60
 
 cleanup() {
   for f in "$work"/pid.*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
@@ -44,15 +42,6 @@ netns_on_exit cleanup
 for tool in oathtool iptables ping; do
   command -v $tool >/dev/null || fail "$tool is missing; scripts/install-deps.sh installs it"
 done
-
-# Waits up to $3 tenths of a second for a pattern in a file.
-wait_for() { # FILE PATTERN TENTHS
-  for _ in $(seq "$3"); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 netns_add "$srv" "$nat"
 netns_veth "$srv" ${tag}s 198.51.100.1/24 "$nat" ${tag}n 198.51.100.2/24
@@ -79,7 +68,7 @@ for i in $(seq $count); do
 done
 ip netns exec "$srv" "$server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 spid=$!
-wait_for "$work/server.log" "ready;" 100 || fail "the server did not start"
+wait_for "$work/server.log" "ready;" 10
 
 # All client namespaces first, then all clients at once.
 for i in $(seq $count); do
@@ -97,12 +86,12 @@ for i in $(seq $count); do
     --password pw$i --otp-command "oathtool --totp -b $secret" \
     --tun ${tag}t >"$work/client.$i" 2>&1 &
   echo $! >"$work/pid.$i"
+  fail_logs="$fail_logs client$i=$work/client.$i"
 done
 
 # Generous limits: twenty handshakes share two cores with other tests.
 for i in $(seq $count); do
-  wait_for "$work/client.$i" "connected: address" 600 ||
-    fail "client $i did not connect within 60 s: $(cat "$work/client.$i")"
+  wait_for "$work/client.$i" "connected: address" 60
 done
 addresses=$(cat "$work"/client.* | sed -n 's/^connected: address \([0-9.]*\),.*/\1/p' | sort -u | wc -l)
 [ "$addresses" -eq $count ] || fail "$addresses distinct addresses for $count clients"

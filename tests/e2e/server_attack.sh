@@ -17,11 +17,8 @@ work=$(mktemp -d)
 pid=""
 py=/usr/bin/python3
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/out"
 
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -31,15 +28,6 @@ netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
 [ -x $py ] || fail "$py is missing; scripts/install-deps.sh installs python3"
-
-# Waits up to 5 s for a pattern in the server's output.
-wait_for() {
-  for _ in $(seq 50); do
-    grep -q "$1" "$work/out" && return 0
-    sleep 0.1
-  done
-  fail "the server never printed '$1'"
-}
 
 in_ns() {
   ip netns exec "$ns" "$@"
@@ -99,7 +87,7 @@ level = info
 INI
 ip netns exec "$ns" "$server" -c "$work/server.ini" >"$work/out" 2>&1 &
 pid=$!
-wait_for "ready;"
+wait_for "$work/out" "ready;" 5
 grep -q "plain L2TP without IPsec on UDP port 1701" "$work/out" ||
   fail "the start-up log does not say that plain L2TP is allowed"
 in_ns "$server" -c "$work/server.ini" --status >"$work/status" ||
@@ -119,7 +107,7 @@ s.sendto(bytes.fromhex("5ca1ab1e00000001") + bytes(40), ("198.51.100.1", 4500))
 s.sendto(bytes.fromhex("0102030405060708" "0000000000000000" "01100200"
                        "00000000" "000003e8"), ("198.51.100.1", 500))
 PY
-wait_for "SPI 0x5ca1ab1e"
+wait_for "$work/out" "SPI 0x5ca1ab1e" 5
 sleep 0.5
 in_ns "$server" -c "$work/server.ini" --status >"$work/status"
 grep -q "L2TP malformed 1" "$work/status" ||
@@ -167,7 +155,7 @@ print("replies", replies)
 PY
 grep -q "^replies 5$" "$work/flood" ||
   fail "expected 5 SCCRP replies to 20 SCCRQs from one address: $(cat "$work/flood")"
-wait_for "dropped a plain L2TP tunnel request from 198.51.100.2"
+wait_for "$work/out" "dropped a plain L2TP tunnel request from 198.51.100.2" 5
 [ "$(grep -c "dropped a plain L2TP tunnel request" "$work/out")" -eq 1 ] ||
   fail "the dropped tunnel requests were not logged exactly once"
 in_ns "$server" -c "$work/server.ini" --status >"$work/status"
@@ -182,7 +170,7 @@ colour = blue
 mtu = 9
 INI
 kill -HUP "$pid"
-wait_for "reload of $work/server.ini failed: 3 error(s)"
+wait_for "$work/out" "reload of $work/server.ini failed: 3 error(s)" 5
 grep -q "server.ini:18: unknown key 'colour' in \[log\]" "$work/out" ||
   fail "the reload did not report the first error"
 grep -q "server.ini:20: duplicate key 'mtu' in \[tun\]: line 13" "$work/out" ||
@@ -193,7 +181,7 @@ grep -q "server.ini:20: invalid number '9'" "$work/out" ||
 sed -e 's/^mtu = 1400/mtu = 1300/' -e 's/^range = .*/range = 192.0.2.30-192.0.2.40/' \
   "$work/good.ini" >"$work/server.ini"
 kill -HUP "$pid"
-wait_for "reloaded users and TOTP secrets"
+wait_for "$work/out" "reloaded users and TOTP secrets" 5
 grep -q "mtu in \[tun\] changed; it takes effect after a restart" "$work/out" ||
   fail "the reload did not report the changed mtu"
 grep -q "range in \[pool\] changed; it takes effect after a restart" "$work/out" ||

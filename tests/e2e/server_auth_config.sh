@@ -9,11 +9,8 @@ server=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/out" ] && sed 's/^/  output: /' "$work/out" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="output=$work/out"
 
 # Writes the common sections, then the lines given on stdin.
 write_config() {

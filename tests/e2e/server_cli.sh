@@ -15,12 +15,8 @@ work=$(mktemp -d)
 pid=""
 cpid=""
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out" >&2
-  [ -f "$work/client" ] && sed 's/^/  client: /' "$work/client" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/out client=$work/client"
 
 # Each kill may find its process gone already; under set -e that must
 # not end the clean-up before the server is stopped.
@@ -33,15 +29,6 @@ netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace and a TUN device; run the suite as root (sudo scripts/test.sh)"
 command -v oathtool >/dev/null || fail "oathtool is missing; scripts/install-deps.sh installs it"
-
-# Waits up to 5 s for a pattern in the server's output.
-wait_for() {
-  for _ in $(seq 50); do
-    grep -q "$1" "$work/out" && return 0
-    sleep 0.1
-  done
-  fail "the server never printed '$1'"
-}
 
 # Runs --check-config on FILE in $work, which must fail and print every
 # EXPECTED text.
@@ -172,7 +159,7 @@ ip -n "$ns" addr del 192.0.2.1/32 dev lo
 ip netns exec "$ns" "$server" --control-socket "$work/first.sock" \
   >"$work/out" 2>&1 &
 pid=$!
-wait_for "ready;"
+wait_for "$work/out" "ready;" 5
 grep -q "listens on 127.0.0.1 only" "$work/out" || fail "no loopback notice"
 grep -q "To accept clients from other hosts" "$work/out" ||
   fail "no hint on listening publicly"
@@ -225,7 +212,7 @@ grep -q "another l2tpsec-server is running" "$work/second" ||
   fail "the second server printed fresh secrets"
 
 kill -HUP "$pid"
-wait_for "has no file to reload"
+wait_for "$work/out" "has no file to reload" 5
 kill -TERM "$pid"
 wait "$pid" || fail "the server exited with status $?"
 pid=""
@@ -241,13 +228,13 @@ sed -e 's/^listen = .*/listen = 127.0.0.1/' \
 : >"$work/out"
 ip netns exec "$ns" "$server" -c "$work/good.ini" >"$work/out" 2>&1 &
 pid=$!
-wait_for "ready;"
+wait_for "$work/out" "ready;" 5
 kill -HUP "$pid"
-wait_for "reloaded users and TOTP secrets from $work/good.ini"
+wait_for "$work/out" "reloaded users and TOTP secrets from $work/good.ini" 5
 echo "bogus = 1" >>"$work/good.ini"
 line=$(wc -l <"$work/good.ini")
 kill -HUP "$pid"
-wait_for "good.ini:$line: unknown key 'bogus' in \[log\]"
+wait_for "$work/out" "good.ini:$line: unknown key 'bogus' in \[log\]" 5
 # --status needs only control_socket, not a file without errors.
 ip netns exec "$ns" "$server" -c "$work/good.ini" --status \
   >"$work/status" 2>&1 ||

@@ -2,11 +2,11 @@
 # network namespaces joined by a veth pair: the server's namespace $srv
 # with 198.51.100.1, the client's $cli with 198.51.100.2. Set $prefix (a
 # short name unique to the test, which starts the veth interface names)
-# before sourcing. Provides $work, a temporary directory; fail, which
-# prints server.log and client.log from it; wait_for FILE PATTERN;
-# make_namespaces; and ping_then_stop. The PIDs of the server and the
-# client go in $spid and $cpid. tests/common/netns.sh names the
-# namespaces and deletes them at exit.
+# before sourcing. Provides $work, a temporary directory;
+# make_namespaces; ping_then_stop; and fail and wait_for from
+# tests/common/e2e.sh, where fail prints server.log and client.log from
+# $work. The PIDs of the server and the client go in $spid and $cpid.
+# tests/common/netns.sh names the namespaces and deletes them at exit.
 . "$(dirname "$0")/../common/netns.sh"
 srv=$(netns_name srv)
 cli=$(netns_name cli)
@@ -14,13 +14,8 @@ work=$(mktemp -d)
 spid=""
 cpid=""
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server client; do
-    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="server=$work/server.log client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
@@ -31,14 +26,6 @@ cleanup() {
 netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for network namespaces; run the suite as root (sudo scripts/test.sh)"
-
-wait_for() { # FILE PATTERN
-  for _ in $(seq 150); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1"
-}
 
 make_namespaces() {
   netns_add "$srv" "$cli"

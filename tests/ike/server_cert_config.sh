@@ -10,11 +10,8 @@ src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/errors" ] && sed 's/^/  output: /' "$work/errors" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="output=$work/errors"
 
 command -v openssl >/dev/null || fail "openssl is missing; scripts/install-deps.sh installs it"
 sh "$src/tests/ike/make_ike_certs.sh" "$work"

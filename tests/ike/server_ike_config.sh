@@ -10,11 +10,8 @@ src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/errors" ] && sed 's/^/  output: /' "$work/errors" >&2
-  exit 1
-}
+. "$(dirname "$0")/../common/e2e.sh"
+fail_logs="output=$work/errors"
 
 # config NAME LINES...: the sample with an [ike] section of LINES at its
 # end, so that LINES start at line $base + 1.
