@@ -200,45 +200,89 @@ static size_t append_sessions(struct app *app, char *buf, size_t cap,
   return n;
 }
 
-/* The drops of the ESP, selector and L2TP layers, on their own line. */
+/* One number of a --status line and the text printed before it, which
+ * carries the separator from the previous number. */
+struct status_counter {
+  const char *prefix;
+  uint64_t value;
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Appends each counter as its prefix and value, then ends the line. */
+static size_t append_counters(char *buf, size_t cap, size_t n,
+                              const struct status_counter *counters,
+                              size_t count) {
+  for (size_t i = 0; i < count; i++)
+    n = append(buf, cap, n, "%s%llu", counters[i].prefix,
+               (unsigned long long)counters[i].value);
+  return append(buf, cap, n, "\n");
+}
+
+/* What the server received, by kind. */
+static size_t append_received(const l2tpsec_server_stats *st, char *buf,
+                              size_t cap, size_t n) {
+  const struct status_counter received[] = {
+      {"Received: IKE ", st->ike_received},
+      {", ESP ", st->esp_received},
+      {", plain L2TP ", st->plain_l2tp_received},
+      {", NAT keepalives ", st->nat_keepalives},
+      {", from TUN ", st->tun_received},
+  };
+
+  return append_counters(buf, cap, n, received, COUNT(received));
+}
+
+/* The drops of the TUN side and of datagrams no layer could take. */
+static size_t append_server_drops(const l2tpsec_server_stats *st, char *buf,
+                                  size_t cap, size_t n) {
+  const struct status_counter drops[] = {
+      {"Dropped: no session ", st->dropped_no_session},
+      {", no handler ", st->dropped_unhandled},
+      {", TUN not IP ", st->dropped_malformed},
+  };
+
+  return append_counters(buf, cap, n, drops, COUNT(drops));
+}
+
+/* The drops of the ESP, selector and L2TP layers, on their own line. The
+ * ESP total comes first, then its parts in brackets. */
 static size_t append_layer_drops(const l2tpsec_server_stats *st, char *buf,
                                  size_t cap, size_t n) {
-  return append(buf, cap, n,
-                "Dropped: ESP %llu (unknown SPI %llu, replayed %llu, "
-                "integrity failed %llu), selector %llu, L2TP malformed %llu, "
-                "plain L2TP tunnel requests over the per-address limit "
-                "%llu\n",
-                (unsigned long long)st->dropped_esp,
-                (unsigned long long)st->esp_unknown_spi,
-                (unsigned long long)st->esp_replayed,
-                (unsigned long long)st->esp_integrity,
-                (unsigned long long)st->dropped_selector,
-                (unsigned long long)st->l2tp_malformed,
-                (unsigned long long)st->dropped_plain_tunnel_rate);
+  const struct status_counter drops[] = {
+      {"Dropped: ESP ", st->dropped_esp},
+      {" (unknown SPI ", st->esp_unknown_spi},
+      {", replayed ", st->esp_replayed},
+      {", integrity failed ", st->esp_integrity},
+      {"), selector ", st->dropped_selector},
+      {", L2TP malformed ", st->l2tp_malformed},
+      {", plain L2TP tunnel requests over the per-address limit ",
+       st->dropped_plain_tunnel_rate},
+  };
+
+  return append_counters(buf, cap, n, drops, COUNT(drops));
 }
 
 /* IKE's drops by reason; a flood or a misconfigured peer shows here. */
 static size_t append_ike_drops(const l2tpsec_ike_stats *ike, char *buf,
                                size_t cap, size_t n) {
-  return append(
-      buf, cap, n,
-      "IKE dropped: malformed %llu, unknown SA %llu, unexpected %llu, "
-      "decrypt %llu, integrity %llu, half-open limit %llu, no proposal "
-      "%llu, version %llu, duplicate %llu, certificate %llu, ID %llu, "
-      "signature %llu, fragments %llu\n",
-      (unsigned long long)ike->drop_malformed,
-      (unsigned long long)ike->drop_unknown_sa,
-      (unsigned long long)ike->drop_unexpected,
-      (unsigned long long)ike->drop_decrypt,
-      (unsigned long long)ike->drop_integrity,
-      (unsigned long long)ike->drop_half_open,
-      (unsigned long long)ike->drop_no_proposal,
-      (unsigned long long)ike->drop_version,
-      (unsigned long long)ike->drop_duplicate,
-      (unsigned long long)ike->drop_cert,
-      (unsigned long long)ike->drop_id_mismatch,
-      (unsigned long long)ike->drop_signature,
-      (unsigned long long)ike->drop_fragment);
+  const struct status_counter drops[] = {
+      {"IKE dropped: malformed ", ike->drop_malformed},
+      {", unknown SA ", ike->drop_unknown_sa},
+      {", unexpected ", ike->drop_unexpected},
+      {", decrypt ", ike->drop_decrypt},
+      {", integrity ", ike->drop_integrity},
+      {", half-open limit ", ike->drop_half_open},
+      {", no proposal ", ike->drop_no_proposal},
+      {", version ", ike->drop_version},
+      {", duplicate ", ike->drop_duplicate},
+      {", certificate ", ike->drop_cert},
+      {", ID ", ike->drop_id_mismatch},
+      {", signature ", ike->drop_signature},
+      {", fragments ", ike->drop_fragment},
+  };
+
+  return append_counters(buf, cap, n, drops, COUNT(drops));
 }
 
 static size_t status_text(void *user_data, char *buf, size_t cap) {
@@ -262,19 +306,8 @@ static size_t status_text(void *user_data, char *buf, size_t cap) {
     n = append(buf, cap, n, ", plain L2TP %u without IPsec",
                app->config.l2tp_port);
   n = append(buf, cap, n, "); TUN %s\n", l2tpsec_server_tun_name(app->server));
-  n = append(buf, cap, n,
-             "Received: IKE %llu, ESP %llu, plain L2TP %llu, NAT "
-             "keepalives %llu, from TUN %llu\n",
-             (unsigned long long)st.ike_received,
-             (unsigned long long)st.esp_received,
-             (unsigned long long)st.plain_l2tp_received,
-             (unsigned long long)st.nat_keepalives,
-             (unsigned long long)st.tun_received);
-  n = append(buf, cap, n,
-             "Dropped: no session %llu, no handler %llu, TUN not IP %llu\n",
-             (unsigned long long)st.dropped_no_session,
-             (unsigned long long)st.dropped_unhandled,
-             (unsigned long long)st.dropped_malformed);
+  n = append_received(&st, buf, cap, n);
+  n = append_server_drops(&st, buf, cap, n);
   n = append_layer_drops(&st, buf, cap, n);
   n = append_ike_drops(&st.ike, buf, cap, n);
   n = append(buf, cap, n,
