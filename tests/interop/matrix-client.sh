@@ -24,6 +24,16 @@ wait_for_fresh_totp_step() {
   done
 }
 
+# Prints an --otp-command that computes the TOTP code for SECRET and
+# also writes it, with the host's time (UTC), to stderr, which is the
+# client's log: the guest's result lists its codes the same way in
+# server_codes. Only the throwaway test users' codes are logged.
+logged_totp_command() {
+  printf '%s' "code=\$(oathtool --totp -b $1) &&" \
+    ' echo "matrix: TOTP code $code computed at $(date -u +%T)" >&2 &&' \
+    ' echo "$code"'
+}
+
 # run_host_client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME
 run_host_client() {
   netns=$1 work=$2 client=$3 name=$4
@@ -39,8 +49,8 @@ run_host_client() {
   wait_for_fresh_totp_step
   ip netns exec "$netns" "$client" --server "$server" --local "$local" \
     --psk "$PSK" --user "$PPP_USER" --password "$PPP_PASSWORD" \
-    --otp-command "oathtool --totp -b $TOTP_SECRET" --tun l2tpsec-mxc0 -v \
-    >"$log" 2>&1 &
+    --otp-command "$(logged_totp_command "$TOTP_SECRET")" \
+    --tun l2tpsec-mxc0 -v >"$log" 2>&1 &
   pid=$!
   status=0
   if wait_for_line "${CONNECT_TIMEOUT:-90}" "$log" "connected: address" "$pid"; then

@@ -142,6 +142,9 @@ EOF
     echo "nodefaultroute"
     echo "lcp-echo-interval 30"
     echo "lcp-echo-failure 4"
+    # No syslog daemon runs in the guest, so pppd's authentication and
+    # IPCP messages would be lost without a file.
+    echo "logfile $LOGS/$role-pppd.log"
     if [ "$role" = server ]; then
       echo "auth"
       echo "name l2tpsec-server"

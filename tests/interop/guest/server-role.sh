@@ -4,10 +4,17 @@
 
 # Writes the PPP secret the client must send: PPP_PASSWORD followed by
 # the current TOTP code. pppd reads the file at each login, so the cell
-# rewrites it every second while it waits.
+# rewrites it every second while it waits. Each new code goes into the
+# result's server_codes as "HH:MM:SS=CODE" (guest clock, UTC), to compare
+# with the code in the client's log. The codes belong to a throwaway test
+# user, so they may appear on the console.
 refresh_server_secret() {
   secret=$(ppp_password) || return 1
   set_server_secret "$secret"
+  code=${secret#"$PPP_PASSWORD"}
+  [ "$code" != "${last_code:-}" ] || return 0
+  last_code=$code
+  server_codes="${server_codes:-}${server_codes:+ }$(date -u +%T)=$code"
 }
 
 ike_established() {
@@ -75,6 +82,7 @@ run_server() {
     sleep 1
   done
   result_num sessions "$sessions_ended"
+  result_str server_codes "${server_codes:-}"
   if [ -z "${ppp_seen:-}" ]; then
     fail ppp "no client brought a PPP session up within ${HOLD_SECONDS:-120} s"
   elif [ -n "$peer" ]; then
