@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "base32.h"
@@ -18,6 +17,7 @@
 #include "config_auth.h"
 #include "config_lines.h"
 #include "config_net.h"
+#include "config_values.h"
 #include "l2tpsec/mem.h"
 #include "l2tpsec/server.h"
 
@@ -121,38 +121,13 @@ static int bad(struct parse_state *st, const char *fmt, ...) {
 }
 
 static int parse_bool(struct parse_state *st, const char *value, bool *out) {
-  static const char *const yes[] = {"yes", "true", "on", "1"};
-  static const char *const no[] = {"no", "false", "off", "0"};
-
-  for (size_t i = 0; i < 4; i++) {
-    if (strcasecmp(value, yes[i]) == 0) {
-      *out = true;
-      return 0;
-    }
-    if (strcasecmp(value, no[i]) == 0) {
-      *out = false;
-      return 0;
-    }
-  }
-  return bad(st, "invalid boolean '%s': expected yes or no", value);
+  return config_parse_bool(st->errors, st->line, value, out);
 }
 
 static int parse_uint(struct parse_state *st, const char *value,
                       unsigned long min, unsigned long max,
                       unsigned long *out) {
-  char *end;
-  unsigned long v;
-
-  errno = 0;
-  v = strtoul(value, &end, 10);
-  if (*value == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-    config_add_error(st->errors, st->line,
-                     "invalid number '%s': expected %lu to %lu", value, min,
-                     max);
-    return -1;
-  }
-  *out = v;
-  return 0;
+  return config_parse_number(st->errors, st->line, value, min, max, out);
 }
 
 static int parse_port(struct parse_state *st, const char *value,
@@ -208,13 +183,11 @@ static int check_chain_item(const char *item) {
 static int parse_list(struct parse_state *st, const char *value,
                       struct config_list *list, item_check check,
                       const char *expected) {
-  char buf[CONFIG_MAX_VALUE];
-  char *save = NULL;
+  struct config_items items;
   int rv = 0;
 
-  snprintf(buf, sizeof(buf), "%s", value);
-  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
-       tok = strtok_r(NULL, ", \t", &save)) {
+  for (char *tok = config_first_item(&items, value); tok != NULL;
+       tok = config_next_item(&items)) {
     if (list->count == CONFIG_MAX_LIST ||
         strlen(tok) >= sizeof(list->items[0])) {
       config_add_error(st->errors, st->line,
@@ -261,13 +234,11 @@ static int explain_range(struct parse_state *st, const char *range) {
 }
 
 static int explain_bad_ranges(struct parse_state *st, const char *value) {
-  char buf[CONFIG_MAX_VALUE];
-  char *save = NULL;
+  struct config_items items;
   int rv = 0;
 
-  snprintf(buf, sizeof(buf), "%s", value);
-  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
-       tok = strtok_r(NULL, ", \t", &save))
+  for (char *tok = config_first_item(&items, value); tok != NULL;
+       tok = config_next_item(&items))
     rv |= explain_range(st, tok);
   return rv;
 }

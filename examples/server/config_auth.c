@@ -1,14 +1,12 @@
 /* [radius], [pam], [pool NAME] and methods of [auth]: parsing, and the
  * checks against the [auth] chain. */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "config_auth.h"
+#include "config_values.h"
 #include "l2tpsec/radius.h"
 
 /* Destination of a parsed value and of its errors. */
@@ -40,35 +38,13 @@ void config_auth_defaults(struct server_config *c) {
 /* ---- Value parsers: each returns 0, or -1 after adding an error ---- */
 
 static int bool_value(struct key_context *ctx, const char *value, bool *out) {
-  if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0) {
-    *out = true;
-    return 0;
-  }
-  if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0) {
-    *out = false;
-    return 0;
-  }
-  config_add_error(ctx->errors, ctx->line,
-                   "invalid boolean '%s': expected yes or no", value);
-  return -1;
+  return config_parse_bool(ctx->errors, ctx->line, value, out);
 }
 
 static int number_value(struct key_context *ctx, const char *value,
                         unsigned long min, unsigned long max,
                         unsigned long *out) {
-  char *end;
-  unsigned long v;
-
-  errno = 0;
-  v = strtoul(value, &end, 10);
-  if (*value == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-    config_add_error(ctx->errors, ctx->line,
-                     "invalid number '%s': expected %lu to %lu", value, min,
-                     max);
-    return -1;
-  }
-  *out = v;
-  return 0;
+  return config_parse_number(ctx->errors, ctx->line, value, min, max, out);
 }
 
 static int port_value(struct key_context *ctx, const char *value,
@@ -103,13 +79,11 @@ static bool numeric_address(const char *text) {
 
 static int r_server(struct key_context *ctx, const char *value) {
   struct config_list *list = &ctx->config->radius_servers;
-  char buf[CONFIG_MAX_VALUE];
-  char *save = NULL;
+  struct config_items items;
   int rv = 0;
 
-  snprintf(buf, sizeof(buf), "%s", value);
-  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
-       tok = strtok_r(NULL, ", \t", &save)) {
+  for (char *tok = config_first_item(&items, value); tok != NULL;
+       tok = config_next_item(&items)) {
     if (!numeric_address(tok)) {
       config_add_error(ctx->errors, ctx->line,
                        "invalid RADIUS server '%s': expected a numeric IPv4 or "
@@ -268,15 +242,13 @@ static int parse_methods(struct key_context *ctx, const char *value) {
                {"chap", L2TPSEC_AUTH_CHAP_MD5},
                {"mschapv2", L2TPSEC_AUTH_MSCHAPV2}};
   struct server_config *c = ctx->config;
-  char buf[CONFIG_MAX_VALUE];
-  char *save = NULL;
+  struct config_items items;
   size_t n = 0;
 
   memset(c->auth_methods, 0, sizeof(c->auth_methods));
   c->methods_line = ctx->line;
-  snprintf(buf, sizeof(buf), "%s", value);
-  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
-       tok = strtok_r(NULL, ", \t", &save)) {
+  for (char *tok = config_first_item(&items, value); tok != NULL;
+       tok = config_next_item(&items)) {
     size_t i = 0;
 
     while (i < 3 && strcmp(tok, names[i].name) != 0)
@@ -323,8 +295,7 @@ static struct config_named_pool *named_pool(struct key_context *ctx,
 static void named_pool_key(struct key_context *ctx, const char *name,
                            const char *key, const char *value) {
   struct config_named_pool *p = named_pool(ctx, name);
-  char buf[CONFIG_MAX_VALUE];
-  char *save = NULL;
+  struct config_items items;
 
   if (p == NULL)
     return;
@@ -335,9 +306,8 @@ static void named_pool_key(struct key_context *ctx, const char *name,
     return;
   }
   p->range_seen = true;
-  snprintf(buf, sizeof(buf), "%s", value);
-  for (char *tok = strtok_r(buf, ", \t", &save); tok != NULL;
-       tok = strtok_r(NULL, ", \t", &save)) {
+  for (char *tok = config_first_item(&items, value); tok != NULL;
+       tok = config_next_item(&items)) {
     if (l2tpsec_server_check_range(tok) != 0)
       config_add_error(
           ctx->errors, ctx->line,

@@ -174,4 +174,27 @@ INI
 expect_error "server.ini:9: invalid number 'many'"
 expect_error "server.ini:10: invalid number '0': expected 1 to 86400"
 
+# Booleans in [radius] and [pam] take the same words as in [server].
+write_config <<'INI'
+[auth]
+chain = radius
+[radius]
+server = 192.0.2.10
+secret = sEcReT-never-printed
+require_event_timestamp = on
+require_message_authenticator = 1
+[pam]
+check_account = off
+INI
+expect_valid
+write_config <<'INI'
+[auth]
+chain = radius
+[radius]
+server = 192.0.2.10
+secret = sEcReT-never-printed
+require_event_timestamp = maybe
+INI
+expect_error "server.ini:13: invalid boolean 'maybe': expected yes or no"
+
 echo "server_auth_config: all checks passed"
