@@ -247,11 +247,36 @@ static void phase1_rekey_by_both(void **state) {
 
 /* ---- Phase-1 expiry and DPD --------------------------------------------- */
 
+/* Whether side s keeps a phase 1 that ended, as the record of the child
+ * SAs that no live phase 1 has taken over yet. */
+static bool has_gone_phase1(const side *s) {
+  for (const ike_sa *sa = s->ike->sas; sa != NULL; sa = sa->next) {
+    if (sa->state == IKE_P1_GONE)
+      return true;
+  }
+  return false;
+}
+
+/* Whether an established phase 1 of side s holds an installed child SA. */
+static bool live_phase1_holds_child(const side *s) {
+  for (const ike_sa *sa = s->ike->sas; sa != NULL; sa = sa->next) {
+    if (sa->state != IKE_ESTABLISHED)
+      continue;
+    for (size_t i = 0; i < IKE_QM_MAX; i++) {
+      if (ike_qm_installed(&sa->qm[i]))
+        return true;
+    }
+  }
+  return false;
+}
+
 /*
  * ISAKMP lifetime 60 s, ESP 3600 s, DPD 10 s / 30 s, no rekeying, 300 s
  * of traffic. A gateway once deleted the healthy ESP SA when the first
- * DPD after the phase-1 expiry found no ISAKMP SA. Here DPD starts a new
- * phase 1, which takes over the pair, and nothing is lost.
+ * DPD after the phase-1 expiry found no ISAKMP SA. Here the client's DPD
+ * probe starts a new phase 1, which takes over the pair, and nothing is
+ * lost. With DPD off, no new phase 1 comes within the 300 s, so the
+ * checks after the first expiry fail.
  */
 static void phase1_expiry_dpd_keeps_child(void **state) {
   static const timers t = {
@@ -259,7 +284,21 @@ static void phase1_expiry_dpd_keeps_child(void **state) {
   net n;
 
   start_with(&n, &t, true);
-  run(&n, 300 * L2TPSEC_SECONDS);
+  run(&n, 61 * L2TPSEC_SECONDS);
+
+  /* The first phase 1 has expired. Nothing came over IKE for longer
+   * than the DPD delay, so the probe started a new phase 1 at once, and
+   * that phase 1 took the pair over on both sides. */
+  assert_int_equal(n.client.ike_down, 1);
+  assert_int_equal(n.client.ike_up, 2);
+  assert_int_equal(n.server.ike_up, 2);
+  assert_false(has_gone_phase1(&n.client));
+  assert_false(has_gone_phase1(&n.server));
+  assert_true(live_phase1_holds_child(&n.client));
+  assert_true(live_phase1_holds_child(&n.server));
+
+  /* Each later expiry goes the same way. */
+  run(&n, 239 * L2TPSEC_SECONDS);
 
   assert_int_equal(n.client.children_down, 0);
   assert_int_equal(n.server.children_down, 0);
