@@ -265,6 +265,16 @@ static void connect_client(net *n) {
                    0);
 }
 
+/* net_init(), then the client connects and the exchange runs until it
+ * is idle or `horizon` has passed. */
+static void handshake(net *n, const l2tpsec_ike_settings *cs,
+                      const l2tpsec_ike_settings *ss, bool nat,
+                      l2tpsec_duration horizon) {
+  net_init(n, cs, ss, nat);
+  connect_client(n);
+  run(n, horizon);
+}
+
 /* Both sides must hold one child SA whose directions mirror each other. */
 static void expect_matching_children(const net *n) {
   assert_int_equal(n->client.n_children, 1);
@@ -308,9 +318,7 @@ static void handshake_without_nat(void **state) {
 
   base_settings(&cs, &n, 0);
   base_settings(&ss, &n, 1);
-  net_init(&n, &cs, &ss, false);
-  connect_client(&n);
-  run(&n, 60 * L2TPSEC_SECONDS);
+  handshake(&n, &cs, &ss, false, 60 * L2TPSEC_SECONDS);
 
   expect_matching_children(&n);
   const l2tpsec_ike_child_sa *s = &n.server.children[0];
@@ -334,9 +342,7 @@ static void handshake_behind_nat(void **state) {
 
   base_settings(&cs, &n, 0);
   base_settings(&ss, &n, 1);
-  net_init(&n, &cs, &ss, true);
-  connect_client(&n);
-  run(&n, 60 * L2TPSEC_SECONDS);
+  handshake(&n, &cs, &ss, true, 60 * L2TPSEC_SECONDS);
 
   expect_matching_children(&n);
   const l2tpsec_ike_child_sa *s = &n.server.children[0];
@@ -415,9 +421,7 @@ static void handshake_with_pfs(void **state) {
   cs.pfs = true;
   cs.ike_proposals = "aes256-sha256-ecp256";
   cs.esp_proposals = "aes128gcm16-ecp256";
-  net_init(&n, &cs, &ss, true);
-  connect_client(&n);
-  run(&n, 60 * L2TPSEC_SECONDS);
+  handshake(&n, &cs, &ss, true, 60 * L2TPSEC_SECONDS);
 
   expect_matching_children(&n);
   assert_int_equal(n.server.children[0].esp_transform, 20);
@@ -443,9 +447,7 @@ static void each_cipher_suite(void **state) {
     cs.ike_proposals = suites[i][0];
     cs.esp_proposals = suites[i][1];
     ss.preset = L2TPSEC_IKE_PRESET_LEGACY;
-    net_init(&n, &cs, &ss, false);
-    connect_client(&n);
-    run(&n, 60 * L2TPSEC_SECONDS);
+    handshake(&n, &cs, &ss, false, 60 * L2TPSEC_SECONDS);
     if (n.server.n_children != 1)
       fail_msg("suite %s / %s did not complete", suites[i][0], suites[i][1]);
     expect_matching_children(&n);
@@ -462,9 +464,7 @@ static void wrong_psk_fails(void **state) {
   base_settings(&ss, &n, 1);
   cs.psk = other;
   cs.psk_len = sizeof(other) - 1;
-  net_init(&n, &cs, &ss, false);
-  connect_client(&n);
-  run(&n, 120 * L2TPSEC_SECONDS);
+  handshake(&n, &cs, &ss, false, 120 * L2TPSEC_SECONDS);
 
   assert_int_equal(n.server.n_children, 0);
   assert_int_equal(n.client.ike_up, 0);
@@ -483,9 +483,7 @@ static void no_common_proposal(void **state) {
   base_settings(&cs, &n, 0);
   base_settings(&ss, &n, 1);
   cs.ike_proposals = "3des-sha1-modp1024";
-  net_init(&n, &cs, &ss, false);
-  connect_client(&n);
-  run(&n, 1 * L2TPSEC_SECONDS / 2);
+  handshake(&n, &cs, &ss, false, 1 * L2TPSEC_SECONDS / 2);
 
   l2tpsec_ike_stats server = stats_of(&n.server);
   assert_int_equal(server.drop_no_proposal, 1);
@@ -503,9 +501,7 @@ static void responder_shortens_lifetime(void **state) {
   base_settings(&ss, &n, 1);
   cs.esp_lifetime = 7200;
   ss.esp_lifetime = 1800;
-  net_init(&n, &cs, &ss, false);
-  connect_client(&n);
-  run(&n, 60 * L2TPSEC_SECONDS);
+  handshake(&n, &cs, &ss, false, 60 * L2TPSEC_SECONDS);
 
   expect_matching_children(&n);
   assert_int_equal(n.client.children[0].lifetime_seconds, 1800);
@@ -692,9 +688,7 @@ static void tshark_decodes_every_message(void **state) {
 
 static void establish_pair(net *n, l2tpsec_ike_settings *cs,
                            l2tpsec_ike_settings *ss, bool nat) {
-  net_init(n, cs, ss, nat);
-  connect_client(n);
-  run(n, 5 * L2TPSEC_SECONDS);
+  handshake(n, cs, ss, nat, 5 * L2TPSEC_SECONDS);
   expect_matching_children(n);
 }
 
