@@ -7,7 +7,8 @@
 #   client_unreachable.sh PATH-TO-l2tpsec-client
 set -eu
 client=$1
-ns=e2e$$unr
+. "$(dirname "$0")/../common/netns.sh"
+ns=$(netns_name unr)
 work=$(mktemp -d)
 cpid=""
 
@@ -16,17 +17,13 @@ fail_logs="client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
-# A killed test (ctest timeout, Ctrl-C) must not leave namespaces behind.
-trap "exit 1" INT TERM
+netns_on_exit cleanup
 
 [ "$(id -u)" -eq 0 ] || fail "needs root for a network namespace; run the suite as root (sudo scripts/test.sh)"
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+netns_add "$ns"
 # The far end of the veth pair has no address, so nothing answers the
 # ARP requests for 192.0.2.1 and every packet to it is dropped.
 ip -n "$ns" link add unr0 type veth peer name unr1
