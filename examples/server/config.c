@@ -56,17 +56,27 @@ struct key_spec {
   value_parser parse;
 };
 
-void config_add_error(struct config_errors *errors, unsigned line,
-                      const char *fmt, ...) {
+static void add_error_va(struct config_errors *errors, unsigned line,
+                         const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void add_error_va(struct config_errors *errors, unsigned line,
+                         const char *fmt, va_list ap) {
   struct config_error *e;
-  va_list ap;
 
   if (errors->count == sizeof(errors->items) / sizeof(errors->items[0]))
     return;
   e = &errors->items[errors->count++];
   e->line = line;
-  va_start(ap, fmt);
   vsnprintf(e->message, sizeof(e->message), fmt, ap);
+}
+
+void config_add_error(struct config_errors *errors, unsigned line,
+                      const char *fmt, ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  add_error_va(errors, line, fmt, ap);
   va_end(ap);
 }
 
@@ -106,16 +116,10 @@ static int bad(struct parse_state *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int bad(struct parse_state *st, const char *fmt, ...) {
-  struct config_errors *errors = st->errors;
-  struct config_error *e;
   va_list ap;
 
-  if (errors->count == sizeof(errors->items) / sizeof(errors->items[0]))
-    return -1;
-  e = &errors->items[errors->count++];
-  e->line = st->line;
   va_start(ap, fmt);
-  vsnprintf(e->message, sizeof(e->message), fmt, ap);
+  add_error_va(st->errors, st->line, fmt, ap);
   va_end(ap);
   return -1;
 }
