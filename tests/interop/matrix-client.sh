@@ -14,29 +14,20 @@ wait_for_line() {
   return 1
 }
 
-# The guest keeps its PPP secret at the TOTP code of the moment its
-# charon saw our first IKE message, and our client computes its code
-# just before that. Under load that message took several seconds to be
-# processed, so this waits for a fresh step when less than 20 s are left.
-wait_for_fresh_totp_step() {
-  while [ $(($(date +%s) % 30)) -gt 10 ]; do
-    sleep 1
-  done
-}
-
-# Prints an --otp-command that computes the TOTP code for SECRET and
-# also writes it, with the host's time (UTC), to stderr, which is the
-# client's log: the guest's result lists its codes the same way in
-# server_codes. Only the throwaway test users' codes are logged.
+# Prints an --otp-command that computes the TOTP code for SECRET at Unix
+# time TIME, the time the guest's server computed its code for, and also
+# writes the code with the host's time (UTC) to stderr, which is the
+# client's log. The guest's result has its code as server_code. Only the
+# throwaway test users' codes are logged.
 logged_totp_command() {
-  printf '%s' "code=\$(oathtool --totp -b $1) &&" \
+  printf '%s' "code=\$(oathtool --totp -b $1 --now @$2) &&" \
     ' echo "matrix: TOTP code $code computed at $(date -u +%T)" >&2 &&' \
     ' echo "$code"'
 }
 
-# run_host_client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME
+# run_host_client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME TOTP-TIME
 run_host_client() {
-  netns=$1 work=$2 client=$3 name=$4
+  netns=$1 work=$2 client=$3 name=$4 totp_time=$5
   . "$here/scenarios/matrix/$name.env"
   if [ "${CLIENT_NAT:-no}" = yes ]; then
     netns=${netns}c server=198.51.100.2 local=203.0.113.2
@@ -46,10 +37,9 @@ run_host_client() {
     server=127.0.0.1 local=127.0.0.2
   fi
   log=$work/client-$name.log
-  wait_for_fresh_totp_step
   ip netns exec "$netns" "$client" --server "$server" --local "$local" \
     --psk "$PSK" --user "$PPP_USER" --password "$PPP_PASSWORD" \
-    --otp-command "$(logged_totp_command "$TOTP_SECRET")" \
+    --otp-command "$(logged_totp_command "$TOTP_SECRET" "$totp_time")" \
     --tun l2tpsec-mxc0 -v >"$log" 2>&1 &
   pid=$!
   status=0

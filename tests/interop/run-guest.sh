@@ -31,9 +31,11 @@
 #     --timeout SECONDS  limit for the whole boot and scenario (default 600)
 #     --log FILE         keep the serial console log in FILE
 #     --on-ready CMD     run CMD (a shell command) each time a ROLE=server
-#                        cell prints "L2TPSEC-READY NAME", with NAME as its
-#                        argument; its exit status is added to that cell's
-#                        line as "host_status"
+#                        cell prints "L2TPSEC-READY NAME TOTP-TIME", with
+#                        NAME and TOTP-TIME (the Unix time whose TOTP code
+#                        the cell's server expects) as its arguments; its
+#                        exit status is added to that cell's line as
+#                        "host_status"
 #
 # L2TPSEC_INTEROP_DUMP_LOGS=yes makes the guest print its daemons' whole
 # logs (charon, xl2tpd) on the console after each cell, not only after a
@@ -220,14 +222,18 @@ start_guest() {
 # stores its exit status in host-status.NAME.
 handle_ready_lines() {
   [ -n "$on_ready" ] || return 0
-  for name in $(sed -n 's/^L2TPSEC-READY \([A-Za-z0-9_.-]*\).*/\1/p' \
-    "$work/console.log" 2>/dev/null | tr -d '\r'); do
+  # The serial console ends lines with CR LF. Requiring the CR skips a
+  # line that the guest is still writing, whose time may be cut short.
+  sed -n 's/^L2TPSEC-READY \([A-Za-z0-9_.-]*\) \([0-9]*\)\r$/\1 \2/p' \
+    "$work/console.log" 2>/dev/null >"$work/ready-lines"
+  while read -r name totp_time; do
     [ -f "$work/host-status.$name" ] && continue
     echo "interop: cell $name is ready; running the host side" >&2
     rc=0
-    sh -c "$on_ready \"\$1\"" on-ready "$name" >&2 || rc=$?
+    sh -c "$on_ready \"\$1\" \"\$2\"" on-ready "$name" "$totp_time" \
+      </dev/null >&2 || rc=$?
     echo "$rc" >"$work/host-status.$name"
-  done
+  done <"$work/ready-lines"
 }
 
 # Waits for the guest's end marker, the guest's exit or the deadline.

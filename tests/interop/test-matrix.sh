@@ -44,7 +44,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 matrix=$here/scenarios/matrix
 
 # Called back by run-guest.sh --on-ready for a ROLE=server cell:
-#   test-matrix.sh --host-client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME
+#   test-matrix.sh --host-client NETNS WORKDIR L2TPSEC-CLIENT CELL-NAME \
+#       TOTP-TIME
 if [ "${1:-}" = --host-client ]; then
   . "$here/matrix-client.sh"
   shift

@@ -253,11 +253,12 @@ set_server_secret() {
   chmod 600 /etc/ppp/chap-secrets /etc/ppp/pap-secrets
 }
 
-# Prints the password pppd sends: the password followed by the current
-# TOTP code when the scenario has a TOTP secret.
+# Prints the password pppd sends: the password followed by the TOTP code
+# for Unix time TIME (default: now) when the scenario has a TOTP secret.
 ppp_password() {
   if [ -n "${TOTP_SECRET:-}" ]; then
-    code=$(oathtool --totp -b "$TOTP_SECRET") || return 1
+    code=$(oathtool --totp -b "$TOTP_SECRET" --now "@${1:-$(date +%s)}") ||
+      return 1
     echo "$PPP_PASSWORD$code"
   else
     echo "$PPP_PASSWORD"
