@@ -63,6 +63,9 @@ struct l2tpsec_client {
   l2tpsec_esp_sa *in, *out;
   l2tpsec_esp_sa *in_old; /* the inbound SA before the last rekey */
   l2tpsec_esp_sa *in_next; /* a server rekey's inbound SA before QM3 */
+  /* The outbound SA of a rekey we started, held back until the server
+   * sends on the new pair: it cannot decrypt before it has our QM3. */
+  l2tpsec_esp_sa *out_next;
   bool udp_encap;
   l2tpsec_l2tp *lac;
   uint16_t tunnel_id, session_id;
@@ -226,10 +229,37 @@ static void child_settings(l2tpsec_client *c, const l2tpsec_ike_child_sa *sa,
   }
 }
 
+/* Puts the held outbound SA into use; `reason` goes to the log. */
+static void use_out_next(l2tpsec_client *c, const char *reason) {
+  if (c->out_next == NULL)
+    return;
+  l2tpsec_esp_sa_del(c->out);
+  c->out = c->out_next;
+  c->out_next = NULL;
+  L2TPSEC_LOG(&c->log, L2TPSEC_LOG_INFO, L2TPSEC_LOG_ESP,
+              "outbound ESP SA %08x now in use (%s)", l2tpsec_esp_sa_spi(c->out),
+              reason);
+}
+
+/* Takes the new outbound SA: at once for a rekey the server started,
+ * held back until the server uses the new pair for one we started. */
+static void take_out(l2tpsec_client *c, l2tpsec_esp_sa *new_out,
+                     bool initiator) {
+  l2tpsec_esp_sa_del(c->out_next);
+  c->out_next = NULL;
+  if (initiator && c->out != NULL) {
+    c->out_next = new_out;
+    return;
+  }
+  l2tpsec_esp_sa_del(c->out);
+  c->out = new_out;
+}
+
 /*
- * A rekeyed pair takes over sending at once. The old inbound SA keeps
- * decrypting packets in flight until IKE reports it down (its lifetime
- * ends or the server deletes it), or until the next rekey.
+ * A rekeyed pair takes over sending when the server can decrypt it
+ * (take_out). The old inbound SA keeps decrypting packets in flight
+ * until IKE reports it down (its lifetime ends or the server deletes
+ * it), or until the next rekey.
  */
 static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   l2tpsec_client *c = user_data;
@@ -255,10 +285,9 @@ static int on_child_sa_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
   }
 
   l2tpsec_esp_sa_del(c->in_old);
-  l2tpsec_esp_sa_del(c->out);
   c->in_old = c->in;
   c->in = new_in;
-  c->out = new_out;
+  take_out(c, new_out, sa->initiator);
   c->udp_encap = sa->udp_encap;
   c->ike_sa_id = sa->ike_sa_id; /* a new phase 1 may have replaced it */
   to_sockaddr(&sa->remote, &c->server);
@@ -305,6 +334,7 @@ static void on_child_sa_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
   if (c->in_old != NULL && l2tpsec_esp_sa_spi(c->in_old) == spi_in) {
     l2tpsec_esp_sa_del(c->in_old);
     c->in_old = NULL;
+    use_out_next(c, "the older pair is gone");
     return;
   }
   if (c->in != NULL && l2tpsec_esp_sa_spi(c->in) == spi_in)
@@ -439,8 +469,11 @@ static void esp_input(l2tpsec_client *c, const uint8_t *data, size_t len) {
     return;
   l2tpsec_pkt_init(&pkt, c->rx_storage, sizeof(c->rx_storage), HEADROOM);
   memcpy(l2tpsec_pkt_put(&pkt, len), data, len);
-  if (l2tpsec_esp_decrypt(in, &pkt, l2tpsec__now(), &next_header) != 0 ||
-      next_header != 17 || pkt.len < UDP_HEADER_LEN)
+  if (l2tpsec_esp_decrypt(in, &pkt, l2tpsec__now(), &next_header) != 0)
+    return;
+  if (in == c->in)
+    use_out_next(c, "the server sent on the new pair");
+  if (next_header != 17 || pkt.len < UDP_HEADER_LEN)
     return;
   udp_len = (size_t)(pkt.data[4] << 8 | pkt.data[5]);
   if (udp_len < UDP_HEADER_LEN || udp_len > pkt.len)
@@ -901,6 +934,7 @@ static void free_client(l2tpsec_client *c) {
   l2tpsec_esp_sa_del(c->in_next);
   l2tpsec_esp_sa_del(c->in);
   l2tpsec_esp_sa_del(c->out);
+  l2tpsec_esp_sa_del(c->out_next);
   if (c->password != NULL)
     l2tpsec_wipe(c->password, strlen(c->password));
   free(c->password);

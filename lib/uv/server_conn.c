@@ -117,6 +117,8 @@ static int send_esp(l2tpsec_server *server, l2tpsec__conn *conn,
   int rv;
 
   if (sa == NULL)
+    sa = l2tpsec__server_release_newest_held(server, conn);
+  if (sa == NULL)
     return L2TPSEC_ERR_NOT_FOUND;
   rv = push_udp(pkt, server->l2tp_port, conn->l2tp_peer_port,
                 l2tpsec__transport_local(server->transport, conn->endpoint),
@@ -334,6 +336,7 @@ static void esp_input(l2tpsec_server *server, const struct sockaddr *peer,
     drop_undecrypted(server, peer, rv);
     return;
   }
+  l2tpsec__server_use_held_out(server, sa);
   finish_esp(server, peer, conn_id_of(sa), next_header, &pkt);
 }
 
@@ -357,8 +360,13 @@ static void flush_esp(l2tpsec_server *server) {
     pkts[i] = &b->pkt[i];
   l2tpsec_esp_decrypt_batch(server->esp, pkts, n, l2tpsec__now(), results,
                             next_headers, sas);
-  for (size_t i = 0; i < n; i++)
-    conn_ids[i] = results[i] == 0 ? conn_id_of(sas[i]) : 0;
+  for (size_t i = 0; i < n; i++) {
+    conn_ids[i] = 0;
+    if (results[i] != 0)
+      continue;
+    conn_ids[i] = conn_id_of(sas[i]);
+    l2tpsec__server_use_held_out(server, sas[i]);
+  }
 
   for (size_t i = 0; i < n; i++) {
     const struct sockaddr *peer = (const struct sockaddr *)&b->peer[i];
@@ -480,162 +488,12 @@ void l2tpsec__server_on_outer(void *user_data, enum l2tpsec__rx_kind kind,
 
 /* ---- Connections ---- */
 
-static void on_sa_event(void *user_data, l2tpsec_esp_sa *sa,
-                        enum l2tpsec_esp_event event) {
-  l2tpsec__conn *conn = user_data;
-
-  /* The table deletes a hard-expired SA right after this event. */
-  if (event != L2TPSEC_ESP_EVENT_HARD_EXPIRED)
-    return;
-  for (size_t i = 0; i < conn->pair_count; i++) {
-    if (conn->in[i] == sa)
-      conn->in[i] = NULL;
-    if (conn->out[i] == sa)
-      conn->out[i] = NULL;
-  }
-}
-
-static int add_sa(l2tpsec_server *server, l2tpsec__conn *conn,
-                  const l2tpsec_esp_sa_settings *settings,
-                  l2tpsec_esp_sa **out) {
-  const l2tpsec_esp_callbacks callbacks = {on_sa_event};
-  l2tpsec_esp_sa_settings s = *settings;
-  l2tpsec_esp_sa *sa;
-  int rv;
-
-  s.owner = conn->id;
-  s.log = server->log;
-  rv = l2tpsec_esp_sa_new(&sa, &s, &callbacks, conn);
-  l2tpsec_wipe(&s, sizeof(s));
-  if (rv != 0)
-    return rv;
-  rv = l2tpsec_esp_table_add(server->esp, sa);
-  if (rv != 0) {
-    l2tpsec_esp_sa_del(sa);
-    return rv;
-  }
-  *out = sa;
-  return 0;
-}
-
-static void delete_sa(l2tpsec_server *server, l2tpsec_esp_sa *sa) {
-  if (sa != NULL && l2tpsec_esp_table_remove(server->esp, sa) == 0)
-    l2tpsec_esp_sa_del(sa);
-}
-
 static void free_conn(l2tpsec_server *server, l2tpsec__conn *conn) {
   l2tpsec__keymap_remove(&server->conns, conn->id);
   if (conn->plain)
     server->plain_peer_count--;
-  for (size_t i = 0; i < conn->pair_count; i++) {
-    delete_sa(server, conn->in[i]);
-    delete_sa(server, conn->out[i]);
-  }
+  l2tpsec__server_free_pairs(server, conn);
   free(conn);
-}
-
-/* Drops the slots of pairs the ESP table deleted at their hard expiry,
- * which a connection rekeyed every few minutes would otherwise fill. */
-static void drop_expired_pairs(l2tpsec__conn *conn) {
-  size_t kept = 0;
-
-  for (size_t i = 0; i < conn->pair_count; i++) {
-    if (conn->in[i] == NULL && conn->out[i] == NULL)
-      continue;
-    conn->in[kept] = conn->in[i];
-    conn->out[kept] = conn->out[i];
-    kept++;
-  }
-  conn->pair_count = kept;
-}
-
-/*
- * Deletes the oldest SA pair to make room for a new one. A client may
- * reconnect from the same address and port without deleting its old SAs,
- * after a rejected password or a crash. It must not be locked out until
- * dead peer detection removes them, and the newest pairs are the ones in
- * use.
- */
-static void evict_oldest_pair(l2tpsec_server *server, l2tpsec__conn *conn) {
-  l2tpsec_esp_sa *in = conn->in[0];
-
-  L2TPSEC_LOG(&server->log, L2TPSEC_LOG_NOTICE, L2TPSEC_LOG_ESP,
-              "connection %llu has %d ESP SA pairs, the limit: deleting the "
-              "oldest, inbound SPI %08x, to install a new one",
-              (unsigned long long)conn->id, L2TPSEC__CONN_MAX_PAIRS,
-              in != NULL ? l2tpsec_esp_sa_spi(in) : 0);
-  delete_sa(server, conn->in[0]);
-  delete_sa(server, conn->out[0]);
-  for (size_t i = 0; i + 1 < conn->pair_count; i++) {
-    conn->in[i] = conn->in[i + 1];
-    conn->out[i] = conn->out[i + 1];
-  }
-  conn->pair_count--;
-}
-
-int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
-                             const l2tpsec_esp_sa_settings *in,
-                             const l2tpsec_esp_sa_settings *out) {
-  size_t i;
-  int rv;
-
-  drop_expired_pairs(conn);
-  if (conn->pair_count == L2TPSEC__CONN_MAX_PAIRS)
-    evict_oldest_pair(server, conn);
-  i = conn->pair_count;
-
-  rv = add_sa(server, conn, in, &conn->in[i]);
-  if (rv != 0)
-    return rv;
-  conn->out[i] = NULL;
-  if (out != NULL)
-    rv = add_sa(server, conn, out, &conn->out[i]);
-  if (rv != 0) {
-    delete_sa(server, conn->in[i]);
-    conn->in[i] = NULL;
-    return rv;
-  }
-  conn->pair_count++;
-  l2tpsec__server_refresh_timers(server);
-  return 0;
-}
-
-int l2tpsec__server_finish_pair(l2tpsec_server *server, uint32_t spi_in,
-                                const l2tpsec_esp_sa_settings *out) {
-  l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, spi_in);
-  l2tpsec__conn *conn = in ? l2tpsec_esp_sa_user_data(in) : NULL;
-  int rv;
-
-  if (conn == NULL)
-    return L2TPSEC_ERR_NOT_FOUND;
-  for (size_t i = 0; i < conn->pair_count; i++) {
-    if (conn->in[i] != in || conn->out[i] != NULL)
-      continue;
-
-    rv = add_sa(server, conn, out, &conn->out[i]);
-    if (rv == 0)
-      l2tpsec__server_refresh_timers(server);
-    return rv;
-  }
-  return L2TPSEC_ERR_NOT_FOUND;
-}
-
-struct spi_search {
-  uint32_t spi;
-  size_t index;
-};
-
-static int holds_spi(void *ctx, uint64_t key, void *value) {
-  struct spi_search *search = ctx;
-  l2tpsec__conn *conn = value;
-
-  for (size_t i = 0; i < conn->pair_count; i++) {
-    if (conn->in[i] != NULL && l2tpsec_esp_sa_spi(conn->in[i]) == search->spi) {
-      search->index = i;
-      return 1;
-    }
-  }
-  return 0;
 }
 
 /*
@@ -644,8 +502,8 @@ static int holds_spi(void *ctx, uint64_t key, void *value) {
  * once and nothing is sent, because a StopCCN would have no SA to carry
  * it and L2TP would resend it for a whole retransmission cycle.
  */
-static void abort_conn(l2tpsec_server *server, l2tpsec__conn *conn,
-                       uint32_t spi_in) {
+void l2tpsec__server_abort_conn(l2tpsec_server *server, l2tpsec__conn *conn,
+                                uint32_t spi_in) {
   char peer[64], ids[L2TPSEC__CONN_MAX_TUNNELS * 7 + 8] = "";
   size_t used = 0;
 
@@ -664,37 +522,6 @@ static void abort_conn(l2tpsec_server *server, l2tpsec__conn *conn,
   free_conn(server, conn);
   l2tpsec__server_reap(server);
   l2tpsec__server_refresh_timers(server);
-}
-
-int l2tpsec__server_remove_pair(l2tpsec_server *server, uint32_t spi_in) {
-  struct spi_search search = {spi_in, 0};
-  l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, spi_in);
-  l2tpsec__conn *conn = in ? l2tpsec_esp_sa_user_data(in) : NULL;
-  size_t i;
-
-  if (conn == NULL)
-    conn = l2tpsec__keymap_find(&server->conns, holds_spi, &search);
-  else
-    holds_spi(&search, 0, conn);
-  if (conn == NULL)
-    return L2TPSEC_ERR_NOT_FOUND;
-  drop_expired_pairs(conn);
-  holds_spi(&search, 0, conn);
-  if (conn->pair_count == 1) {
-    abort_conn(server, conn, spi_in);
-    return 0;
-  }
-
-  i = search.index;
-  delete_sa(server, conn->in[i]);
-  delete_sa(server, conn->out[i]);
-  for (; i + 1 < conn->pair_count; i++) {
-    conn->in[i] = conn->in[i + 1];
-    conn->out[i] = conn->out[i + 1];
-  }
-  conn->pair_count--;
-  l2tpsec__server_refresh_timers(server);
-  return 0;
 }
 
 int l2tpsec__server_add_conn(l2tpsec_server *server, int endpoint,
@@ -829,6 +656,7 @@ int l2tpsec__server_layers_init(l2tpsec_server *server) {
 }
 
 static int free_each_conn(void *ctx, uint64_t key, void *value) {
+  l2tpsec__server_forget_pairs(value);
   free(value);
   return 0;
 }

@@ -167,7 +167,8 @@ static void describe_algorithms(l2tpsec_server *server,
 }
 
 /* Adds the pair, or with out NULL its inbound half, to the connection
- * of its peer, which it creates for a new client. */
+ * of its peer, which it creates for a new client. The outbound half of
+ * a rekey we started waits for the client (server_pairs.c). */
 static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
                         const l2tpsec_esp_sa_settings *in,
                         const l2tpsec_esp_sa_settings *out) {
@@ -181,7 +182,9 @@ static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
     return L2TPSEC_ERR_NOT_FOUND;
   to_sockaddr(&c->remote, &search.peer);
   conn = l2tpsec__keymap_find(&server->conns, same_client, &search);
-  if (conn != NULL) {
+  if (conn != NULL && c->initiator && out != NULL) {
+    rv = l2tpsec__server_add_pair_held(server, conn, in, out);
+  } else if (conn != NULL) {
     rv = l2tpsec__server_add_pair(server, conn, in, out);
   } else {
     rv = l2tpsec__server_add_conn(server, index,
@@ -201,7 +204,7 @@ static int install_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
  * L2TPSEC_ERR_NOT_FOUND when there is none. */
 static int finish_pair(l2tpsec_server *server, const l2tpsec_ike_child_sa *c,
                        const l2tpsec_esp_sa_settings *out) {
-  int rv = l2tpsec__server_finish_pair(server, c->spi_in, out);
+  int rv = l2tpsec__server_finish_pair(server, c->spi_in, out, c->initiator);
 
   if (rv == 0) {
     l2tpsec_esp_sa *in = l2tpsec_esp_table_find_inbound(server->esp, c->spi_in);

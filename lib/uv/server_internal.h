@@ -44,6 +44,10 @@ typedef struct l2tpsec__conn {
    * once the table deleted a hard-expired SA. */
   l2tpsec_esp_sa *in[L2TPSEC__CONN_MAX_PAIRS];
   l2tpsec_esp_sa *out[L2TPSEC__CONN_MAX_PAIRS];
+  /* Outbound halves held back after a rekey we started (server_pairs.c),
+   * with their keys; NULL where none waits. */
+  l2tpsec_esp_sa_settings *held_out[L2TPSEC__CONN_MAX_PAIRS];
+  size_t held_count;
   size_t pair_count;
   uint64_t ike_sa_id; /* the IKE SA that negotiated the pairs; 0: none */
   uint16_t tunnels[L2TPSEC__CONN_MAX_TUNNELS];
@@ -203,12 +207,47 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *out);
 
 /*
+ * Adds a pair from a rekey we started: its outbound half is held back
+ * until the client sends on the pair, or until no older outbound SA is
+ * left, because the client cannot decrypt it before it has processed
+ * our QM3. Without an outbound SA to keep using, it is added at once.
+ */
+int l2tpsec__server_add_pair_held(l2tpsec_server *server, l2tpsec__conn *conn,
+                                  const l2tpsec_esp_sa_settings *in,
+                                  const l2tpsec_esp_sa_settings *out);
+
+/*
  * Adds the outbound half to the pair whose inbound SPI is `spi_in` and
- * that has none yet. Returns L2TPSEC_ERR_NOT_FOUND when there is no such
- * pair, or the ESP layer's error.
+ * that has none yet, holding it back as l2tpsec__server_add_pair_held
+ * does when `hold` is set. Returns L2TPSEC_ERR_NOT_FOUND when there is
+ * no such pair, or the ESP layer's error.
  */
 int l2tpsec__server_finish_pair(l2tpsec_server *server, uint32_t spi_in,
-                                const l2tpsec_esp_sa_settings *out);
+                                const l2tpsec_esp_sa_settings *out, bool hold);
+
+/* Puts the held outbound half of the pair of `in` into use, after a
+ * packet decrypted with `in`. */
+void l2tpsec__server_use_held_out(l2tpsec_server *server, l2tpsec_esp_sa *in);
+
+/* Puts the newest held outbound half of conn into use and returns it,
+ * or NULL when none is held; for a connection with no other outbound
+ * SA left. */
+l2tpsec_esp_sa *l2tpsec__server_release_newest_held(l2tpsec_server *server,
+                                                    l2tpsec__conn *conn);
+
+/* Deletes the SAs and held halves of every pair of conn. */
+void l2tpsec__server_free_pairs(l2tpsec_server *server, l2tpsec__conn *conn);
+
+/* Frees only the held halves of conn, for a server whose ESP table goes
+ * away with all its SAs. */
+void l2tpsec__server_forget_pairs(l2tpsec__conn *conn);
+
+/*
+ * Ends a connection whose last SA pair is gone, `spi_in` naming it in
+ * the log: its tunnels and sessions are freed at once without StopCCN.
+ */
+void l2tpsec__server_abort_conn(l2tpsec_server *server, l2tpsec__conn *conn,
+                                uint32_t spi_in);
 
 /*
  * Removes the SA pair whose inbound SPI is `spi_in`. With its last pair

@@ -16,6 +16,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/server.c
   ${CMAKE_CURRENT_LIST_DIR}/server_rx.c
   ${CMAKE_CURRENT_LIST_DIR}/server_conn.c
+  ${CMAKE_CURRENT_LIST_DIR}/server_pairs.c
   ${CMAKE_CURRENT_LIST_DIR}/server_session.c
   ${CMAKE_CURRENT_LIST_DIR}/server_limits.c
   ${CMAKE_CURRENT_LIST_DIR}/server_pools.c

@@ -333,6 +333,13 @@ static void poll_raw(struct test_peer *p, l2tpsec_tstamp now) {
   }
 }
 
+void test_peer_switch_sas(struct test_peer *p, int index) {
+  l2tpsec_esp_sa_del(p->in_old);
+  l2tpsec_esp_sa_del(p->out);
+  p->in_old = p->in;
+  open_sas(p, index);
+}
+
 void test_peer_close(struct test_peer *p) {
   l2tpsec_ike_del(p->ike);
   if (p->ike_fd >= 0)
@@ -401,7 +408,9 @@ void test_peer_poll(struct test_peer *p) {
     if (n <= 0)
       break;
     pkt.len = (size_t)n;
-    if (l2tpsec_esp_decrypt(p->in, &pkt, now, &next_header) != 0 || pkt.len < 8)
+    if (l2tpsec_esp_decrypt(inbound_sa(p, &pkt), &pkt, now, &next_header) !=
+            0 ||
+        pkt.len < 8)
       continue;
     l2tpsec_l2tp_input(p->lac, 1, pkt.data + 8, pkt.len - 8, now);
   }

@@ -73,6 +73,10 @@ void test_peer_open_ike_lifetime(struct test_peer *p, const char *local,
 
 void test_peer_close(struct test_peer *p);
 
+/* Installs the SAs of test_peer_sa_settings(index) as a rekey does: the
+ * peer sends on the new pair and still decrypts with the old one. */
+void test_peer_switch_sas(struct test_peer *p, int index);
+
 /*
  * Fills server settings that test peers can reach: listening on
  * 127.0.0.1 with NAT-T on natt_port, the PSK "unused until IKE", the

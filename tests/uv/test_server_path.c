@@ -130,6 +130,10 @@ static bool all_replied(struct test_peer **peers, int n) {
   return true;
 }
 
+static bool two_replies(struct test_peer **peers, int n) {
+  return peers[0]->echo_replies >= 2;
+}
+
 static bool all_dead(struct test_peer **peers, int n) {
   for (int i = 0; i < n; i++) {
     if (!peers[i]->dead)
@@ -495,10 +499,11 @@ static void path_inbound_half_first(void **state) {
   assert_true(st.esp_received >= 1);
   assert_int_equal(st.dropped_esp, 0);
 
-  assert_int_equal(l2tpsec__server_finish_pair(f.server, 0x4242, &out),
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, 0x4242, &out, false),
                    L2TPSEC_ERR_NOT_FOUND);
-  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out), 0);
-  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out),
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out, false),
+                   0);
+  assert_int_equal(l2tpsec__server_finish_pair(f.server, in.spi, &out, false),
                    L2TPSEC_ERR_NOT_FOUND);
   pump(&f, peers, 1, all_ipcp_up);
   assert_true(a.ipcp_up);
@@ -507,6 +512,89 @@ static void path_inbound_half_first(void **state) {
   assert_int_equal(a.echo_replies, 1);
 
   assert_int_equal(l2tpsec__server_remove_conn(f.server, id), 0);
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
+/*
+ * A rekey the server started: the new pair's outbound half stays held
+ * back while the client has not installed the pair, so replies keep
+ * coming under the old SA, and goes into use with the client's first
+ * packet on the new pair.
+ */
+static void path_held_outbound_after_rekey(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_esp_sa_settings in, out;
+  l2tpsec__conn *conn;
+  uint64_t id;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
+  id = test_peer_add_to_server(&a, f.server, 1);
+  conn = l2tpsec__keymap_get(&f.server->conns, id);
+  test_peer_connect(&a);
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.ipcp_up);
+
+  test_peer_sa_settings(2, &in, &out);
+  assert_int_equal(l2tpsec__server_add_pair_held(f.server, conn, &in, &out),
+                   0);
+  assert_int_equal(conn->pair_count, 2);
+  assert_null(conn->out[1]);
+  assert_int_equal(conn->held_count, 1);
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  pump(&f, peers, 1, all_replied);
+  assert_int_equal(a.echo_replies, 1);
+  assert_null(conn->out[1]);
+
+  test_peer_switch_sas(&a, 2);
+  assert_int_equal(test_peer_ping(&a, server_inner), 0);
+  pump(&f, peers, 1, two_replies);
+  assert_int_equal(a.echo_replies, 2);
+  assert_non_null(conn->out[1]);
+  assert_int_equal(conn->held_count, 0);
+  assert_non_null(strstr(log_text, "now in use (the client sent on its pair)"));
+
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id), 0);
+  test_peer_close(&a);
+  stop_server(&f);
+}
+
+/*
+ * A held outbound half goes into use when the older pair is deleted
+ * before the client sent on the new one: the StopCCN of the server's
+ * teardown reaches the client under the new pair.
+ */
+static void path_held_outbound_alone(void **state) {
+  struct fixture f;
+  struct test_peer a, *peers[] = {&a};
+  l2tpsec_esp_sa_settings in, out, old_in, old_out;
+  l2tpsec__conn *conn;
+  uint64_t id;
+
+  start_server(&f);
+  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
+  id = test_peer_add_to_server(&a, f.server, 1);
+  conn = l2tpsec__keymap_get(&f.server->conns, id);
+  test_peer_connect(&a);
+  pump(&f, peers, 1, all_ipcp_up);
+  assert_true(a.ipcp_up);
+
+  test_peer_sa_settings(2, &in, &out);
+  assert_int_equal(l2tpsec__server_add_pair_held(f.server, conn, &in, &out),
+                   0);
+  test_peer_sa_settings(1, &old_in, &old_out);
+  assert_int_equal(l2tpsec__server_remove_pair(f.server, old_in.spi), 0);
+  assert_int_equal(conn->pair_count, 1);
+  test_peer_switch_sas(&a, 2);
+  l2tpsec_esp_sa_del(a.in_old);
+  a.in_old = NULL;
+
+  assert_int_equal(l2tpsec__server_remove_conn(f.server, id), 0);
+  pump(&f, peers, 1, all_dead);
+  assert_true(a.dead);
+  assert_non_null(strstr(log_text, "now in use (no older outbound SA is left)"));
   test_peer_close(&a);
   stop_server(&f);
 }
@@ -806,6 +894,8 @@ int main(void) {
       cmocka_unit_test(path_cycles_release_everything),
       cmocka_unit_test(path_rekeys_reuse_expired_slots),
       cmocka_unit_test(path_inbound_half_first),
+      cmocka_unit_test(path_held_outbound_after_rekey),
+      cmocka_unit_test(path_held_outbound_alone),
       cmocka_unit_test(path_failed_logins_leave_room),
       cmocka_unit_test(path_ike_delete_frees_tunnel),
       cmocka_unit_test(path_no_raw_esp_warns),

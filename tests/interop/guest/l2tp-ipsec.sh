@@ -420,11 +420,17 @@ stop_daemons() {
 # rekeys of short lifetimes, and records the replies lost and how many
 # IKE and IPsec SAs the client's charon set up meanwhile.
 hold_ping() {
-  counts=$(side ping -n -i 1 -c "$2" -W 2 "$1" 2>/dev/null |
-    awk '/received/ { print $1, $4 }')
+  side ping -n -D -O -i 1 -c "$2" -W 2 "$1" >"$LOGS/hold-ping.log" 2>&1
+  counts=$(awk '/received/ { print $1, $4 }' "$LOGS/hold-ping.log")
   sent=${counts% *} got=${counts#* }
   result_str hold_ping "${got:-0}/${sent:-0}"
   result_num hold_lost $((${sent:-0} - ${got:-0}))
+  # The UTC times of the unanswered pings (ping -O reports each one), to
+  # set beside the SA events in our server's log.
+  result_str hold_lost_at "$(awk -F'[][]' '/no answer yet/ {
+      t = int($2) % 86400
+      printf "%s%02d:%02d:%02d", sep, t / 3600, t % 3600 / 60, t % 60
+      sep = " " }' "$LOGS/hold-ping.log")"
   charon_log=$LOGS/client-charon.log
   result_num ike_sas "$(grep -c 'IKE_SA l2tp\[[0-9]*\] established' "$charon_log")"
   result_num child_sas "$(grep -c 'CHILD_SA l2tp{[0-9]*} established' "$charon_log")"
