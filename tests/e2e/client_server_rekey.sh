@@ -10,20 +10,14 @@ set -eu
 server=$1
 client=$2
 . "$(dirname "$0")/../common/netns.sh"
+. "$(dirname "$0")/../common/e2e.sh"
 srv=$(netns_name srv)
 cli=$(netns_name cli)
 work=$(mktemp -d)
 spid=""
 cpid=""
 secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in server client; do
-    [ -f "$work/$f.log" ] && sed "s/^/  $f: /" "$work/$f.log" >&2
-  done
-  exit 1
-}
+fail_logs="server=$work/server.log client=$work/client.log"
 
 cleanup() {
   [ -n "$cpid" ] && kill "$cpid" 2>/dev/null
@@ -37,14 +31,6 @@ netns_on_exit cleanup
 for tool in oathtool ping; do
   command -v $tool >/dev/null || fail "$tool is missing; scripts/install-deps.sh installs it"
 done
-
-wait_for() { # FILE PATTERN
-  for _ in $(seq 100); do
-    grep -q "$2" "$1" && return 0
-    sleep 0.1
-  done
-  fail "never saw '$2' in $1"
-}
 
 netns_add "$srv" "$cli"
 netns_veth "$srv" e2r$$s 198.51.100.1/24 "$cli" e2r$$c 198.51.100.2/24
