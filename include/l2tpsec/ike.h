@@ -294,7 +294,9 @@ typedef struct l2tpsec_ike_settings {
    * until its own lifetime ends, so both pairs decrypt meanwhile. A rekey
    * starts rekey_margin plus a random extra of up to rekey_fuzz percent
    * of it before the end. Margin and extra are each cut to a quarter of
-   * the lifetime, so a 60 s lifetime rekeys between 30 s and 45 s.
+   * the lifetime, so a 60 s lifetime rekeys between 30 s and 45 s. For
+   * an SA the peer started, margin and extra are halved and quartered
+   * (48.75 s to 52.5 s of 60 s), so that the peer rekeys first.
    * Defaults: on, 540 s, 100 (as in strongSwan's margintime and
    * rekeyfuzz).
    */

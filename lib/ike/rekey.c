@@ -54,9 +54,14 @@ static l2tpsec_tstamp min_tstamp(l2tpsec_tstamp a, l2tpsec_tstamp b) {
  * lifetime of life_s seconds: the margin and a random extra before its
  * end, each at most a quarter of the lifetime. The jitter keeps both
  * sides, and many clients, from rekeying at the same instant.
+ *
+ * For an SA the peer started, the margin is halved and the extra
+ * quartered, so a peer with the same settings rekeys first. IKEv1 has
+ * no way to settle two rekeys started at once: both sides then install
+ * two new pairs and may send on different ones.
  */
 static l2tpsec_tstamp rekey_time(l2tpsec_ike *ike, l2tpsec_tstamp start,
-                                 uint32_t life_s) {
+                                 uint32_t life_s, bool peer_started) {
   const l2tpsec_ike_settings *s = &ike->settings;
   uint8_t b[8];
 
@@ -68,6 +73,10 @@ static l2tpsec_tstamp rekey_time(l2tpsec_ike *ike, l2tpsec_tstamp start,
   l2tpsec_duration spread =
       min_duration(margin / 100 * s->rekey_fuzz, life / 4);
   l2tpsec_duration extra = 0;
+  if (peer_started) {
+    margin /= 2;
+    spread /= 4;
+  }
   if (spread > 0 && l2tpsec_rand_bytes(&s->rand, b, sizeof(b)) == 0) {
     uint64_t r = (uint64_t)isakmp_get32(b) << 32 | isakmp_get32(b + 4);
     extra = (l2tpsec_duration)(r % ((uint64_t)spread + 1));
@@ -114,7 +123,7 @@ void l2tpsec__ike_child_installed(l2tpsec_ike *ike, ike_sa *sa, ike_qm *qm,
   qm->expires = qm->lifetime == 0
                     ? L2TPSEC_TSTAMP_NEVER
                     : now + (l2tpsec_duration)qm->lifetime * L2TPSEC_SECONDS;
-  qm->rekey_at = rekey_time(ike, now, qm->lifetime);
+  qm->rekey_at = rekey_time(ike, now, qm->lifetime, !qm->child.initiator);
   qm->replaced = false;
   mark_replaced(ike, sa, qm);
 }
@@ -264,7 +273,7 @@ void l2tpsec__ike_p1_established(l2tpsec_ike *ike, ike_sa *sa,
 
   sa->rekey_at = sa->expires == L2TPSEC_TSTAMP_NEVER
                      ? L2TPSEC_TSTAMP_NEVER
-                     : rekey_time(ike, now, life);
+                     : rekey_time(ike, now, life, !sa->initiator);
   sa->keepalive_at = now + ike->settings.natt_keepalive;
   while (o != NULL) {
     ike_sa *next = o->next;
