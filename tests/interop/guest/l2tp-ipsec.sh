@@ -340,7 +340,9 @@ record_sa() {
 measure_tunnel() {
   peer=$(ppp_peer ppp0)
   count=${PING_COUNT:-3}
-  received=$(side ping -n -c "$count" -W 3 "$peer" 2>/dev/null |
+  # Bound to ppp0: without it a ping whose tunnel is down still reaches
+  # the server's TUN address through the guest's default route.
+  received=$(side ping -n -I ppp0 -c "$count" -W 3 "$peer" 2>/dev/null |
     awk '/received/ { print $4 }')
   result_str ping "${received:-0}/$count"
   [ "${received:-0}" -gt 0 ] || fail ping "no ping reply from $peer via ppp0"
@@ -420,7 +422,7 @@ stop_daemons() {
 # rekeys of short lifetimes, and records the replies lost and how many
 # IKE and IPsec SAs the client's charon set up meanwhile.
 hold_ping() {
-  side ping -n -D -O -i 1 -c "$2" -W 2 "$1" >"$LOGS/hold-ping.log" 2>&1
+  side ping -n -I ppp0 -D -O -i 1 -c "$2" -W 2 "$1" >"$LOGS/hold-ping.log" 2>&1
   counts=$(awk '/received/ { print $1, $4 }' "$LOGS/hold-ping.log")
   sent=${counts% *} got=${counts#* }
   result_str hold_ping "${got:-0}/${sent:-0}"
