@@ -21,6 +21,19 @@ bool l2tpsec__ike_auth_is_sig(uint16_t auth) {
          auth == IKE_AUTH_ECDSA_P384 || auth == IKE_AUTH_ECDSA_P521;
 }
 
+enum l2tpsec__hash_alg l2tpsec__ike_auth_prf(const ike_sa *sa) {
+  switch (sa->chosen.auth) {
+  case IKE_AUTH_ECDSA_P256:
+    return L2TPSEC_HASH_SHA256;
+  case IKE_AUTH_ECDSA_P384:
+    return L2TPSEC_HASH_SHA384;
+  case IKE_AUTH_ECDSA_P521:
+    return L2TPSEC_HASH_SHA512;
+  default:
+    return sa->prf;
+  }
+}
+
 size_t l2tpsec__ike_auth_accepted(const l2tpsec_ike *ike, uint16_t out[2]) {
   size_t n = 0;
 
@@ -53,8 +66,7 @@ static void log_config(const l2tpsec_ike *ike, const char *fmt, ...) {
 
 /*
  * The method follows the key (RFC 4754 section 8): RSA is 3, and an EC
- * key gives 9, 10 or 11 by its curve, whose hash (SHA-256, SHA-384 or
- * SHA-512) ECDSA applies to HASH_I or HASH_R before signing.
+ * key gives 9, 10 or 11 by its curve.
  */
 static int choose_method(const l2tpsec_ike *ike, ike_cert_cfg *cfg) {
   enum l2tpsec__pkey_type type;
@@ -68,15 +80,12 @@ static int choose_method(const l2tpsec_ike *ike, ike_cert_cfg *cfg) {
   switch (bits) {
   case 256:
     cfg->auth_method = IKE_AUTH_ECDSA_P256;
-    cfg->ecdsa_hash = L2TPSEC_HASH_SHA256;
     return 0;
   case 384:
     cfg->auth_method = IKE_AUTH_ECDSA_P384;
-    cfg->ecdsa_hash = L2TPSEC_HASH_SHA384;
     return 0;
   case 521:
     cfg->auth_method = IKE_AUTH_ECDSA_P521;
-    cfg->ecdsa_hash = L2TPSEC_HASH_SHA512;
     return 0;
   }
   log_config(ike,
@@ -283,30 +292,11 @@ static void put_certs(const ike_cert_cfg *cfg, ike_writer *w) {
   }
 }
 
-/* The bytes a signature covers: HASH itself for RSA (RFC 2409 5.1), or
- * HASH hashed again with the curve's function for ECDSA (RFC 4754). */
-int l2tpsec__ike_sig_digest(uint16_t auth, const uint8_t *hash, size_t hash_len,
-                            uint8_t *out, size_t *out_len) {
-  enum l2tpsec__hash_alg alg;
-
-  if (auth == IKE_AUTH_RSA_SIG) {
-    memcpy(out, hash, hash_len);
-    *out_len = hash_len;
-    return 0;
-  }
-  alg = auth == IKE_AUTH_ECDSA_P256   ? L2TPSEC_HASH_SHA256
-        : auth == IKE_AUTH_ECDSA_P384 ? L2TPSEC_HASH_SHA384
-                                      : L2TPSEC_HASH_SHA512;
-  l2tpsec__iovec part = {hash, hash_len};
-  *out_len = l2tpsec__hash_len(alg);
-  return l2tpsec__hash(alg, &part, 1, out);
-}
-
 int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
   const ike_cert_cfg *cfg = ike->cert;
-  uint8_t hash[L2TPSEC_HASH_MAX], digest[L2TPSEC_HASH_MAX];
+  uint8_t hash[L2TPSEC_HASH_MAX];
   uint8_t sig[IKE_SIG_MAX];
-  size_t digest_len, sig_len;
+  size_t sig_len;
 
   size_t id = put_local_id(cfg, sa, w);
   if (w->failed)
@@ -314,12 +304,12 @@ int l2tpsec__ike_put_sig_auth(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w) {
   const uint8_t *id_b = w->buf + id + ISAKMP_GENERIC_LEN;
   size_t id_len = w->len - id - ISAKMP_GENERIC_LEN;
 
+  /* SIG_I and SIG_R sign HASH_I or HASH_R itself (RFC 2409 section 5.1).
+   * ECDSA takes it as the digest, with no second hash. */
+  size_t hash_len = l2tpsec__hash_len(l2tpsec__ike_auth_prf(sa));
   int err = l2tpsec__ike_auth_hash(sa, sa->initiator, id_b, id_len, hash);
   if (err == 0)
-    err = l2tpsec__ike_sig_digest(sa->chosen.auth, hash, sa->prf_len, digest,
-                                  &digest_len);
-  if (err == 0)
-    err = l2tpsec__pkey_sign_ike(cfg->key, digest, digest_len, sig, &sig_len,
+    err = l2tpsec__pkey_sign_ike(cfg->key, hash, hash_len, sig, &sig_len,
                                  sizeof(sig), &ike->settings.rand);
   if (err != 0)
     return err;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/crypto.h"
 #include "ike/isakmp.h"
 #include "ike/writer.h"
 #include "l2tpsec/ike.h"
@@ -32,6 +33,15 @@ void l2tpsec__ike_cert_free(ike_cert_cfg *cfg);
 
 /* True for the signature methods 3, 9, 10 and 11. */
 bool l2tpsec__ike_auth_is_sig(uint16_t auth);
+
+/*
+ * The hash whose HMAC, keyed with SKEYID, gives HASH_I and HASH_R: the
+ * negotiated PRF's, except that the ECDSA methods 9, 10 and 11 use
+ * SHA-256, SHA-384 and SHA-512, the hashes that RFC 4754 pairs with
+ * them. strongSwan 5.9.8 does the same (keymat_v1.c), so ECDSA on
+ * P-384 with a SHA-256 PRF signs a 48-byte HASH_I.
+ */
+enum l2tpsec__hash_alg l2tpsec__ike_auth_prf(const struct ike_sa *sa);
 
 /* Writes the methods a responder accepts (at most 2) and returns their
  * count: PSK when a PSK is set, our key's signature method when a

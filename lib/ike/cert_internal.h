@@ -24,16 +24,10 @@ struct ike_cert_cfg {
   l2tpsec__pkey *key;
   l2tpsec__x509 *cas;
   uint16_t auth_method; /* IKE_AUTH_RSA_SIG or IKE_AUTH_ECDSA_* */
-  enum l2tpsec__hash_alg ecdsa_hash;
   uint8_t id_type; /* l2tpsec_ike_id_type: 0 or an IPSEC_ID_* value */
   uint8_t id[IKE_CERT_ID_MAX];
   size_t id_len;
   char *remote_id; /* NULL: any name the certificate carries */
 };
-
-/* The bytes a signature covers for method auth, from HASH_I or HASH_R:
- * out must hold L2TPSEC_HASH_MAX bytes. */
-int l2tpsec__ike_sig_digest(uint16_t auth, const uint8_t *hash, size_t hash_len,
-                            uint8_t *out, size_t *out_len);
 
 #endif

@@ -157,16 +157,15 @@ static bool check_ids(l2tpsec_ike *ike, const ike_sa *sa,
 
 static bool check_sig(l2tpsec_ike *ike, const ike_sa *sa, const isakmp_msg *msg,
                       const l2tpsec__x509 *leaf, l2tpsec_tstamp now) {
-  uint8_t hash[L2TPSEC_HASH_MAX], digest[L2TPSEC_HASH_MAX];
-  size_t digest_len;
+  uint8_t hash[L2TPSEC_HASH_MAX];
   const isakmp_payload *id = &msg->id[0];
 
+  /* The signature covers HASH_I or HASH_R itself, as in
+   * l2tpsec__ike_put_sig_auth. */
+  size_t hash_len = l2tpsec__hash_len(l2tpsec__ike_auth_prf(sa));
   int err = l2tpsec__ike_auth_hash(sa, !sa->initiator, id->body, id->len, hash);
   if (err == 0)
-    err = l2tpsec__ike_sig_digest(sa->chosen.auth, hash, sa->prf_len, digest,
-                                  &digest_len);
-  if (err == 0)
-    err = l2tpsec__x509_verify_ike_sig(leaf, digest, digest_len, msg->sig.body,
+    err = l2tpsec__x509_verify_ike_sig(leaf, hash, hash_len, msg->sig.body,
                                        msg->sig.len);
   if (err == 0)
     return true;

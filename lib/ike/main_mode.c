@@ -73,7 +73,8 @@ static int make_ke_nonce(l2tpsec_ike *ike, ike_sa *sa, uint8_t *gx,
 
 /*
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) and
- * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
+ * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b),
+ * where an ECDSA method replaces the PRF (l2tpsec__ike_auth_prf).
  */
 static int auth_hash(const ike_sa *sa, bool of_initiator, const uint8_t *id_b,
                      size_t id_len, uint8_t *out) {
@@ -86,7 +87,8 @@ static int auth_hash(const ike_sa *sa, bool of_initiator, const uint8_t *id_b,
       {c1, ISAKMP_COOKIE_LEN},    {c2, ISAKMP_COOKIE_LEN},
       {sa->sai_b, sa->sai_b_len}, {id_b, id_len},
   };
-  return l2tpsec__ike_prf(sa, sa->skeyid, sa->prf_len, parts, 6, out);
+  return l2tpsec__hmac(l2tpsec__ike_auth_prf(sa), sa->skeyid, sa->prf_len,
+                       parts, 6, out);
 }
 
 /* Builds MM5 or MM6: ID, then HASH over it (or CERT and SIG), encrypted. */

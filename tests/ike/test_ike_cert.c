@@ -16,6 +16,10 @@
 
 #include <cmocka.h>
 
+#include "crypto/crypto.h"
+#include "ike/cert_auth.h"
+#include "ike/ike_internal.h"
+#include "ike/isakmp.h"
 #include "l2tpsec/errors.h"
 #include "l2tpsec/ike.h"
 
@@ -476,6 +480,115 @@ static void ecdsa_p384_address_id(void **state) {
   net_free(&n, &f);
 }
 
+/* ---- HASH_I and SIG_I of an ECDSA method ------------------------------- */
+
+/* A phase-1 SA after MM4 with fixed keying material: PRF HMAC-SHA-256,
+ * authentication method 10 (ECDSA on P-384). */
+static void fill_p384_sa(ike_sa *sa, uint8_t *sai_b, size_t sai_b_len) {
+  sa->initiator = true;
+  sa->local = client_private;
+  sa->remote = server_addr;
+  memset(sa->icookie, 0x11, sizeof(sa->icookie));
+  memset(sa->rcookie, 0x22, sizeof(sa->rcookie));
+  sa->chosen.auth = IKE_AUTH_ECDSA_P384;
+  sa->prf = L2TPSEC_HASH_SHA256;
+  sa->prf_len = 32;
+  memset(sa->skeyid, 0x33, sa->prf_len);
+  sa->gx_len = 256;
+  memset(sa->gxi, 0x44, sa->gx_len);
+  memset(sa->gxr, 0x55, sa->gx_len);
+  memset(sai_b, 0x66, sai_b_len);
+  sa->sai_b = sai_b;
+  sa->sai_b_len = sai_b_len;
+}
+
+/* HMAC-SHA-384(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b). */
+static void expected_hash_i(const ike_sa *sa, const isakmp_payload *id,
+                            uint8_t out[48]) {
+  l2tpsec__iovec parts[] = {
+      {sa->gxi, sa->gx_len}, {sa->gxr, sa->gx_len},      {sa->icookie, 8},
+      {sa->rcookie, 8},      {sa->sai_b, sa->sai_b_len}, {id->body, id->len},
+  };
+
+  assert_int_equal(l2tpsec__hmac(L2TPSEC_HASH_SHA384, sa->skeyid, sa->prf_len,
+                                 parts, 6, out),
+                   0);
+}
+
+/* Writes MM5's payloads (no encryption) into buf and parses them. */
+static void build_mm5(l2tpsec_ike *ike, ike_sa *sa, uint8_t *buf, size_t cap,
+                      isakmp_msg *msg) {
+  ike_writer w;
+
+  ike_writer_init(&w, buf, cap);
+  l2tpsec__ike_put_header(&w, sa, ISAKMP_XCHG_IDENT_PROT, 0, 0);
+  assert_int_equal(l2tpsec__ike_put_sig_auth(ike, sa, &w), 0);
+  memset(msg, 0, sizeof(*msg));
+  assert_int_equal(l2tpsec__isakmp_parse_payloads(buf + ISAKMP_HDR_LEN,
+                                                  w.len - ISAKMP_HDR_LEN,
+                                                  buf[16], false, msg),
+                   ISAKMP_PARSE_OK);
+  assert_int_equal(msg->n_id, 1);
+  assert_int_equal(msg->n_cert, 1);
+}
+
+/*
+ * With ECDSA on P-384, HASH_I is HMAC-SHA-384 even when the negotiated
+ * PRF is HMAC-SHA-256, and SIG_I is ECDSA over HASH_I itself (r || s,
+ * 96 bytes), with no second hash. strongSwan 5.9.8 computes both this
+ * way and rejected our MM5 while we hashed HASH_I again.
+ */
+static void ecdsa_p384_signs_hmac_sha384(void **state) {
+  net n = {0};
+  files f = {0};
+  l2tpsec_ike_settings cs, ss;
+  ike_sa *client_sa = calloc(1, sizeof(*client_sa));
+  ike_sa *server_sa = calloc(1, sizeof(*server_sa));
+  uint8_t sai_b[52], buf[4096], expected[48], hash[L2TPSEC_HASH_MAX];
+  isakmp_msg *msg = calloc(1, sizeof(*msg));
+  l2tpsec__x509 *leaf = NULL;
+
+  (void)state;
+  assert_non_null(client_sa);
+  assert_non_null(server_sa);
+  assert_non_null(msg);
+  cert_settings(&cs, &n, 0, &f, "client_ec384", "client_ec384");
+  server_settings(&ss, &n, &f, "server_ec384");
+  net_start(&n, &cs, &ss, false);
+  fill_p384_sa(client_sa, sai_b, sizeof(sai_b));
+  build_mm5(n.client.ike, client_sa, buf, sizeof(buf), msg);
+  expected_hash_i(client_sa, &msg->id[0], expected);
+
+  assert_int_equal(l2tpsec__ike_auth_hash(client_sa, true, msg->id[0].body,
+                                          msg->id[0].len, hash),
+                   0);
+  assert_memory_equal(hash, expected, sizeof(expected));
+
+  assert_int_equal(msg->sig.len, 96);
+  assert_int_equal(
+      l2tpsec__x509_parse(&leaf, msg->cert[0].body + 1, msg->cert[0].len - 1),
+      0);
+  assert_int_equal(l2tpsec__x509_verify_ike_sig(leaf, expected,
+                                                sizeof(expected), msg->sig.body,
+                                                msg->sig.len),
+                   0);
+
+  /* The responder checks SIG_I against the same HASH_I. */
+  *server_sa = *client_sa;
+  server_sa->initiator = false;
+  server_sa->local = server_addr;
+  server_sa->remote = client_private;
+  assert_true(
+      l2tpsec__ike_verify_sig_auth(n.server.ike, server_sa, msg, n.now));
+  expect_no_auth_drops(&n.server);
+
+  l2tpsec__x509_del(leaf);
+  free(msg);
+  free(server_sa);
+  free(client_sa);
+  net_free(&n, &f);
+}
+
 /* A responder with a PSK and a certificate still serves PSK clients. */
 static void psk_client_with_cert_server(void **state) {
   static const uint8_t psk[] = "correct horse battery staple";
@@ -708,6 +821,7 @@ int main(void) {
       cmocka_unit_test(rsa_both_sides),
       cmocka_unit_test(ecdsa_p256_behind_nat),
       cmocka_unit_test(ecdsa_p384_address_id),
+      cmocka_unit_test(ecdsa_p384_signs_hmac_sha384),
       cmocka_unit_test(psk_client_with_cert_server),
       REJECT_TEST(unknown_ca_rejected),
       REJECT_TEST(expired_cert_rejected),
