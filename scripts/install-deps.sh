@@ -30,6 +30,8 @@ test_pkgs="$test_pkgs python3-matplotlib"
 # The charon interop test runs strongSwan's IKEv1 daemon with ESP in user
 # space (kernel-libipsec, in libcharon-extra-plugins) in a namespace.
 test_pkgs="$test_pkgs strongswan-charon strongswan-swanctl libcharon-extra-plugins"
+# Its ECDSA modes need the openssl plugin, because gmp does RSA only.
+test_pkgs="$test_pkgs libstrongswan-standard-plugins"
 
 pkgs=$build_pkgs
 if [ "${1:-}" != "--build" ]; then

@@ -21,7 +21,12 @@
 # alone must make charon believe that it is behind a NAT, and not us,
 # so that it floats to 4500 and puts ESP in UDP. psk-aggressive
 # (charon-initiates only) is psk in aggressive mode, with our responder's
-# aggressive_responder on.
+# aggressive_responder on. cert-ecdsa and cert-ecdsa384 are cert with
+# ECDSA keys on P-256 or P-384 for both CAs and both leaves, so main mode
+# uses authentication method 9 or 10 (RFC 4754). charon's log must show
+# that it verified our ECDSA signature with our certificate's key.
+# cert-ecdsa-untrusted is cert-untrusted with the P-256 certificates of
+# cert-ecdsa. The ECDSA modes need charon's openssl plugin.
 #
 # Passes when both sides report the IKE and ESP SAs (charon through
 # swanctl --list-sas), a ping from charon's inner address crosses the
@@ -41,8 +46,9 @@ charon-initiates | we-initiate) ;;
 esac
 case "$auth" in
 psk | psk-fakenat | psk-aggressive | cert | cert-frag | cert-untrusted) ;;
+cert-ecdsa | cert-ecdsa384 | cert-ecdsa-untrusted) ;;
 *)
-  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, psk-fakenat, psk-aggressive, cert, cert-frag or cert-untrusted)" >&2
+  echo "charon_interop.sh: unknown authentication '$auth' (expected psk, psk-fakenat, psk-aggressive, cert, cert-frag, cert-untrusted, cert-ecdsa, cert-ecdsa384 or cert-ecdsa-untrusted)" >&2
   exit 2
   ;;
 esac
@@ -64,6 +70,27 @@ psk-fakenat | psk-aggressive)
   [ "$auth" = psk-aggressive ] && aggressive=yes
   ;;
 esac
+# The key type of both CAs and both leaves, and the digest that the CAs
+# sign with. With ECDSA, charon_key is how charon's log describes our
+# certificate's key when it checks the chain.
+untrusted=no
+case "$auth" in
+cert-untrusted | cert-ecdsa-untrusted) untrusted=yes ;;
+esac
+key_args=rsa:2048
+cert_digest=-sha256
+charon_key=""
+case "$auth" in
+cert-ecdsa | cert-ecdsa-untrusted)
+  key_args="ec -pkeyopt ec_paramgen_curve:P-256"
+  charon_key="256 bit ECDSA"
+  ;;
+cert-ecdsa384)
+  key_args="ec -pkeyopt ec_paramgen_curve:P-384"
+  cert_digest=-sha384
+  charon_key="384 bit ECDSA"
+  ;;
+esac
 
 charon=/usr/lib/ipsec/charon
 libipsec_plugin=/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so
@@ -77,6 +104,14 @@ command -v swanctl >/dev/null 2>&1 ||
   fail "swanctl not found; scripts/install-deps.sh installs strongswan-swanctl"
 [ -f "$libipsec_plugin" ] ||
   fail "kernel-libipsec plugin not found; scripts/install-deps.sh installs libcharon-extra-plugins"
+# strongSwan's gmp plugin does RSA only: ECDSA needs the openssl plugin.
+openssl_plugin=/usr/lib/ipsec/plugins/libstrongswan-openssl.so
+charon_plugins=""
+if [ -n "$charon_key" ]; then
+  [ -f "$openssl_plugin" ] ||
+    fail "openssl plugin not found; scripts/install-deps.sh installs libstrongswan-standard-plugins"
+  charon_plugins=" openssl"
+fi
 command -v ping >/dev/null 2>&1 || fail "ping not found; scripts/install-deps.sh installs iputils-ping"
 command -v openssl >/dev/null 2>&1 || fail "openssl not found; scripts/install-deps.sh installs it"
 
@@ -138,33 +173,37 @@ make_namespaces() {
   ip netns exec "$ns_charon" sysctl -qw net.ipv4.conf.all.rp_filter=0
 }
 
-# Writes a self-signed RSA CA $1 into $pki ($1.pem, $1.key).
+# Writes a self-signed CA $1 with a $key_args key into $pki ($1.pem,
+# $1.key).
 make_ca() {
-  openssl req -x509 -new -newkey rsa:2048 -nodes -days 2 \
+  # shellcheck disable=SC2086
+  openssl req -x509 -new -newkey $key_args -nodes -days 2 $cert_digest \
     -keyout "$pki/$1.key" -out "$pki/$1.pem" -subj "/O=l2tpsec test/CN=$1" \
     -addext basicConstraints=critical,CA:TRUE \
     -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1 ||
     die "openssl could not create the test CA $1"
 }
 
-# Writes an RSA leaf $1 issued by CA $2 with the address $3 as its
-# subjectAltName.
+# Writes a leaf $1 with a $key_args key, issued by CA $2, with the
+# address $3 as its subjectAltName.
 make_leaf() {
   printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nsubjectAltName=IP:%s\n' \
     "$3" >"$pki/$1.ext"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$pki/$1.key" \
+  # shellcheck disable=SC2086
+  openssl req -new -newkey $key_args -nodes -keyout "$pki/$1.key" \
     -out "$pki/$1.csr" -subj "/O=l2tpsec test/CN=$1" >/dev/null 2>&1 &&
     openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" \
-      -CAkey "$pki/$2.key" -CAcreateserial -days 2 -sha256 \
+      -CAkey "$pki/$2.key" -CAcreateserial -days 2 "$cert_digest" \
       -extfile "$pki/$1.ext" -out "$pki/$1.pem" >/dev/null 2>&1 ||
     die "openssl could not create the $1 certificate"
 }
 
 # Our side trusts only "ca", and so does charon except with cert-frag.
-# With cert-untrusted, charon's own certificate comes from "other_ca".
+# With cert-untrusted and cert-ecdsa-untrusted, charon's own certificate
+# comes from "other_ca".
 make_certs() {
   charon_issuer=ca
-  [ "$auth" = cert-untrusted ] && charon_issuer=other_ca
+  [ "$untrusted" = yes ] && charon_issuer=other_ca
   mkdir -p "$pki" "$swanctl_dir/x509" "$swanctl_dir/x509ca" \
     "$swanctl_dir/private"
   make_ca ca
@@ -194,7 +233,7 @@ write_charon_config() {
   cat >"$work/strongswan.conf" <<EOF
 charon {
   load_modular = no
-  load = random nonce aes sha1 sha2 hmac gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce aes sha1 sha2 hmac gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici$charon_plugins
   install_routes = yes
   retransmit_tries = 3
   plugins {
@@ -336,7 +375,7 @@ write_charon_config
 start_charon
 if [ "$mode" = charon-initiates ]; then
   start_peer
-  if [ "$auth" = cert-untrusted ]; then
+  if [ "$untrusted" = yes ]; then
     swanctl --initiate --child inner --timeout 20 --uri "unix://$vici" \
       >"$work/initiate.out" 2>&1 || true
   else
@@ -347,7 +386,7 @@ if [ "$mode" = charon-initiates ]; then
 else
   start_peer --initiate
 fi
-if [ "$auth" = cert-untrusted ]; then
+if [ "$untrusted" = yes ]; then
   expect_rejection
   exit 0
 fi
@@ -372,6 +411,17 @@ if [ "$auth" = cert-frag ]; then
   grep -q "splitting IKE message" "$work/charon.log" ||
     die "charon did not send its MM5 as IKE fragments"
   grep "FRAG(\|reassembled" "$work/charon.log"
+fi
+# strongSwan 5.9.8 verifies an IKEv1 ECDSA signature with its scheme
+# ECDSA_WITH_NULL: ECDSA over HASH_I or HASH_R as the digest, r || s.
+if [ -n "$charon_key" ]; then
+  grep -q "certificate \"O=l2tpsec test, CN=ours\" key: $charon_key" \
+    "$work/charon.log" ||
+    die "charon did not check our certificate as one with a $charon_key key"
+  grep -q "authentication of '$our_outer' with ECDSA_WITH_NULL successful" \
+    "$work/charon.log" ||
+    die "charon did not report our ECDSA signature as verified"
+  grep "CN=ours\" key:\|authentication of" "$work/charon.log"
 fi
 if [ "$aggressive" = yes ]; then
   grep -q "initiating Aggressive Mode" "$work/charon.log" ||
