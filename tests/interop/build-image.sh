@@ -139,6 +139,11 @@ configure_root() {
   root=$1
   echo "/dev/vda / ext4 rw,noatime 0 1" >"$root/etc/fstab"
   echo l2tpsec-guest >"$root/etc/hostname"
+  # debootstrap copies the build host's resolv.conf and hosts; the image
+  # must not carry them. The tests use addresses only.
+  printf '# no resolver: the interop tests use addresses only\n' \
+    >"$root/etc/resolv.conf"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\tl2tpsec-guest\n' >"$root/etc/hosts"
   # pppd, xl2tpd and charon are started by the scenario, never by init
   # scripts, so the rc.d links only cost disk.
   rm -f "$root"/etc/rc?.d/S*

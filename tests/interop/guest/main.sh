@@ -12,19 +12,22 @@ cd /run/scenario || exit 1
 . ./lib.sh
 . ./net.env
 
-# The image's /etc/hosts lacks the guest's own name, and its resolv.conf
-# names the build host's resolver. pppd 2.4.9 with no local address
-# looks its host name up, so without this line every client PPP start
-# asked that resolver. In direct mode no reply can come, and the client
-# sent its first LCP request 11 s after the L2TP session was up. The
-# root disk is a snapshot, so the line is gone at power-off.
+# pppd 2.4.9 with no local address looks its host name up, so /etc/hosts
+# must hold the guest's own name (build-image.sh writes it). Without it
+# every client PPP start asked a resolver. In direct mode no reply can
+# come, and the client sent its first LCP request 11 s after the L2TP
+# session was up. The line is added here when the name is missing, as
+# in an image of an older recipe; the root disk is a snapshot, so the
+# line is gone at power-off.
 name_guest() {
-  printf '127.0.1.1\t%s\n' "$(hostname)" >>/etc/hosts
+  grep -q "[[:space:]]$(hostname)\$" /etc/hosts ||
+    printf '127.0.1.1\t%s\n' "$(hostname)" >>/etc/hosts
 }
 
 # The tests use addresses only. An empty resolver list keeps any other
 # lookup from leaving through qemu's user networking in NAT mode, where
-# the guest's packets reach whatever the host can reach.
+# the guest's packets reach whatever the host can reach. The image has
+# one already; this guards an image built by an older recipe.
 forget_resolver() {
   printf '# no resolver: the interop tests use addresses only\n' \
     >/etc/resolv.conf
