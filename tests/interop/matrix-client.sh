@@ -31,10 +31,10 @@ run_host_client() {
   . "$here/scenarios/matrix/$name.env"
   if [ "${CLIENT_NAT:-no}" = yes ]; then
     netns=${netns}c server=198.51.100.2 local=203.0.113.2
-  elif ip -n "$netns" link show l2tpsec-tap >/dev/null 2>&1; then
-    server=198.51.100.2 local=198.51.100.1
   else
-    server=127.0.0.1 local=127.0.0.2
+    # ROLE=server cells need NET=direct: the guest's server is reached
+    # over the tap link, and CLIENT_NAT=yes adds the NAT.
+    server=198.51.100.2 local=198.51.100.1
   fi
   log=$work/client-$name.log
   ip netns exec "$netns" "$client" --server "$server" --local "$local" \

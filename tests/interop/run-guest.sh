@@ -24,8 +24,6 @@
 #                        byte of its address
 #     --guest-addr ADDR  the guest's address in direct mode (default
 #                        198.51.100.2)
-#     --hostfwd PORT     with --net nat: forward UDP 127.0.0.1:PORT to the
-#                        guest's PORT (a server in the guest); repeatable
 #     --file PATH        copy PATH into the guest's files/ folder
 #                        (certificates); may be repeated
 #     --timeout SECONDS  limit for the whole boot and scenario (default 600)
@@ -50,7 +48,6 @@ net=nat
 netns=""
 in_netns=""
 files=""
-hostfwd=""
 bridge=""
 direct_guest_addr=198.51.100.2
 tap=l2tpsec-tap
@@ -65,7 +62,6 @@ while [ $# -gt 0 ]; do
   --netns) netns=$2; shift ;;
   --bridge) bridge=$2; shift ;;
   --guest-addr) direct_guest_addr=$2; shift ;;
-  --hostfwd) hostfwd="$hostfwd,hostfwd=udp:127.0.0.1:$2-:$2"; shift ;;
   --file) files="$files $2"; shift ;;
   --timeout) timeout=$2; shift ;;
   --log) log_keep=$2; shift ;;
@@ -123,7 +119,7 @@ accel=$("$interop_dir/probe-accel.sh" "$image")
 setup_network() {
   if [ "$net" = nat ]; then
     guest_addr=192.0.2.15 host_addr=192.0.2.2 echo_addr=127.0.0.1
-    netdev="user,id=n0,net=192.0.2.0/24,host=192.0.2.2,dhcpstart=192.0.2.15$hostfwd"
+    netdev="user,id=n0,net=192.0.2.0/24,host=192.0.2.2,dhcpstart=192.0.2.15"
     [ -z "$netns" ] || in_netns="ip netns exec $netns"
     return
   fi

@@ -13,8 +13,6 @@
 #   SERVER_PRESET  the server's [ipsec] proposals: strict, compatible or
 #                  legacy
 #   SERVER_PSK     the server's pre-shared key
-#   HOSTFWD        with NET=nat: UDP ports forwarded from the namespace's
-#                  127.0.0.1 to the guest (for ROLE=server cells)
 #   SERVER_CERTS   yes: make-test-certs.sh writes a CA, a server and a
 #                  client certificate; our server gets the server's and
 #                  the CA, the guest the client's (for IPSEC_AUTH=cert)
@@ -58,7 +56,7 @@ server_bin=$2
 client_bin=$3
 [ -f "$group_file" ] || group_file=$matrix/$1
 [ -f "$group_file" ] || { echo "test-matrix: group '$1' not found" >&2; exit 2; }
-NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK="" HOSTFWD=""
+NET=nat SERVER=ours SERVER_PRESET=compatible SERVER_PSK=""
 SERVER_CERTS=no CELLS=""
 . "$group_file"
 group=$(basename "$group_file" .group)
@@ -233,9 +231,6 @@ run_guest() {
       set -- --file "$work/certs/$file" "$@"
     done
   fi
-  for port in $HOSTFWD; do
-    set -- --hostfwd "$port" "$@"
-  done
   if [ "$SERVER" = none ]; then
     set -- --on-ready "$here/test-matrix.sh --host-client $netns $work $client_bin" "$@"
   fi
