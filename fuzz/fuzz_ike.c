@@ -96,8 +96,65 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
   return 0;
 }
 
-static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
+/*
+ * The SA callbacks keep the inbound SPIs the ESP layer would hold, to
+ * check the contract of include/l2tpsec/ike.h: child_sa_up completes an
+ * inbound half or adds a new pair, child_sa_down names only a held SPI,
+ * and the same inbound SPI never arrives twice. A breach aborts.
+ */
+#define HELD_MAX 64
+static uint32_t held_spi[HELD_MAX];
+static bool held_half[HELD_MAX];
+static size_t held_count;
+
+static long held_index(uint32_t spi) {
+  for (size_t i = 0; i < held_count; i++) {
+    if (held_spi[i] == spi)
+      return (long)i;
+  }
+  return -1;
+}
+
+static int hold_spi(uint32_t spi, bool half) {
+  if (held_index(spi) >= 0)
+    __builtin_trap(); /* an inbound SPI installed twice */
+  if (held_count == HELD_MAX)
+    return -1;
+  held_spi[held_count] = spi;
+  held_half[held_count] = half;
+  held_count++;
   return 0;
+}
+
+static int on_child_inbound(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  return hold_spi(sa->spi_in, true);
+}
+
+static int on_child_up(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  long i = held_index(sa->spi_in);
+
+  if (i < 0)
+    return hold_spi(sa->spi_in, false);
+  if (!held_half[i])
+    __builtin_trap(); /* a whole pair installed twice */
+  held_half[i] = false;
+  return 0;
+}
+
+/* Self-play: two endpoints, whose SPIs one table could confuse. */
+static int accept_child(void *user_data, const l2tpsec_ike_child_sa *sa) {
+  return 0;
+}
+
+static void on_child_down(void *user_data, uint32_t spi_in, uint32_t spi_out,
+                          enum l2tpsec_ike_down_reason reason) {
+  long i = held_index(spi_in);
+
+  if (i < 0)
+    __builtin_trap(); /* down for an SPI that is not installed */
+  held_spi[i] = held_spi[held_count - 1];
+  held_half[i] = held_half[held_count - 1];
+  held_count--;
 }
 
 /* Certificate settings for the server or the client side. */
@@ -119,8 +176,12 @@ static void use_certs(l2tpsec_ike_settings *s, bool server) {
 static l2tpsec_ike *make_endpoint(harness *h, l2tpsec_rand_test_state *rs,
                                   bool tunnel, bool certs) {
   static const uint8_t psk[] = "fuzz";
-  static const l2tpsec_ike_callbacks cb = {.send = on_send,
-                                           .child_sa_up = on_child_up};
+  static const l2tpsec_ike_callbacks cb = {
+      .send = on_send,
+      .child_sa_up = on_child_up,
+      .child_sa_down = on_child_down,
+      .child_sa_inbound = on_child_inbound,
+  };
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike = NULL;
 
@@ -203,7 +264,7 @@ static l2tpsec_ike *make_player(wire *w, l2tpsec_rand_test_state *rs,
                                 uint64_t seed, bool certs, bool server) {
   static const uint8_t psk[] = "fuzz";
   static const l2tpsec_ike_callbacks cb = {.send = wire_send,
-                                           .child_sa_up = on_child_up};
+                                           .child_sa_up = accept_child};
   l2tpsec_ike_settings s;
   l2tpsec_ike *ike = NULL;
 
@@ -311,6 +372,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   harness h = {0};
   l2tpsec_rand_test_state rs;
   l2tpsec_tstamp now = 1;
+
+  held_count = 0;
 
   if (size > sizeof(buf))
     return 0;
