@@ -254,9 +254,13 @@ typedef struct l2tpsec_ike_settings {
    */
   bool fake_client_nat;
 
-  /* Responder limits on phase-1 SAs that are not yet established.
-   * Defaults: 512 at a time, each at most 30 s. */
+  /* Responder limits on phase-1 SAs that are not yet established: in
+   * all, and from one address (any port), so that one source cannot
+   * take every slot. Defaults: 512 and 32 at a time, each at most 30 s.
+   * A repeated request gets the stored reply at most retransmit_tries
+   * times. */
   uint32_t max_half_open;
+  uint32_t max_half_open_per_address;
   l2tpsec_duration half_open_timeout;
 
   /* Initiator retransmission: first timeout, doubled after each try,

@@ -160,12 +160,8 @@ int l2tpsec__ike_am_respond(l2tpsec_ike *ike, const ike_rx *rx) {
                       "hash; set aggressive_responder to accept it");
     return 0;
   }
-  if (ike->stats.half_open >= ike->settings.max_half_open) {
-    l2tpsec__ike_drop(ike, &ike->stats.drop_half_open, rx->now,
-                      "half-open limit of %u phase-1 SAs reached",
-                      ike->settings.max_half_open);
+  if (!l2tpsec__ike_half_open_admit(ike, rx))
     return 0;
-  }
   if (!am1_valid(ike, rx, msg) || !choose_am(ike, rx, msg, offer, &pi, &xi))
     return 0;
 
@@ -177,7 +173,7 @@ int l2tpsec__ike_am_respond(l2tpsec_ike *ike, const ike_rx *rx) {
     err = build_am2(ike, sa, &offer->prop[pi], &w);
   if (err == 0)
     err =
-        l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+        l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
   if (err != 0) {
@@ -375,7 +371,7 @@ static int initiate_am3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   int err = build_am3(sa, &w, ike->out, sizeof(ike->out));
   if (err == 0)
     err =
-        l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+        l2tpsec__ike_sa_keep_rx(sa, rx);
   l2tpsec__ike_float_ports(sa);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
@@ -400,8 +396,7 @@ static bool resend_if_dup(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     ike->stats.drop_duplicate++;
     return true;
   }
-  ike->stats.replies_resent++;
-  l2tpsec__ike_send_raw(ike, sa, sa->sent.data, sa->sent.len);
+  l2tpsec__ike_answer_repeat(ike, sa);
   return true;
 }
 

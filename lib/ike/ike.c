@@ -20,6 +20,7 @@ void l2tpsec_ike_settings_default(l2tpsec_ike_settings *s) {
   s->esp_lifetime = 3600;
   s->nat_traversal = true;
   s->max_half_open = 512;
+  s->max_half_open_per_address = 32;
   s->half_open_timeout = 30 * L2TPSEC_SECONDS;
   s->retransmit_timeout = 1 * L2TPSEC_SECONDS;
   s->retransmit_tries = 5;
@@ -526,8 +527,8 @@ static const char *awaited_message(enum ike_sa_state state) {
   }
 }
 
-static void endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
-                          size_t cap) {
+void l2tpsec__ike_endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
+                                size_t cap) {
   char host[INET6_ADDRSTRLEN] = "?";
 
   inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, host, sizeof(host));
@@ -540,7 +541,7 @@ static void endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
 static bool retransmit_mm(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   char peer[64];
 
-  endpoint_text(&sa->remote, peer, sizeof(peer));
+  l2tpsec__ike_endpoint_text(&sa->remote, peer, sizeof(peer));
   if (sa->tries >= ike->settings.retransmit_tries) {
     L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_IKE,
                 "IKE SA %llu: no answer from %s to IKE %s after %u retries "

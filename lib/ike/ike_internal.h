@@ -133,6 +133,7 @@ typedef struct ike_sa {
   ike_sent sent;
   uint8_t *last_rx; /* last request received (responder duplicates) */
   size_t last_rx_len;
+  uint32_t dup_replies; /* replies resent for repeats of last_rx */
   l2tpsec_tstamp deadline; /* retransmission (initiator) */
   l2tpsec_duration interval;
   uint32_t tries;
@@ -367,6 +368,17 @@ int l2tpsec__ike_qm_input(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_sa_update_endpoints(ike_sa *sa, const ike_rx *rx);
 void l2tpsec__ike_qm_timeout(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now);
 void l2tpsec__ike_qm_free(ike_qm *qm);
+/* Writes ep as "address:port" ("[address]:port" for IPv6) into buf. */
+void l2tpsec__ike_endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
+                                size_t cap);
+/* Stores the request rx as sa's last one, for spotting repeats. */
+int l2tpsec__ike_sa_keep_rx(ike_sa *sa, const ike_rx *rx);
+/* Resends sa's stored reply to a repeated request, at most
+ * retransmit_tries times per request; later repeats are dropped. */
+void l2tpsec__ike_answer_repeat(l2tpsec_ike *ike, ike_sa *sa);
+/* Whether a new responder phase-1 SA for rx fits the half-open limits;
+ * logs and counts the drop when it does not (half_open.c). */
+bool l2tpsec__ike_half_open_admit(l2tpsec_ike *ike, const ike_rx *rx);
 /* Frees a slot whose quick mode did not finish; an inbound half that
  * child_sa_inbound installed is reported down (reason FAILED) first. */
 void l2tpsec__ike_qm_abort(l2tpsec_ike *ike, ike_qm *qm);

@@ -157,7 +157,7 @@ static int send_request(l2tpsec_ike *ike, ike_sa *sa, ike_writer *w,
 
   if (rx != NULL)
     err =
-        l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+        l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w->buf, w->len);
 
@@ -257,12 +257,8 @@ int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx) {
   size_t pi, xi;
   ike_writer w;
 
-  if (ike->stats.half_open >= ike->settings.max_half_open) {
-    l2tpsec__ike_drop(ike, &ike->stats.drop_half_open, rx->now,
-                      "half-open limit of %u phase-1 SAs reached",
-                      ike->settings.max_half_open);
+  if (!l2tpsec__ike_half_open_admit(ike, rx))
     return 0;
-  }
   enum isakmp_parse_error e =
       l2tpsec__isakmp_parse_clear(rx->data, rx->len, msg);
   if (e != ISAKMP_PARSE_OK || msg->sa.body == NULL ||
@@ -288,7 +284,7 @@ int l2tpsec__ike_mm_respond(l2tpsec_ike *ike, const ike_rx *rx) {
     err = build_mm2(ike, sa, &offer->prop[pi], &offer->prop[pi].xf[xi], &w);
   if (err == 0)
     err =
-        l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+        l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
   if (err != 0)
@@ -333,7 +329,7 @@ static int respond_mm3(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
     return 0;
   isakmp_put32(w.buf + 24, (uint32_t)w.len);
 
-  err = l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+  err = l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
   sa->state = IKE_R_MM_SENT_4;
@@ -375,7 +371,7 @@ static int respond_mm5(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   int err = build_auth(ike, sa, &w);
   if (err == 0)
     err =
-        l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+        l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err == 0)
     err = l2tpsec__ike_send_keep(ike, sa, &sa->sent, w.buf, w.len);
   if (err != 0)
@@ -545,7 +541,7 @@ static int finish_mm6(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   l2tpsec__ike_log_peer_id(ike, sa, &msg->id[0]);
   memcpy(sa->iv, iv_next, sa->block_len);
   int err =
-      l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data, rx->len);
+      l2tpsec__ike_sa_keep_rx(sa, rx);
   if (err != 0)
     return err;
   establish(ike, sa, rx->now);
@@ -561,8 +557,7 @@ static int finish_mm6(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 static bool resend_if_dup(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
   if (!l2tpsec__ike_is_dup(sa->last_rx, sa->last_rx_len, rx->data, rx->len))
     return false;
-  ike->stats.replies_resent++;
-  l2tpsec__ike_send_raw(ike, sa, sa->sent.data, sa->sent.len);
+  l2tpsec__ike_answer_repeat(ike, sa);
   return true;
 }
 

@@ -8,6 +8,25 @@
  */
 #include "ike/ike_internal.h"
 
+int l2tpsec__ike_sa_keep_rx(ike_sa *sa, const ike_rx *rx) {
+  sa->dup_replies = 0;
+  return l2tpsec__ike_keep_rx(&sa->last_rx, &sa->last_rx_len, rx->data,
+                              rx->len);
+}
+
+/* A reply is larger than its request, so answering every repeat of a
+ * request with a forged source would amplify a flood towards that
+ * address. A real initiator repeats at most retransmit_tries times. */
+void l2tpsec__ike_answer_repeat(l2tpsec_ike *ike, ike_sa *sa) {
+  if (sa->dup_replies >= ike->settings.retransmit_tries) {
+    ike->stats.drop_duplicate++;
+    return;
+  }
+  sa->dup_replies++;
+  ike->stats.replies_resent++;
+  l2tpsec__ike_send_raw(ike, sa, sa->sent.data, sa->sent.len);
+}
+
 void l2tpsec__ike_resend_reply(l2tpsec_ike *ike, ike_sa *sa,
                                l2tpsec_tstamp now) {
   if (sa->sent.data == NULL || sa->tries >= ike->settings.retransmit_tries) {

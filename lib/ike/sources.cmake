@@ -18,6 +18,7 @@ list(APPEND L2TPSEC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/info.c
   ${CMAKE_CURRENT_LIST_DIR}/rekey.c
   ${CMAKE_CURRENT_LIST_DIR}/resend.c
+  ${CMAKE_CURRENT_LIST_DIR}/half_open.c
   ${CMAKE_CURRENT_LIST_DIR}/keepalive.c
   ${CMAKE_CURRENT_LIST_DIR}/aggressive_mode.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c

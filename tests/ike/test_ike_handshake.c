@@ -569,6 +569,67 @@ static void half_open_bounded(void **state) {
   net_free(&n);
 }
 
+/* Sends the captured MM1 with cookie i from `from`. */
+static void send_mm1(net *n, packet *mm1, const l2tpsec_ike_endpoint *from,
+                     uint32_t i) {
+  mm1_with_cookie(mm1->data, mm1->len, i);
+  assert_int_equal(l2tpsec_ike_input(n->server.ike, mm1->data, mm1->len,
+                                     &mm1->to, from, n->now),
+                   0);
+}
+
+/* One address, on any ports, gets max_half_open_per_address slots; a
+ * second address still gets its own. */
+static void half_open_per_address(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  ss.max_half_open_per_address = 4;
+  net_init(&n, &cs, &ss, false);
+  connect_client(&n);
+  packet mm1 = n.queue[0];
+  n.n = 0;
+
+  for (uint32_t i = 0; i < 10; i++) {
+    l2tpsec_ike_endpoint from = mm1.from;
+    from.port = (uint16_t)(2000 + i);
+    send_mm1(&n, &mm1, &from, i);
+  }
+  l2tpsec_ike_endpoint other = mm1.from;
+  other.addr[3]++;
+  send_mm1(&n, &mm1, &other, 100);
+
+  l2tpsec_ike_stats server = stats_of(&n.server);
+  assert_int_equal(server.half_open, 5);
+  assert_int_equal(server.drop_half_open, 6);
+  net_free(&n);
+}
+
+/* A repeated MM1 gets the stored MM2 retransmit_tries times, then no
+ * more, so a forged source cannot draw replies without end. */
+static void repeat_replies_bounded(void **state) {
+  l2tpsec_ike_settings cs, ss;
+  net n;
+
+  base_settings(&cs, &n, 0);
+  base_settings(&ss, &n, 1);
+  net_init(&n, &cs, &ss, false);
+  connect_client(&n);
+  packet mm1 = n.queue[0];
+  n.n = 0;
+
+  for (int i = 0; i < 20; i++)
+    send_mm1(&n, &mm1, &mm1.from, 7);
+  l2tpsec_ike_stats server = stats_of(&n.server);
+  assert_int_equal(server.half_open, 1);
+  assert_int_equal(server.replies_resent, ss.retransmit_tries);
+  assert_int_equal(server.drop_duplicate, 19 - ss.retransmit_tries);
+  assert_int_equal(n.n, 1 + ss.retransmit_tries);
+  net_free(&n);
+}
+
 static void malformed_captures_counted(void **state) {
   static const char *const files[] = {
       "ike/ipsec-ikev1-payload-bad-length.pcap",
@@ -873,6 +934,8 @@ int main(void) {
       cmocka_unit_test(responder_shortens_lifetime),
       cmocka_unit_test(zero_address_client_ids),
       cmocka_unit_test(half_open_bounded),
+      cmocka_unit_test(half_open_per_address),
+      cmocka_unit_test(repeat_replies_bounded),
       cmocka_unit_test(malformed_captures_counted),
       cmocka_unit_test(settings_rejected),
       cmocka_unit_test(natoa_reserved_bytes_tolerated),
