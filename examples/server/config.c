@@ -211,11 +211,29 @@ static int parse_list(struct parse_state *st, const char *value,
   return rv;
 }
 
+/* The number of addresses that "A-B" or "A/N" covers; 0 for another
+ * form or an invalid one. */
+static uint64_t range_addresses(const char *range) {
+  char first[64], last[64];
+  struct in_addr a, b;
+  unsigned prefix;
+
+  if (sscanf(range, "%63[0-9.]-%63[0-9.]", first, last) == 2 &&
+      inet_pton(AF_INET, first, &a) == 1 && inet_pton(AF_INET, last, &b) == 1 &&
+      ntohl(a.s_addr) <= ntohl(b.s_addr))
+    return (uint64_t)ntohl(b.s_addr) - ntohl(a.s_addr) + 1;
+  if (sscanf(range, "%63[0-9.]/%u", first, &prefix) == 2 && prefix <= 32)
+    return (uint64_t)1 << (32 - prefix);
+  return 0;
+}
+
 /* Adds an error that explains why a range of valid addresses cannot be a pool:
- * written backwards, or starting at 0.0.0.0 (which covers 0.0.0.0/0). */
+ * written backwards, starting at 0.0.0.0 (which covers 0.0.0.0/0), or
+ * larger than a pool can be. */
 static int explain_range(struct parse_state *st, const char *range) {
   char first[64], last[64];
   struct in_addr a, b;
+  uint64_t size = range_addresses(range);
 
   if (sscanf(range, "%63[0-9.]-%63[0-9.]", first, last) == 2 &&
       inet_pton(AF_INET, first, &a) == 1 && inet_pton(AF_INET, last, &b) == 1 &&
@@ -232,6 +250,13 @@ static int explain_range(struct parse_state *st, const char *range) {
                      "range '%s' starts at 0.0.0.0, which no client can "
                      "use: give a private prefix such as 192.0.2.0/24",
                      range);
+    return -1;
+  }
+  if (size > (uint64_t)1 << 20) {
+    config_add_error(st->errors, st->line,
+                     "range '%s' holds %llu addresses, but a pool holds at "
+                     "most 1048576 (a /12): give a smaller range",
+                     range, (unsigned long long)size);
     return -1;
   }
   return 0;

@@ -329,8 +329,10 @@ L2TPSEC_API void l2tpsec_server_stats_get(const l2tpsec_server *server,
 
 /*
  * Checks one pool range in the syntax of pool_ranges, so that a
- * configuration checker can report it before starting a server. Returns
- * 0 or L2TPSEC_ERR_CONFIG.
+ * configuration checker can report it before starting a server: its
+ * syntax, and at most 2^20 addresses (a /12). Overlaps between ranges
+ * are found only when the server starts. Returns 0 or
+ * L2TPSEC_ERR_CONFIG.
  */
 L2TPSEC_API int l2tpsec_server_check_range(const char *range);
 

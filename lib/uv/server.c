@@ -95,10 +95,12 @@ static int make_pool(l2tpsec_server *server, const l2tpsec_server_settings *s,
     return L2TPSEC_ERR_CONFIG;
 
   rv = l2tpsec__addr_pool_new(&server->pool, ranges, s->pool_range_count);
-  if (rv == L2TPSEC_ERR_INVALID_ARGUMENT || rv == L2TPSEC_ERR_LIMIT)
+  if (rv == L2TPSEC_ERR_INVALID_ARGUMENT)
+    return config_error(server, "pool ranges (two of them overlap)",
+                        s->pool_ranges[0]);
+  if (rv == L2TPSEC_ERR_LIMIT)
     return config_error(server,
-                        "pool ranges (overlapping or over 2^20 "
-                        "addresses)",
+                        "pool ranges (more than 2^20 addresses in all)",
                         s->pool_ranges[0]);
   if (rv != 0)
     return rv;
@@ -388,7 +390,9 @@ const char *l2tpsec_server_tun_name(const l2tpsec_server *server) {
 int l2tpsec_server_check_range(const char *range) {
   l2tpsec__addr_range parsed;
 
-  if (range == NULL)
+  if (range == NULL || l2tpsec__addr_range_parse(range, &parsed) != 0)
     return L2TPSEC_ERR_CONFIG;
-  return l2tpsec__addr_range_parse(range, &parsed);
+  if ((uint64_t)parsed.last - parsed.first + 1 > L2TPSEC__ADDR_POOL_MAX)
+    return L2TPSEC_ERR_CONFIG;
+  return 0;
 }

@@ -77,6 +77,23 @@ expect_rejected bad.ini \
   "bad.ini:13: password of user alice is 1 character long" \
   "5 error(s)"
 
+# A range larger than a pool can be: --check-config must say so, not
+# leave it to the start.
+cat >"$work/huge.ini" <<'INI'
+[server]
+listen = 192.0.2.1
+[ipsec]
+psk = a-long-enough-key
+[pool]
+range = 10.0.0.0/8
+local_address = 10.0.0.1
+[user alice]
+password = alice-password
+INI
+expect_rejected huge.ini \
+  "huge.ini:6: range '10.0.0.0/8' holds 16777216 addresses, but a pool holds at most 1048576" \
+  "1 error(s)"
+
 # Lines libinih accepts without a word: a key given twice (the last value
 # would win) and a secret cut short at " ;". Each error names its lines,
 # and none shows the secret.
