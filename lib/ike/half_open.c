@@ -3,8 +3,8 @@
  * costs memory and, after MM3, a Diffie-Hellman computation, and an MM1
  * needs no proof of the source address. The limit per address keeps one
  * source, whatever ports it uses, from taking every slot and locking out
- * the other clients; many clients behind one NAT share an address, so
- * that limit is not 1.
+ * the other clients. It is not 1, because many clients behind one NAT
+ * share an address.
  */
 #include <string.h>
 

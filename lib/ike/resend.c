@@ -14,7 +14,7 @@ int l2tpsec__ike_sa_keep_rx(ike_sa *sa, const ike_rx *rx) {
                               rx->len);
 }
 
-/* A reply is larger than its request, so answering every repeat of a
+/* A reply is larger than its request, so replying to every repeat of a
  * request with a forged source would amplify a flood towards that
  * address. A real initiator repeats at most retransmit_tries times. */
 void l2tpsec__ike_answer_repeat(l2tpsec_ike *ike, ike_sa *sa) {
