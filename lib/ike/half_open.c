@@ -30,23 +30,20 @@ static uint32_t half_open_from(const l2tpsec_ike *ike,
 
 bool l2tpsec__ike_half_open_admit(l2tpsec_ike *ike, const ike_rx *rx) {
   const l2tpsec_ike_settings *s = &ike->settings;
-  char peer[64];
 
-  if (ike->stats.half_open < s->max_half_open &&
-      half_open_from(ike, rx->remote) < s->max_half_open_per_address)
-    return true;
-
-  l2tpsec__ike_endpoint_text(rx->remote, peer, sizeof(peer));
-  if (ike->stats.half_open >= s->max_half_open)
+  if (ike->stats.half_open >= s->max_half_open) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_half_open, rx->now,
-                      "phase-1 request from %s dropped: half-open limit of "
-                      "%u SAs reached (max_half_open)",
-                      peer, s->max_half_open);
-  else
+                      "phase-1 request over the half-open limit of %u SAs "
+                      "(max_half_open)",
+                      s->max_half_open);
+    return false;
+  }
+  if (half_open_from(ike, rx->remote) >= s->max_half_open_per_address) {
     l2tpsec__ike_drop(ike, &ike->stats.drop_half_open, rx->now,
-                      "phase-1 request from %s dropped: its address has %u "
-                      "half-open SAs, the limit "
-                      "(max_half_open_per_address)",
-                      peer, s->max_half_open_per_address);
-  return false;
+                      "phase-1 request over the limit of %u half-open SAs "
+                      "from one address (max_half_open_per_address)",
+                      s->max_half_open_per_address);
+    return false;
+  }
+  return true;
 }

@@ -329,7 +329,7 @@ bool l2tpsec__ike_is_dup(const uint8_t *slot, size_t slot_len,
 
 void l2tpsec__ike_drop(l2tpsec_ike *ike, uint64_t *counter, l2tpsec_tstamp now,
                        const char *fmt, ...) {
-  char line[256];
+  char line[256], peer[64] = "";
   va_list ap;
 
   (*counter)++;
@@ -338,8 +338,13 @@ void l2tpsec__ike_drop(l2tpsec_ike *ike, uint64_t *counter, l2tpsec_tstamp now,
   va_start(ap, fmt);
   vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
+  if (ike->rx_peer != NULL) {
+    strcpy(peer, " from ");
+    l2tpsec__ike_endpoint_text(ike->rx_peer, peer + 6, sizeof(peer) - 6);
+  }
   l2tpsec__log_limited(&ike->settings.log, &ike->log_limit, now,
-                       L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE, "dropped: %s", line);
+                       L2TPSEC_LOG_INFO, L2TPSEC_LOG_IKE, "dropped%s: %s", peer,
+                       line);
 }
 
 void l2tpsec__ike_arm_retransmit(l2tpsec_ike *ike, l2tpsec_tstamp now,
@@ -390,9 +395,14 @@ static int dispatch(l2tpsec_ike *ike, ike_sa *sa, const ike_rx *rx) {
 int l2tpsec_ike_input(l2tpsec_ike *ike, const uint8_t *data, size_t len,
                       const l2tpsec_ike_endpoint *local,
                       const l2tpsec_ike_endpoint *remote, l2tpsec_tstamp now) {
+  int rv;
+
   ike->stats.rx_datagrams++;
   ike->rx_now = now;
-  return l2tpsec__ike_input_message(ike, data, len, local, remote, now);
+  ike->rx_peer = remote;
+  rv = l2tpsec__ike_input_message(ike, data, len, local, remote, now);
+  ike->rx_peer = NULL;
+  return rv;
 }
 
 int l2tpsec__ike_input_message(l2tpsec_ike *ike, const uint8_t *data,
@@ -535,6 +545,18 @@ void l2tpsec__ike_endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
   snprintf(buf, cap, ep->family == 6 ? "[%s]:%u" : "%s:%u", host, ep->port);
 }
 
+/* What to check when the peer stopped answering main mode. Message 5
+ * is the first encrypted one: a responder whose pre-shared key differs
+ * cannot decrypt it, and may drop it without a reply, as ours does. */
+static const char *give_up_hint(const ike_sa *sa) {
+  if (sa->state == IKE_I_MM_SENT_5 && !l2tpsec__ike_auth_is_sig(sa->chosen.auth))
+    return "The server answered until the first encrypted message, which "
+           "is what a pre-shared key that differs from the server's looks "
+           "like: check the PSK";
+  return "Check the server address, that UDP ports 500 and 4500 reach it, "
+         "and that its IKE service runs";
+}
+
 /* Resends the initiator's last phase-1 message, or gives up. Each step
  * is logged, so a user whose server never replies sees why it waits.
  * Returns false when the SA was freed. */
@@ -545,10 +567,10 @@ static bool retransmit_mm(l2tpsec_ike *ike, ike_sa *sa, l2tpsec_tstamp now) {
   if (sa->tries >= ike->settings.retransmit_tries) {
     L2TPSEC_LOG(&ike->settings.log, L2TPSEC_LOG_WARNING, L2TPSEC_LOG_IKE,
                 "IKE SA %llu: no answer from %s to IKE %s after %u retries "
-                "in %.3g s; giving up. Check the server address, that UDP "
-                "ports 500 and 4500 reach it, and that its IKE service runs",
+                "in %.3g s; giving up. %s",
                 (unsigned long long)sa->id, peer, awaited_message(sa->state),
-                sa->tries, (double)(now - sa->created) / L2TPSEC_SECONDS);
+                sa->tries, (double)(now - sa->created) / L2TPSEC_SECONDS,
+                give_up_hint(sa));
     l2tpsec__ike_sa_free(ike, sa, L2TPSEC_IKE_DOWN_TIMEOUT);
     return false;
   }

@@ -177,6 +177,9 @@ struct l2tpsec_ike {
   /* Per-transform rejection lines: one first message may reject dozens. */
   l2tpsec__ratelimit reject_log_limit;
   l2tpsec_tstamp rx_now;          /* time of the message being processed */
+  /* Sender of the datagram being processed, named in drop lines; NULL
+   * outside l2tpsec_ike_input. */
+  const l2tpsec_ike_endpoint *rx_peer;
   char aggressive_id[IKE_ID_MAX]; /* FQDN we send in aggressive mode */
   /* Our ID with the pre-shared key (identity.c); psk_id_len 0 sends the
    * local address. */
