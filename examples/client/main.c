@@ -27,7 +27,8 @@
 #define ROUTES_MAX 16
 
 struct options {
-  const char *server, *local, *user, *psk_file, *otp_command, *tun;
+  const char *server, *local, *user, *psk_file, *tun;
+  char otp_command[1024]; /* "" without --otp-command; may hold a secret */
   const char *ike_proposals, *esp_proposals; /* NULL: the preset */
   bool ike_offer_all; /* the whole preset, not its short list */
   const char *cert_file, *key_file, *ca_file, *id, *remote_id;
@@ -154,7 +155,7 @@ static int append_code(struct options *o) {
   char code[64] = "";
   size_t len = strlen(o->password);
 
-  if (o->otp_command != NULL) {
+  if (o->otp_command[0] != '\0') {
     FILE *p = popen(o->otp_command, "r");
     int rv = read_first_line(p, code, sizeof(code));
 
@@ -162,9 +163,8 @@ static int append_code(struct options *o) {
       rv = -1;
     if (rv != 0) {
       fprintf(stderr,
-              "l2tpsec-client: --otp-command '%s' failed or printed "
-              "nothing\n",
-              o->otp_command);
+              "l2tpsec-client: --otp-command failed or printed nothing; "
+              "run the command by hand to see why\n");
       return -1;
     }
   } else if (isatty(STDIN_FILENO)) {
@@ -201,13 +201,23 @@ static int load_psk(struct options *o) {
   return rv != 0 || o->psk[0] == '\0' ? -1 : 0;
 }
 
-static int copy_secret(const char *option, char *out, const char *value) {
-  if (strlen(value) >= SECRET_MAX) {
-    fprintf(stderr, "l2tpsec-client: %s is too long: at most %d bytes\n",
-            option, SECRET_MAX - 1);
+/*
+ * Copies a secret option into `out` of `cap` bytes, then blanks it in
+ * argv: other local users can read /proc/PID/cmdline for as long as the
+ * client runs. A short window at start remains, so --psk-file and the
+ * password prompt are the safer ways.
+ */
+static int copy_secret(const char *option, char *out, size_t cap,
+                       char *value) {
+  size_t len = strlen(value);
+
+  if (len >= cap) {
+    fprintf(stderr, "l2tpsec-client: %s is too long: at most %zu bytes\n",
+            option, cap - 1);
     return -1;
   }
-  strcpy(out, value);
+  memcpy(out, value, len + 1);
+  l2tpsec_wipe(value, len);
   return 0;
 }
 
@@ -386,18 +396,21 @@ static int parse_options(int argc, char **argv, struct options *o) {
       o->user = optarg;
       break;
     case 'p':
-      if (copy_secret("--password", o->password, optarg) != 0)
+      if (copy_secret("--password", o->password, sizeof(o->password),
+                      optarg) != 0)
         return -1;
       break;
     case 'k':
-      if (copy_secret("--psk", o->psk, optarg) != 0)
+      if (copy_secret("--psk", o->psk, sizeof(o->psk), optarg) != 0)
         return -1;
       break;
     case 'K':
       o->psk_file = optarg;
       break;
     case 'o':
-      o->otp_command = optarg;
+      if (copy_secret("--otp-command", o->otp_command,
+                      sizeof(o->otp_command), optarg) != 0)
+        return -1;
       break;
     case 'c':
       o->cert_file = optarg;

@@ -82,6 +82,13 @@ connect_and_ping() {
     >"$work/client.log" 2>&1 &
   cpid=$!
   wait_for "$work/client.log" "connected: address 192.0.2.1[0-9]"
+  # Other local users can read /proc/PID/cmdline: the client blanks its
+  # secret arguments once it has copied them.
+  args=$(tr '\0' ' ' <"/proc/$cpid/cmdline")
+  case "$args" in
+  *"$4"* | *e2e-test-pre-shared-key* | *"$5"*)
+    fail "the client's command line still shows a secret: $args" ;;
+  esac
   ip netns exec "$1" ping -c 3 -W 2 192.0.2.1 >"$work/ping.log" ||
     fail "no ping through the tunnel from $1: $(cat "$work/ping.log")"
   ip netns exec "$srv" "$server" -c "$work/server.ini" --status >"$work/status"
