@@ -578,7 +578,10 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
   if (ev->type == L2TPSEC_PPP_EVENT_IPCP_UP) {
     on_ipcp_up(c, ev);
   } else if (ev->type == L2TPSEC_PPP_EVENT_AUTH_FAILURE) {
+    /* The caller may free the client on this report, so the server
+     * hears now that the tunnel and the SAs are no longer needed. */
     report_down(c, "the server rejected the user name, password or code");
+    say_goodbye(c);
   } else if (ev->type == L2TPSEC_PPP_EVENT_DEAD) {
     /* The object is freed with the client, not inside its callback. */
     c->ppp_dead = true;

@@ -131,14 +131,20 @@ connect_and_ping "$cli" 203.0.113.2 bob bob-password $secret2
 grep -q "UDP-encapsulated" "$work/server.log" ||
   fail "behind the NAT the SA was not UDP-encapsulated"
 
-# 3. A wrong password: the client's log names the user and the server.
+# 3. A wrong password: the client's log names the user and the server,
+# and the client deletes its IKE SA instead of leaving it to DPD.
 : >"$work/client.log"
+deleted_before=$(grep -c "IKE SA [0-9]* closed: deleted" "$work/server.log" || true)
 ip netns exec "$cli" timeout 60 "$client" --server 198.51.100.1 \
   --psk e2e-test-pre-shared-key --user alice --password wrong \
   --otp-command "echo 000000" --tun e2ecli0 >"$work/client.log" 2>&1 &&
   fail "the client exited 0 after a wrong password"
 grep -q "authentication as 'alice' to 198.51.100.1 by" "$work/client.log" ||
   fail "the client's auth failure line does not name the server"
+sleep 1
+deleted_after=$(grep -c "IKE SA [0-9]* closed: deleted" "$work/server.log" || true)
+[ "$deleted_after" -gt "$deleted_before" ] ||
+  fail "after the rejected login the client left its IKE SA on the server"
 
 kill -TERM "$spid"
 wait "$spid" || fail "the server exited with status $?"
