@@ -578,8 +578,8 @@ static void on_ppp_event(void *user_data, const l2tpsec_ppp_event *ev) {
   if (ev->type == L2TPSEC_PPP_EVENT_IPCP_UP) {
     on_ipcp_up(c, ev);
   } else if (ev->type == L2TPSEC_PPP_EVENT_AUTH_FAILURE) {
-    /* The caller may free the client on this report, so the server
-     * hears now that the tunnel and the SAs are no longer needed. */
+    /* The caller may free the client right after this report, so the
+     * server hears now that the tunnel and the SAs are no longer needed. */
     report_down(c, "the server rejected the user name, password or code");
     say_goodbye(c);
   } else if (ev->type == L2TPSEC_PPP_EVENT_DEAD) {
