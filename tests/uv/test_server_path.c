@@ -517,7 +517,35 @@ static void path_inbound_half_first(void **state) {
 }
 
 /*
- * A rekey the server started: the new pair's outbound half stays held
+ * Starts the server and a fixed-key peer with pair 1, brings PPP up, then
+ * adds pair 2 as a rekey the server started would: its outbound half is
+ * held back. Returns the peer's connection and stores its id in *id.
+ */
+static l2tpsec__conn *start_with_held_pair(struct fixture *f,
+                                           struct test_peer *a, uint64_t *id) {
+  struct test_peer *peers[] = {a};
+  l2tpsec_esp_sa_settings in, out;
+  l2tpsec__conn *conn;
+
+  start_server(f);
+  test_peer_open(a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
+  *id = test_peer_add_to_server(a, f->server, 1);
+  conn = l2tpsec__keymap_get(&f->server->conns, *id);
+  test_peer_connect(a);
+  pump(f, peers, 1, all_ipcp_up);
+  assert_true(a->ipcp_up);
+
+  test_peer_sa_settings(2, &in, &out);
+  assert_int_equal(l2tpsec__server_add_pair_held(f->server, conn, &in, &out),
+                   0);
+  return conn;
+}
+
+/*
+ * A rekey the server started. The new pair's outbound half stays held
+ * back while the client has not installed the pair, so replies keep
+ * coming under the old SA. It goes into use with the client's first
+ * packet on the new pair.
  * back while the client has not installed the pair, so replies keep
  * coming under the old SA, and goes into use with the client's first
  * packet on the new pair.
@@ -525,21 +553,10 @@ static void path_inbound_half_first(void **state) {
 static void path_held_outbound_after_rekey(void **state) {
   struct fixture f;
   struct test_peer a, *peers[] = {&a};
-  l2tpsec_esp_sa_settings in, out;
   l2tpsec__conn *conn;
   uint64_t id;
 
-  start_server(&f);
-  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
-  id = test_peer_add_to_server(&a, f.server, 1);
-  conn = l2tpsec__keymap_get(&f.server->conns, id);
-  test_peer_connect(&a);
-  pump(&f, peers, 1, all_ipcp_up);
-  assert_true(a.ipcp_up);
-
-  test_peer_sa_settings(2, &in, &out);
-  assert_int_equal(l2tpsec__server_add_pair_held(f.server, conn, &in, &out),
-                   0);
+  conn = start_with_held_pair(&f, &a, &id);
   assert_int_equal(conn->pair_count, 2);
   assert_null(conn->out[1]);
   assert_int_equal(conn->held_count, 1);
@@ -569,21 +586,11 @@ static void path_held_outbound_after_rekey(void **state) {
 static void path_held_outbound_alone(void **state) {
   struct fixture f;
   struct test_peer a, *peers[] = {&a};
-  l2tpsec_esp_sa_settings in, out, old_in, old_out;
+  l2tpsec_esp_sa_settings old_in, old_out;
   l2tpsec__conn *conn;
   uint64_t id;
 
-  start_server(&f);
-  test_peer_open(&a, "127.0.0.1", 40500, NATT_PORT, 1, 7, "secret");
-  id = test_peer_add_to_server(&a, f.server, 1);
-  conn = l2tpsec__keymap_get(&f.server->conns, id);
-  test_peer_connect(&a);
-  pump(&f, peers, 1, all_ipcp_up);
-  assert_true(a.ipcp_up);
-
-  test_peer_sa_settings(2, &in, &out);
-  assert_int_equal(l2tpsec__server_add_pair_held(f.server, conn, &in, &out),
-                   0);
+  conn = start_with_held_pair(&f, &a, &id);
   test_peer_sa_settings(1, &old_in, &old_out);
   assert_int_equal(l2tpsec__server_remove_pair(f.server, old_in.spi), 0);
   assert_int_equal(conn->pair_count, 1);
