@@ -97,10 +97,10 @@ static int on_send(void *user_data, const uint8_t *data, size_t len,
 }
 
 /*
- * The SA callbacks keep the inbound SPIs the ESP layer would hold, to
- * check the contract of include/l2tpsec/ike.h: child_sa_up completes an
- * inbound half or adds a new pair, child_sa_down names only a held SPI,
- * and the same inbound SPI never arrives twice. A breach aborts.
+ * The SA callbacks record the inbound SPIs the ESP layer would keep, to
+ * check the contract of include/l2tpsec/ike.h. child_sa_up completes an
+ * inbound half or adds a new pair. child_sa_down names only a recorded
+ * SPI, and the same inbound SPI never arrives twice. A breach aborts.
  */
 #define HELD_MAX 64
 static uint32_t held_spi[HELD_MAX];

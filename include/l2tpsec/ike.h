@@ -159,10 +159,10 @@ typedef struct l2tpsec_ike_callbacks {
                          const l2tpsec_ike_endpoint *remote);
   /*
    * Installs only the inbound half of a pair. Optional. A quick-mode
-   * responder calls it right after it sends QM2: the initiator may send
-   * ESP as soon as it has sent QM3, and that packet can arrive before
-   * QM3, or on another socket (RFC 2409 section 5.5 leaves the order
-   * open). child_sa_up follows with the whole pair, the same inbound SPI
+   * responder calls it right after it sends QM2, because the initiator
+   * may send ESP as soon as it has sent QM3. That packet can arrive
+   * before QM3, or on another socket; RFC 2409 section 5.5 leaves the
+   * order open. child_sa_up follows with the whole pair, the same inbound SPI
    * and keys, when QM3 arrives; child_sa_down with reason FAILED follows
    * instead when quick mode ends without QM3. A negative return only
    * means the inbound half waits for child_sa_up. The keys stay with the

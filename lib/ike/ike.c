@@ -545,7 +545,7 @@ void l2tpsec__ike_endpoint_text(const l2tpsec_ike_endpoint *ep, char *buf,
   snprintf(buf, cap, ep->family == 6 ? "[%s]:%u" : "%s:%u", host, ep->port);
 }
 
-/* What to check when the peer stopped answering main mode. Message 5
+/* What to check when the peer sent no reply in main mode. Message 5
  * is the first encrypted one: a responder whose pre-shared key differs
  * cannot decrypt it, and may drop it without a reply, as ours does. */
 static const char *give_up_hint(const ike_sa *sa) {

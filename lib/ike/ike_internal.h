@@ -210,7 +210,7 @@ static inline bool ike_qm_installed(const ike_qm *qm) {
   return qm->state == QM_R_DONE || qm->state == QM_I_DONE;
 }
 
-/* True when the ESP layer holds at least the inbound half of the pair,
+/* True when the ESP layer has at least the inbound half of the pair,
  * so a child_sa_down must follow when the slot is freed. */
 static inline bool ike_qm_holds_sa(const ike_qm *qm) {
   return ike_qm_installed(qm) || qm->inbound_early;

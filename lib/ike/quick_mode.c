@@ -9,9 +9,9 @@
  *   QM3  HDR*, HASH(3)
  *
  * The responder installs the inbound half of the child SA when it sends
- * QM2, because the initiator's first ESP packet may overtake QM3, and
- * the whole pair when QM3 arrives; it resends QM2 on a timer until
- * then. The initiator installs the pair when it sends QM3, and resends
+ * QM2, because the initiator's first ESP packet may overtake QM3. It
+ * installs the whole pair when QM3 arrives, and resends QM2 on a timer
+ * until then. The initiator installs the pair when it sends QM3, and resends
  * QM3 when QM2 comes again.
  */
 #include <stdlib.h>

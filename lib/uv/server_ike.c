@@ -277,7 +277,7 @@ static int on_child_sa_inbound(void *user_data, const l2tpsec_ike_child_sa *c) {
   int rv;
 
   if (!c->transport)
-    return L2TPSEC_ERR_UNSUPPORTED; /* on_child_sa_up says why */
+    return L2TPSEC_ERR_UNSUPPORTED; /* on_child_sa_up logs the reason */
   fill_sa(server, c, true, &in);
   rv = install_pair(server, c, &in, NULL);
   l2tpsec_wipe(&in, sizeof(in));

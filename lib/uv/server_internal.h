@@ -207,10 +207,10 @@ int l2tpsec__server_add_pair(l2tpsec_server *server, l2tpsec__conn *conn,
                              const l2tpsec_esp_sa_settings *out);
 
 /*
- * Adds a pair from a rekey we started: its outbound half is held back
+ * Adds a pair from a rekey we started. The client cannot decrypt the new
+ * outbound SA before it has processed our QM3, so that half is held back
  * until the client sends on the pair, or until no older outbound SA is
- * left, because the client cannot decrypt it before it has processed
- * our QM3. Without an outbound SA to keep using, it is added at once.
+ * left. Without an outbound SA to keep using, it is added at once.
  */
 int l2tpsec__server_add_pair_held(l2tpsec_server *server, l2tpsec__conn *conn,
                                   const l2tpsec_esp_sa_settings *in,
@@ -230,8 +230,8 @@ int l2tpsec__server_finish_pair(l2tpsec_server *server, uint32_t spi_in,
 void l2tpsec__server_use_held_out(l2tpsec_server *server, l2tpsec_esp_sa *in);
 
 /* Puts the newest held outbound half of conn into use and returns it,
- * or NULL when none is held; for a connection with no other outbound
- * SA left. */
+ * or NULL when none is held. For a connection with no other outbound SA
+ * left. */
 l2tpsec_esp_sa *l2tpsec__server_release_newest_held(l2tpsec_server *server,
                                                     l2tpsec__conn *conn);
 

@@ -77,8 +77,8 @@ expect_rejected bad.ini \
   "bad.ini:13: password of user alice is 1 character long" \
   "5 error(s)"
 
-# A range larger than a pool can be: --check-config must say so, not
-# leave it to the start.
+# A range larger than a pool can be: --check-config must report it
+# rather than leave it to the start.
 cat >"$work/huge.ini" <<'INI'
 [server]
 listen = 192.0.2.1

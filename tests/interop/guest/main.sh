@@ -17,7 +17,7 @@ cd /run/scenario || exit 1
 # every client PPP start asked a resolver. In direct mode no reply can
 # come, and the client sent its first LCP request 11 s after the L2TP
 # session was up. The line is added here when the name is missing, as
-# in an image of an older recipe; the root disk is a snapshot, so the
+# in an image of an older recipe. The root disk is a snapshot, so the
 # line is gone at power-off.
 name_guest() {
   grep -q "[[:space:]]$(hostname)\$" /etc/hosts ||
